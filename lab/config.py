@@ -1,0 +1,148 @@
+"""Names, versions, ports and paths: the one place every other module and manifest reads them from."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# --- versions (pinned; nothing floats on "latest") -------------------------------------------
+KAFKA_VERSION = "4.3.1"          # Strimzi 1.2.0's default Kafka: same broker in both targets
+SCALA_KAFKA = "2.13"
+CASSANDRA_VERSION = "5.0.8"
+APICURIO_VERSION = "3.3.3"
+SPARK_VERSION = "3.5.7"          # newest 3.5.x with spark-sql-kafka on Central; must equal the pyspark wheel pinned in pyproject.toml
+SCALA_SPARK = "2.12"
+SCC_VERSION = "3.5.1"            # spark-cassandra-connector
+JMX_EXPORTER_VERSION = "1.0.1"   # newest on Maven Central (1.1+ ship on GitHub only)
+LOG4J_VERSION = "2.25.4"
+MAVEN_DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
+JAVA_MAJOR = 17
+
+# kind target
+STRIMZI_VERSION = "1.2.0"
+KIND_NODE_IMAGE = "kindest/node:v1.33.1"
+GRAFANA_CHART_VERSION = "10.5.15"   # grafana/helm-charts, Grafana 12.3.1
+GRAFANA_IMAGE_TAG = "12.3.1"        # the Cassandra plugin supports Grafana <= 12.x
+CASSANDRA_PLUGIN = "hadesarchitect-cassandra-datasource"
+CASSANDRA_PLUGIN_VERSION = "3.3.0"
+CASSANDRA_IMAGE = "cassandra:5.0.8"
+APICURIO_IMAGE = f"quay.io/apicurio/apicurio-registry:{APICURIO_VERSION}"
+PROMETHEUS_IMAGE = "quay.io/prometheus/prometheus:v2.53.5"
+PRODUCER_IMAGE = "kappa-lab/producer:0.1.0"
+SPARK_IMAGE = "kappa-lab/spark-job:0.1.0"
+KIND_CLUSTER = "kappa-lab"
+NAMESPACE = "kappa"
+KAFKA_CLUSTER = "lab"            # Strimzi Kafka CR name
+
+# --- names ----------------------------------------------------------------------------------
+TRIPS_TOPIC = "taxi-trips"
+DLQ_TOPIC = "taxi-trips-dlq"
+TRIPS_SUBJECT = f"{TRIPS_TOPIC}-value"
+TOPIC_PARTITIONS = 6
+DLQ_PARTITIONS = 1
+TOPIC_RETENTION_MS = 7 * 24 * 3600 * 1000
+DEFAULT_COMPATIBILITY = "BACKWARD"
+KEYSPACE = "kappa"
+LOCAL_DATACENTER = "datacenter1"
+TLC_DEFAULT_BASE_URL = "https://d37ci6vzurychx.cloudfront.net"
+
+TARGETS = ("local", "kind")
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Local ports; every one is shifted by LAB_PORT_OFFSET so two stacks can run side by side."""
+
+    kafka: int = 9092
+    kafka_controller: int = 9093
+    kafka_jmx_exporter: int = 9404
+    registry: int = 8081
+    registry_management: int = 9001
+    cassandra_cql: int = 9042
+    cassandra_storage: int = 7000
+    cassandra_jmx: int = 7199
+    cassandra_jmx_exporter: int = 9405
+    spark_ui: int = 4040
+    spark_metrics: int = 9406     # StreamingQueryListener gauges (prometheus_client)
+    producer_metrics: int = 9407
+    prometheus: int = 9090
+
+
+# NodePorts of the kind target, mapped to the same host ports (k8s/kind-config.yaml).
+KIND_NODEPORTS = {
+    "kafka_bootstrap": 32100,
+    "kafka_broker_0": 32000,
+    "registry": 30081,
+    "cassandra_cql": 30042,
+    "prometheus": 30090,
+    "grafana": 30300,
+}
+KIND_HOST_PORTS = {
+    "kafka_bootstrap": 32100,
+    "kafka_broker_0": 32000,
+    "registry": 8081,
+    "cassandra_cql": 9042,
+    "prometheus": 9090,
+    "grafana": 3000,
+}
+
+
+def port_offset() -> int:
+    """The offset added to every local port (env LAB_PORT_OFFSET, default 0)."""
+    return int(os.environ.get("LAB_PORT_OFFSET", "0"))
+
+
+def ports() -> Ports:
+    """Local ports after the offset."""
+    off = port_offset()
+    base = Ports()
+    return Ports(**{k: v + off for k, v in base.__dict__.items()})
+
+
+def lab_home() -> Path:
+    """Cache and state folder (jars, service data, logs, pid files): env LAB_HOME or <repo>/.lab."""
+    return Path(os.environ.get("LAB_HOME", REPO_ROOT / ".lab")).resolve()
+
+
+def jars_dir() -> Path:
+    """Resolved Maven bundles: env LAB_JARS or <lab_home>/jars (several LAB_HOMEs may share one)."""
+    return Path(os.environ.get("LAB_JARS", lab_home() / "jars")).resolve()
+
+
+def data_dir() -> Path:
+    """Where downloaded TLC files are cached: env LAB_DATA_DIR or <repo>/data/cache."""
+    return Path(os.environ.get("LAB_DATA_DIR", REPO_ROOT / "data" / "cache")).resolve()
+
+
+def tlc_base_url() -> str:
+    """TLC base URL with the official layout (env LAB_TLC_BASE_URL); tests point it at file://…/shared/data/tlc."""
+    return os.environ.get("LAB_TLC_BASE_URL", TLC_DEFAULT_BASE_URL).rstrip("/")
+
+
+def java_home() -> Path | None:
+    """JDK to run the services with: env LAB_JAVA_HOME, else JAVA_HOME, else `java` on PATH (None)."""
+    for var in ("LAB_JAVA_HOME", "JAVA_HOME"):
+        if os.environ.get(var):
+            return Path(os.environ[var])
+    return None
+
+
+_current_target = os.environ.get("LAB_TARGET", "local")
+
+
+def use(target: str) -> str:
+    """Select the target ('local' or 'kind') for every later call; returns it."""
+    global _current_target
+    if target not in TARGETS:
+        from .errors import LabError
+
+        raise LabError(f"unknown target {target!r}: choose one of {', '.join(TARGETS)}")
+    _current_target = target
+    return target
+
+
+def target() -> str:
+    """The selected target (default 'local', or env LAB_TARGET)."""
+    return _current_target

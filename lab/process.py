@@ -1,0 +1,183 @@
+"""Local service processes: pid files, logs, port checks and clean stops, shared by every local service."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from . import config
+from .errors import PortInUse, ServiceStartError
+
+
+def port_holder(port: int) -> str | None:
+    """Describe the process listening on 127.0.0.1/0.0.0.0:`port` ("pid 123 (java)"), if it can be found."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            parts = line.split()
+            local, state, inode = parts[1], parts[3], parts[9]
+            if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
+                inodes.add(inode)
+    if not inodes:
+        return None
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                link = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if link.startswith("socket:[") and link[8:-1] in inodes:
+                    comm = Path(f"/proc/{pid}/comm").read_text().strip()
+                    return f"pid {pid} ({comm})"
+        except OSError:
+            continue
+    return "another process"
+
+
+def port_listening(port: int) -> bool:
+    """True when something listens on `port` (any local address)."""
+    from .wait import port_open
+
+    return port_open("127.0.0.1", port, timeout=0.3)
+
+
+@dataclass
+class LocalProcess:
+    """One background JVM/binary owned by the lab: started detached, tracked by a pid file."""
+
+    name: str
+    ports: Sequence[int] = field(default_factory=tuple)
+
+    @property
+    def home(self) -> Path:
+        return config.lab_home() / "run" / self.name
+
+    @property
+    def pid_file(self) -> Path:
+        return self.home / f"{self.name}.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.home / f"{self.name}.log"
+
+    def pid(self) -> int | None:
+        """The pid of our running process, or None (a stale pid file is removed)."""
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+        try:
+            os.kill(pid, 0)
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            if stat.split(")")[-1].split()[0] == "Z":
+                raise ProcessLookupError
+        except (ProcessLookupError, FileNotFoundError):
+            self.pid_file.unlink(missing_ok=True)
+            return None
+        except PermissionError:
+            pass
+        return pid
+
+    def running(self) -> bool:
+        return self.pid() is not None
+
+    def check_ports(self) -> None:
+        """Raise PortInUse when one of our ports is taken by someone else."""
+        for port in self.ports:
+            if port_listening(port):
+                raise PortInUse(self.name, port, port_holder(port))
+
+    def spawn(self, argv: Sequence[str], env: dict | None = None, cwd: Path | None = None) -> int:
+        """Start `argv` detached, logging to our log file; return the pid."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.check_ports()
+        log = open(self.log_file, "ab")
+        log.write(f"\n=== lab: starting {self.name} at {time.strftime('%Y-%m-%d %H:%M:%S')} ===\n".encode())
+        log.flush()
+        try:
+            proc = subprocess.Popen(
+                list(argv), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                cwd=cwd or self.home, env={**os.environ, **(env or {})}, start_new_session=True,
+            )
+        except OSError as exc:
+            raise ServiceStartError(self.name, f"cannot run {argv[0]}: {exc}") from exc
+        finally:
+            log.close()
+        self.pid_file.write_text(str(proc.pid))
+        self._popen = proc  # keep a handle so the child is reaped when we own it
+        return proc.pid
+
+    def exit_reason(self) -> str | None:
+        """Why the process is gone (for readiness waits), or None while it runs."""
+        proc = getattr(self, "_popen", None)
+        if proc is not None and proc.poll() is not None:
+            return f"process exited with code {proc.returncode}"
+        if proc is None and not self.running():
+            return "process is not running"
+        return None
+
+    def tail(self, lines: int = 30) -> str:
+        """The last lines of the log."""
+        try:
+            data = self.log_file.read_bytes()[-64 * 1024:]
+        except OSError:
+            return "(no log yet)"
+        return "\n".join(data.decode("utf-8", "replace").splitlines()[-lines:])
+
+    def stop(self, timeout: float = 30.0) -> bool:
+        """SIGTERM the process group, SIGKILL after `timeout`; True when something was stopped."""
+        pid = self.pid()
+        if pid is None:
+            return False
+        for sig, wait_s in ((signal.SIGTERM, timeout), (signal.SIGKILL, 10.0)):
+            try:
+                os.killpg(pid, sig)
+            except ProcessLookupError:
+                break
+            except PermissionError:
+                os.kill(pid, sig)
+            deadline = time.monotonic() + wait_s
+            while time.monotonic() < deadline:
+                proc = getattr(self, "_popen", None)
+                if proc is not None:
+                    proc.poll()
+                if not _alive(pid):
+                    break
+                time.sleep(0.1)
+            if not _alive(pid):
+                break
+        self.pid_file.unlink(missing_ok=True)
+        return True
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.split(")")[-1].split()[0] != "Z"
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident set size of a process and its children, in bytes."""
+    total = 0
+    pids = [pid]
+    try:
+        for line in subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout.split():
+            pids.append(int(line))
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            pass
+    return total
