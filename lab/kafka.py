@@ -1,0 +1,144 @@
+"""Kafka 4.3.1 as one local KRaft broker+controller process (jars from Maven), or the kind cluster's Kafka."""
+from __future__ import annotations
+
+import base64
+import uuid
+from pathlib import Path
+from string import Template
+
+from . import artifacts, config
+from .process import LocalProcess
+from .wait import port_open, until
+
+NAME = "kafka"
+RESOURCES = Path(__file__).parent / "resources"
+_procs: dict[tuple, LocalProcess] = {}
+
+
+def process() -> LocalProcess:
+    """The local Kafka process handle (one per LAB_HOME and port offset)."""
+    p = config.ports()
+    key = (str(config.lab_home()), p.kafka)
+    if key not in _procs:
+        _procs[key] = LocalProcess(NAME, (p.kafka, p.kafka_controller, p.kafka_jmx_exporter))
+    return _procs[key]
+
+
+def data_dir() -> Path:
+    """Where the broker keeps its log segments and KRaft metadata (deleted by `lab down --purge`)."""
+    return process().home / "data"
+
+
+def bootstrap_servers() -> str:
+    """The `bootstrap.servers` value for clients of the selected target."""
+    if config.target() == "kind":
+        return f"127.0.0.1:{config.KIND_HOST_PORTS['kafka_bootstrap']}"
+    return f"127.0.0.1:{config.ports().kafka}"
+
+
+def admin(timeout_ms: int = 10000):
+    """A confluent_kafka AdminClient connected to bootstrap_servers()."""
+    from confluent_kafka.admin import AdminClient
+
+    return AdminClient({"bootstrap.servers": bootstrap_servers(), "socket.timeout.ms": timeout_ms})
+
+
+def write_config() -> Path:
+    """Render server.properties and log4j2.xml into the run folder; returns the server.properties path."""
+    home = process().home
+    home.mkdir(parents=True, exist_ok=True)
+    p = config.ports()
+    text = Template((RESOURCES / "kafka" / "server.properties.tmpl").read_text()).substitute(
+        kafka_port=p.kafka, controller_port=p.kafka_controller, log_dirs=data_dir())
+    (home / "server.properties").write_text(text)
+    (home / "log4j2.xml").write_text((RESOURCES / "kafka" / "log4j2.xml").read_text())
+    return home / "server.properties"
+
+
+def _jvm_opts(home: Path) -> list[str]:
+    return ["-Xms256m", "-Xmx512m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-Djava.awt.headless=true",
+            f"-Dkafka.logs.dir={home}", f"-Dlog4j2.configurationFile={home / 'log4j2.xml'}"]
+
+
+def format_storage(properties: Path) -> bool:
+    """Format the KRaft storage once (only when meta.properties is missing); True when it formatted."""
+    import subprocess
+
+    from .errors import ServiceStartError
+
+    if (data_dir() / "meta.properties").exists():
+        return False
+    home = process().home
+    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    cmd = [artifacts.java_bin(), *_jvm_opts(home), "-cp", artifacts.classpath(NAME), "kafka.tools.StorageTool",
+           "format", "--standalone", "--cluster-id", cluster_id, "--config", str(properties)]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    if out.returncode != 0:
+        tail = "\n".join((out.stdout + out.stderr).splitlines()[-20:])
+        raise ServiceStartError(NAME, f"formatting KRaft storage in {data_dir()} failed (exit {out.returncode})", tail)
+    return True
+
+
+def start(timeout: float = 90.0) -> int | None:
+    """Start Kafka (format storage on first start) and wait until it is ready; returns the pid.
+
+    A no-op when our Kafka is already running. Raises PortInUse, ToolMissing, ServiceStartError
+    or ServiceNotReady with the log tail.
+    """
+    if config.target() == "kind":
+        from .stack import kind_driver
+
+        return kind_driver().up([NAME])
+    proc = process()
+    if proc.running():
+        wait_ready(timeout)
+        return proc.pid()
+    proc.check_ports()
+    java = artifacts.java_bin()
+    properties = write_config()
+    format_storage(properties)
+    agent = artifacts.jar("agents", "jmx_prometheus_javaagent")
+    rules = RESOURCES / "jmx" / "kafka.yaml"
+    argv = [java, *_jvm_opts(proc.home),
+            f"-javaagent:{agent}=127.0.0.1:{config.ports().kafka_jmx_exporter}:{rules}",
+            "-cp", artifacts.classpath(NAME), "kafka.Kafka", str(properties)]
+    pid = proc.spawn(argv)
+    wait_ready(timeout)
+    return pid
+
+
+def ready() -> bool:
+    """One quick readiness probe: the client port answers and the AdminClient lists topics."""
+    if config.target() == "local" and not port_open("127.0.0.1", config.ports().kafka):
+        return False
+    try:
+        admin(3000).list_topics(timeout=3)
+        return True
+    except Exception:  # noqa: BLE001 - any client failure means "not ready yet"
+        return False
+
+
+def wait_ready(timeout: float = 90.0) -> None:
+    """Poll `ready()` until it holds; ServiceStartError if the process dies, ServiceNotReady on timeout."""
+    if config.target() == "kind":
+        from .stack import kind_driver
+
+        return kind_driver().wait_ready(NAME, timeout)
+    proc = process()
+
+    def probe():
+        if not port_open("127.0.0.1", config.ports().kafka):
+            raise ConnectionError(f"port {config.ports().kafka} not open yet")
+        admin(3000).list_topics(timeout=3)
+        return True
+
+    until(probe, service=NAME, timeout=timeout, interval=0.5, log_tail=proc.tail, alive=proc.exit_reason)
+
+
+def stop() -> bool:
+    """Stop our Kafka (controlled shutdown); True when a process was stopped."""
+    if config.target() == "kind":
+        from .stack import kind_driver
+
+        return kind_driver().down([NAME])
+    return process().stop(timeout=60)
