@@ -19,10 +19,21 @@ JMX_EXPORTER_VERSION = "1.0.1"   # newest on Maven Central (1.1+ ship on GitHub 
 LOG4J_VERSION = "2.25.4"
 MAVEN_DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 JAVA_MAJOR = 17
+REGISTRY_JAVA_MIN = 21          # Apicurio 3.3.x classes are Java 21 bytecode (class file 65); it runs on 21 or 25
 
 # kind target
 STRIMZI_VERSION = "1.2.0"
-KIND_NODE_IMAGE = "kindest/node:v1.33.1"
+STRIMZI_INSTALL_URL = (  # release asset; lab rewrites its `namespace: myproject` to NAMESPACE at deploy time
+    "https://github.com/strimzi/strimzi-kafka-operator/releases/download/"
+    f"{STRIMZI_VERSION}/strimzi-cluster-operator-{STRIMZI_VERSION}.yaml"
+)
+KIND_VERSION = "v0.31.0"                 # the kind release Strimzi 1.2's own CI uses (.azure/scripts/setup-kind.sh)
+KIND_NODE_IMAGE = "kindest/node:v1.35.0"  # kind v0.31.0's default node; Strimzi 1.2 needs Kubernetes >= 1.30
+KUBERNETES_VERSION = "1.35.0"            # the schema version tests validate rendered manifests against
+KIND_MIN_MEMORY_GIB = 8                  # what Docker must be allowed to use for the whole kind stack
+HELM_VERSION = "v3.19.0"                 # CI installs this helm; lab only needs `helm template`
+GRAFANA_CHART_REPO = "https://grafana.github.io/helm-charts"
+GRAFANA_CHART = "grafana"
 GRAFANA_CHART_VERSION = "10.5.15"   # grafana/helm-charts, Grafana 12.3.1
 GRAFANA_IMAGE_TAG = "12.3.1"        # the Cassandra plugin supports Grafana <= 12.x
 CASSANDRA_PLUGIN = "hadesarchitect-cassandra-datasource"
@@ -35,6 +46,19 @@ SPARK_IMAGE = "kappa-lab/spark-job:0.1.0"
 KIND_CLUSTER = "kappa-lab"
 NAMESPACE = "kappa"
 KAFKA_CLUSTER = "lab"            # Strimzi Kafka CR name
+KAFKA_NODE_POOL = "dual-role"    # Strimzi KafkaNodePool name (one broker+controller node)
+KAFKA_USER = "lab-client"        # KafkaUser of the optional SCRAM-SHA-512 component
+CASSANDRA_USER = "lab"           # role the schema Job creates with the generated password (kind)
+CURL_IMAGE = "curlimages/curl:8.11.1"        # init container fetching the JMX exporter agent from Maven Central
+SPARK_BASE_IMAGE = "python:3.11-slim-bookworm"
+# In-cluster addresses (Service DNS name:port) of the kind target, for pods such as the Spark driver.
+KIND_SERVICES = {
+    "kafka": f"{KAFKA_CLUSTER}-kafka-bootstrap:9092",
+    "registry": "apicurio-registry:8080",
+    "cassandra": "cassandra:9042",
+    "prometheus": "prometheus:9090",
+    "grafana": "grafana:80",
+}
 
 # --- names ----------------------------------------------------------------------------------
 TRIPS_TOPIC = "taxi-trips"
@@ -119,6 +143,12 @@ def data_dir() -> Path:
 def tlc_base_url() -> str:
     """TLC base URL with the official layout (env LAB_TLC_BASE_URL); tests point it at file://…/shared/data/tlc."""
     return os.environ.get("LAB_TLC_BASE_URL", TLC_DEFAULT_BASE_URL).rstrip("/")
+
+
+def registry_java_home() -> Path | None:
+    """JDK (>= REGISTRY_JAVA_MIN) for the schema registry: env LAB_REGISTRY_JAVA_HOME, else searched for (None)."""
+    value = os.environ.get("LAB_REGISTRY_JAVA_HOME")
+    return Path(value) if value else None
 
 
 def java_home() -> Path | None:

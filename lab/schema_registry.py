@@ -1,0 +1,182 @@
+"""Apicurio Registry 3.3.3 (Confluent-compatible API) as a local process storing its schemas in Kafka (KafkaSQL)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import artifacts, config, kafka
+from .errors import ArtifactError, ToolMissing
+from .process import LocalProcess
+from .wait import until
+
+NAME = "schema_registry"
+CCOMPAT_PATH = "/apis/ccompat/v7"
+JOURNAL_TOPIC = "kafkasql-journal"        # Apicurio's defaults, named here so tests and docs can refer to them
+SNAPSHOTS_TOPIC = "kafkasql-snapshots"
+_procs: dict[tuple, LocalProcess] = {}
+
+
+def process() -> LocalProcess:
+    """The local registry process handle (one per LAB_HOME and port offset)."""
+    p = config.ports()
+    key = (str(config.lab_home()), p.registry)
+    if key not in _procs:
+        _procs[key] = LocalProcess(NAME, (p.registry, p.registry_management))
+    return _procs[key]
+
+
+def base_url() -> str:
+    """The registry's HTTP root for the selected target (e.g. http://127.0.0.1:8081)."""
+    port = config.KIND_HOST_PORTS["registry"] if config.target() == "kind" else config.ports().registry
+    return f"http://127.0.0.1:{port}"
+
+
+def registry_url() -> str:
+    """The Confluent-compatible API root, what SchemaRegistryClient({'url': …}) takes."""
+    return base_url() + CCOMPAT_PATH
+
+
+def management_url() -> str:
+    """Quarkus management interface (local target): /health/ready and /metrics live here."""
+    return f"http://127.0.0.1:{config.ports().registry_management}"
+
+
+def client():
+    """A confluent_kafka SchemaRegistryClient for registry_url()."""
+    from confluent_kafka.schema_registry import SchemaRegistryClient
+
+    return SchemaRegistryClient({"url": registry_url()})
+
+
+def set_compatibility(subject: str, level: str = config.DEFAULT_COMPATIBILITY) -> str:
+    """Set a subject's compatibility level (PUT /config/{subject}); returns the level the registry reports."""
+    import requests
+
+    r = requests.put(f"{registry_url()}/config/{subject}", json={"compatibility": level}, timeout=10)
+    r.raise_for_status()
+    return r.json().get("compatibility", level)
+
+
+def quarkus_run_jar() -> Path:
+    """The registry's launcher jar, found by glob because the archive layout changed across 3.x."""
+    folder = artifacts.resolve("apicurio")
+    hits = sorted(folder.glob("**/quarkus-run.jar"), key=lambda p: len(p.parts))
+    if not hits:
+        raise ArtifactError(f"no quarkus-run.jar under {folder}; run `lab setup --only apicurio` again")
+    return hits[0]
+
+
+def java_bin() -> str:
+    """A `java` of major version >= 21 for Apicurio: LAB_REGISTRY_JAVA_HOME, else a JDK under /usr/lib/jvm or on PATH."""
+    import shutil
+
+    fix = (f"Apicurio {config.APICURIO_VERSION} needs Java {config.REGISTRY_JAVA_MIN}+ (Kafka, Cassandra and Spark keep Java 17). "
+           "Install one (Debian/Ubuntu: `apt-get install openjdk-21-jdk-headless` where available, or Temurin 21/25 from "
+           "adoptium.net; conda: `openjdk=21`) and set LAB_REGISTRY_JAVA_HOME to it.")
+    home = config.registry_java_home()
+    if home:
+        candidates = [home / "bin" / "java"]
+    else:
+        candidates = sorted(Path("/usr/lib/jvm").glob("*/bin/java"), reverse=True) + [Path(p) for p in [shutil.which("java")] if p]
+    seen = []
+    for java in candidates:
+        if not java.exists():
+            continue
+        major = artifacts.java_major(str(java))
+        seen.append(f"{java} (Java {major})")
+        if major >= config.REGISTRY_JAVA_MIN:
+            return str(java)
+    raise ToolMissing("java", f"no Java {config.REGISTRY_JAVA_MIN}+ for the schema registry; found: {', '.join(seen) or 'none'}", fix)
+
+
+def _system_properties(home: Path) -> dict[str, str]:
+    p = config.ports()
+    return {
+        "quarkus.http.host": "127.0.0.1",
+        "quarkus.http.port": str(p.registry),
+        "quarkus.management.host": "127.0.0.1",
+        "quarkus.management.port": str(p.registry_management),
+        "quarkus.http.access-log.enabled": "false",
+        "quarkus.log.console.format": "%d{yyyy-MM-dd HH:mm:ss,SSS} %p [%c{2.}] (%t) %m%n",
+        "quarkus.log.category.\"org.apache.kafka\".level": "WARN",
+        # The KafkaSQL bootstrap polls the snapshots and journal topics until a poll comes back empty;
+        # the default 5 s poll makes every start ~10 s slower on a local broker.
+        "apicurio.kafkasql.consumer.poll.timeout": "1000",
+        "apicurio.storage.kind": "kafkasql",
+        "apicurio.kafkasql.bootstrap.servers": kafka.bootstrap_servers(),
+        "apicurio.kafkasql.topic": JOURNAL_TOPIC,
+        "apicurio.kafkasql.snapshots.topic": SNAPSHOTS_TOPIC,
+        "apicurio.storage.snapshot.location": str(home / "snapshots"),
+        "apicurio.import.work-dir": str(home / "import"),
+        "apicurio.rest.deletion.artifact.enabled": "true",
+        "apicurio.rest.deletion.artifact-version.enabled": "true",
+        "java.io.tmpdir": str(home / "tmp"),
+    }
+
+
+def start(timeout: float = 120.0) -> int | None:
+    """Start the registry (Kafka must be up: KafkaSQL keeps every schema in a Kafka topic); returns the pid.
+
+    A no-op when our registry is already running.
+    """
+    if config.target() == "kind":
+        from .stack import kind_driver
+
+        return kind_driver().up([NAME])
+    proc = process()
+    if proc.running():
+        wait_ready(timeout)
+        return proc.pid()
+    proc.check_ports()
+    java = java_bin()
+    jar = quarkus_run_jar()
+    home = proc.home
+    for sub in ("snapshots", "import", "tmp"):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+    props = [f"-D{k}={v}" for k, v in _system_properties(home).items()]
+    argv = [java, "-Xms128m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            "-Djava.util.logging.manager=org.jboss.logmanager.LogManager", *props, "-jar", str(jar)]
+    pid = proc.spawn(argv, cwd=jar.parent)
+    wait_ready(timeout)
+    return pid
+
+
+def ready() -> bool:
+    """One quick probe: /health/ready answers UP (local) and the ccompat API lists subjects."""
+    import requests
+
+    try:
+        if config.target() == "local" and not requests.get(management_url() + "/health/ready", timeout=2).ok:
+            return False
+        return requests.get(registry_url() + "/subjects", timeout=2).ok
+    except requests.RequestException:
+        return False
+
+
+def wait_ready(timeout: float = 120.0) -> None:
+    """Poll readiness with a bound; ServiceStartError if the process dies, ServiceNotReady on timeout."""
+    if config.target() == "kind":
+        from .stack import kind_driver
+
+        return kind_driver().wait_ready(NAME, timeout)
+    import requests
+
+    proc = process()
+
+    def probe():
+        health = requests.get(management_url() + "/health/ready", timeout=2)
+        if not health.ok:
+            raise RuntimeError(f"/health/ready answered {health.status_code}: {health.text[:200]}")
+        subjects = requests.get(registry_url() + "/subjects", timeout=2)
+        subjects.raise_for_status()
+        return True
+
+    until(probe, service=NAME, timeout=timeout, interval=0.5, log_tail=proc.tail, alive=proc.exit_reason)
+
+
+def stop() -> bool:
+    """Stop our registry; True when a process was stopped (its schemas stay in Kafka)."""
+    if config.target() == "kind":
+        from .stack import kind_driver
+
+        return kind_driver().down([NAME])
+    return process().stop(timeout=30)
