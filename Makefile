@@ -1,0 +1,65 @@
+# Kappa Lab. `make demo` and `make test` are the two commands a fresh machine needs.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+LAB := $(VENV)/bin/lab
+export LAB_TLC_BASE_URL ?=
+PYTEST_ARGS ?=
+
+.PHONY: help setup prereqs venv jars demo test test-unit test-week lab up down status bench strip clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+prereqs: ## check (and, as root on Debian, install) Java 17, Maven and Prometheus
+	@bash .ci/prereqs
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip setuptools wheel
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $@
+
+venv: $(VENV)/.installed ## create the virtualenv with the pinned Python packages
+
+jars: venv ## resolve the pinned JVM artifacts from Maven Central into .lab/jars (idempotent)
+	$(LAB) setup
+
+setup: prereqs venv jars ## everything a fresh machine needs
+
+demo: setup ## start the local stack and run the pipeline notebooks headless into runs/
+	$(LAB) up
+	$(LAB) demo
+
+test: setup ## unit tests, then the real-stack integration and notebook tests (smoke mode)
+	$(PY) -m pytest tests --doctest-modules lab $(PYTEST_ARGS)
+
+test-unit: venv ## only the tests that need no services
+	$(PY) -m pytest tests --doctest-modules lab -m "not stack and not spark and not notebook" $(PYTEST_ARGS)
+
+test-week: setup ## one notebook, e.g. make test-week N=03
+	$(PY) -m pytest tests/test_notebooks.py -k "$(N)_" $(PYTEST_ARGS)
+
+lab: setup ## open JupyterLab on the notebooks
+	$(VENV)/bin/jupyter lab notebooks/
+
+up: setup ## start the local stack
+	$(LAB) up
+
+down: ## stop the local stack
+	$(LAB) down
+
+status: ## show the local stack
+	$(LAB) status
+
+bench: setup ## print the speed and memory figures (see bench/README.md)
+	$(PY) bench/stack.py
+	$(PY) bench/producer.py
+	$(PY) bench/streaming.py
+
+strip: venv ## strip outputs from the notebooks before committing
+	$(LAB) strip
+
+clean: ## remove executed notebooks and demo runs (keeps caches)
+	rm -rf build runs
