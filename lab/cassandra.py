@@ -1,0 +1,179 @@
+"""Cassandra 5.0.8 as one local node from the cassandra-all jars (CassandraDaemon), or the kind cluster's Cassandra."""
+from __future__ import annotations
+
+from pathlib import Path
+from string import Template
+
+from . import artifacts, config
+from .process import LocalProcess
+from .wait import port_open, until
+
+NAME = "cassandra"
+RESOURCES = Path(__file__).parent / "resources"
+_procs: dict[tuple, LocalProcess] = {}
+_clusters: dict[tuple, object] = {}
+_sessions: dict[tuple, object] = {}
+
+# conf/jvm17-server.options of Cassandra 5.0: the module flags a bare classpath needs on Java 17.
+_ADD_EXPORTS = ("java.base/jdk.internal.misc", "java.management.rmi/com.sun.jmx.remote.internal.rmi",
+                "java.rmi/sun.rmi.registry", "java.rmi/sun.rmi.server", "java.sql/java.sql",
+                "java.base/java.lang.ref", "jdk.unsupported/sun.misc", "jdk.compiler/com.sun.tools.javac.file",
+                "jdk.attach/sun.tools.attach")
+_ADD_OPENS = ("java.base/java.lang.module", "java.base/jdk.internal.loader", "java.base/jdk.internal.ref",
+              "java.base/jdk.internal.reflect", "java.base/jdk.internal.math", "java.base/jdk.internal.module",
+              "java.base/jdk.internal.util.jar", "jdk.management/com.sun.management.internal",
+              "java.base/sun.nio.ch", "java.base/java.io", "java.base/java.lang.reflect",
+              "jdk.compiler/com.sun.tools.javac", "java.base/java.lang", "java.base/java.util", "java.base/java.nio")
+JVM_MODULE_FLAGS = tuple([f"--add-exports={m}=ALL-UNNAMED" for m in _ADD_EXPORTS]
+                         + [f"--add-opens={m}=ALL-UNNAMED" for m in _ADD_OPENS])
+
+
+def process() -> LocalProcess:
+    """The local Cassandra process handle (one per LAB_HOME and port offset)."""
+    p = config.ports()
+    key = (str(config.lab_home()), p.cassandra_cql)
+    if key not in _procs:
+        _procs[key] = LocalProcess(NAME, (p.cassandra_cql, p.cassandra_storage, p.cassandra_jmx, p.cassandra_jmx_exporter))
+    return _procs[key]
+
+
+def data_dir() -> Path:
+    """Data, commit log, caches and hints (deleted by `lab down --purge`)."""
+    return process().home / "data"
+
+
+def contact_points() -> list[str]:
+    """Hosts for cassandra.cluster.Cluster(contact_points=…)."""
+    return ["127.0.0.1"]
+
+
+def cql_port() -> int:
+    """The CQL native port of the selected target."""
+    return config.KIND_HOST_PORTS["cassandra_cql"] if config.target() == "kind" else config.ports().cassandra_cql
+
+
+def local_datacenter() -> str:
+    """The data centre name for DCAwareRoundRobinPolicy (SimpleSnitch: datacenter1)."""
+    return config.LOCAL_DATACENTER
+
+
+def write_config() -> Path:
+    """Render cassandra.yaml and logback.xml into the run folder; returns the cassandra.yaml path."""
+    home = process().home
+    home.mkdir(parents=True, exist_ok=True)
+    p = config.ports()
+    text = Template((RESOURCES / "cassandra" / "cassandra.yaml.tmpl").read_text()).substitute(
+        storage_port=p.cassandra_storage, cql_port=p.cassandra_cql, data=data_dir())
+    (home / "cassandra.yaml").write_text(text)
+    (home / "logback.xml").write_text((RESOURCES / "cassandra" / "logback.xml").read_text())
+    return home / "cassandra.yaml"
+
+
+def start(timeout: float = 180.0) -> int | None:
+    """Start the node and wait until CQL answers; returns the pid. A no-op when our node already runs."""
+    if config.target() == "kind":
+        from .stack import kind_driver
+
+        return kind_driver().up([NAME])
+    proc = process()
+    if proc.running():
+        wait_ready(timeout)
+        return proc.pid()
+    proc.check_ports()
+    java = artifacts.java_bin()
+    yaml_path = write_config()
+    home, p = proc.home, config.ports()
+    agent = artifacts.jar("agents", "jmx_prometheus_javaagent")
+    argv = [
+        java, "-Xms1G", "-Xmx1G", "-Xmn256M", "-XX:+UseG1GC", "-Xss256k", "-XX:+PerfDisableSharedMem", "-XX:+ExitOnOutOfMemoryError",
+        "-Djava.net.preferIPv4Stack=true", "-Djdk.attach.allowAttachSelf=true", *JVM_MODULE_FLAGS,
+        "-Dio.netty.tryReflectionSetAccessible=true", "-Dio.netty.allocator.useCacheForAllThreads=true",
+        "-Dio.netty.allocator.maxOrder=11",
+        f"-javaagent:{artifacts.jar(NAME, 'jamm-')}",
+        f"-javaagent:{agent}=127.0.0.1:{p.cassandra_jmx_exporter}:{RESOURCES / 'jmx' / 'cassandra.yaml'}",
+        f"-Dcassandra.config=file://{yaml_path}", f"-Dlogback.configurationFile=file://{home / 'logback.xml'}",
+        f"-Dcassandra.logdir={home}", f"-Dcassandra.storagedir={data_dir()}", "-Dcassandra-foreground=yes",
+        f"-Dcassandra.jmx.local.port={p.cassandra_jmx}",
+        "-Dcassandra.skip_wait_for_gossip_to_settle=0", "-Dcassandra.superuser_setup_delay_ms=0",
+        "-cp", artifacts.classpath(NAME), "org.apache.cassandra.service.CassandraDaemon",
+    ]
+    pid = proc.spawn(argv)
+    wait_ready(timeout)
+    return pid
+
+
+def _cluster():
+    from cassandra.cluster import Cluster
+    from cassandra.policies import DCAwareRoundRobinPolicy
+
+    key = (tuple(contact_points()), cql_port())
+    cluster = _clusters.get(key)
+    if cluster is None or cluster.is_shutdown:
+        cluster = Cluster(contact_points(), port=cql_port(), protocol_version=5, connect_timeout=5,
+                          load_balancing_policy=DCAwareRoundRobinPolicy(local_dc=local_datacenter()))
+        _clusters[key] = cluster
+    return cluster
+
+
+def session(keyspace: str | None = None):
+    """A cassandra-driver Session for the selected target, cached per process and keyspace (closed by stop())."""
+    key = (tuple(contact_points()), cql_port(), keyspace)
+    sess = _sessions.get(key)
+    if sess is None or sess.is_shutdown:
+        sess = _cluster().connect(keyspace)
+        _sessions[key] = sess
+    return sess
+
+
+def close_sessions() -> None:
+    """Shut down every cached driver session and cluster of this Python process."""
+    for cluster in list(_clusters.values()):
+        cluster.shutdown()
+    _clusters.clear()
+    _sessions.clear()
+
+
+def release_version() -> str:
+    """The node's Cassandra version, read over CQL (the readiness query)."""
+    return session().execute("SELECT release_version FROM system.local").one().release_version
+
+
+def ready() -> bool:
+    """One quick probe: the CQL port answers and system.local can be read."""
+    if not port_open("127.0.0.1", cql_port()):
+        return False
+    try:
+        return bool(release_version())
+    except Exception:  # noqa: BLE001 - any driver error means "not ready yet"
+        close_sessions()
+        return False
+
+
+def wait_ready(timeout: float = 180.0) -> None:
+    """Poll CQL with a bound; ServiceStartError if the process dies, ServiceNotReady on timeout."""
+    if config.target() == "kind":
+        from .stack import kind_driver
+
+        return kind_driver().wait_ready(NAME, timeout)
+    proc = process()
+
+    def probe():
+        if not port_open("127.0.0.1", cql_port()):
+            raise ConnectionError(f"CQL port {cql_port()} not open yet")
+        try:
+            return release_version()
+        except Exception:
+            close_sessions()
+            raise
+
+    until(probe, service=NAME, timeout=timeout, interval=1.0, log_tail=proc.tail, alive=proc.exit_reason)
+
+
+def stop() -> bool:
+    """Close driver sessions and stop our node; True when a process was stopped."""
+    close_sessions()
+    if config.target() == "kind":
+        from .stack import kind_driver
+
+        return kind_driver().down([NAME])
+    return process().stop(timeout=60)
