@@ -1,0 +1,141 @@
+"""Spark as a lab service: one local SparkSession with the Kafka, Avro and Cassandra connector jars."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from . import config
+from .errors import ServiceStartError
+
+MASTER = "local[2]"
+DRIVER_MEMORY = "1g"
+SHUFFLE_PARTITIONS = 2
+APP_NAME = "kappa-lab"
+
+_session = None
+
+
+def cassandra_host_port() -> tuple[str, int]:
+    """Where the Spark Cassandra Connector connects: the first contact point and the CQL port."""
+    try:
+        from . import cassandra
+
+        return cassandra.contact_points()[0], int(cassandra.cql_port())
+    except (ImportError, AttributeError):
+        return "127.0.0.1", config.ports().cassandra_cql
+
+
+def conf(master: str = MASTER, driver_memory: str = DRIVER_MEMORY, ui: bool = True) -> dict[str, str]:
+    """The Spark settings the lab uses (connector jars via spark.jars, never --packages)."""
+    from . import artifacts
+
+    host, port = cassandra_host_port()
+    home = config.lab_home() / "spark"
+    return {
+        "spark.master": master,
+        "spark.app.name": APP_NAME,
+        "spark.driver.memory": driver_memory,
+        "spark.driver.bindAddress": "127.0.0.1",
+        "spark.driver.host": "127.0.0.1",
+        "spark.jars": ",".join(str(p) for p in artifacts.spark_jars()),
+        "spark.local.dir": str(home / "tmp"),
+        "spark.sql.warehouse.dir": str(home / "warehouse"),
+        "spark.sql.session.timeZone": "UTC",           # TLC wall-clock times are encoded as if UTC
+        "spark.sql.shuffle.partitions": str(SHUFFLE_PARTITIONS),
+        "spark.default.parallelism": "2",
+        "spark.sql.adaptive.enabled": "false",         # stable plans for the lessons
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.python.worker.reuse": "true",
+        "spark.ui.enabled": str(ui).lower(),
+        "spark.ui.port": str(config.ports().spark_ui),
+        "spark.port.maxRetries": "0",                  # fail loudly instead of drifting to 4041
+        "spark.ui.showConsoleProgress": "false",
+        "spark.ui.prometheus.enabled": "true",
+        "spark.sql.streaming.metricsEnabled": "true",
+        "spark.metrics.conf.*.sink.prometheusServlet.class": "org.apache.spark.metrics.sink.PrometheusServlet",
+        "spark.metrics.conf.*.sink.prometheusServlet.path": "/metrics/prometheus",
+        "spark.metrics.namespace": "lab",
+        "spark.sql.extensions": "com.datastax.spark.connector.CassandraSparkExtensions",
+        "spark.cassandra.connection.host": host,
+        "spark.cassandra.connection.port": str(port),
+        "spark.cassandra.connection.localDC": config.LOCAL_DATACENTER,
+        "spark.cassandra.output.consistency.level": "LOCAL_ONE",
+        "spark.cassandra.input.consistency.level": "LOCAL_ONE",
+        "spark.sql.streaming.forceDeleteTempCheckpointLocation": "true",
+    }
+
+
+def start(**overrides: str) -> "pyspark.sql.SparkSession":  # noqa: F821
+    """Start (or return) the lab's SparkSession; keyword overrides replace settings from `conf()`.
+
+    Workers run this interpreter (PYSPARK_PYTHON = sys.executable), so they see fastavro and pandas.
+    """
+    global _session
+    if _session is not None and _session.sparkContext._jsc is not None:
+        return _session
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    settings = {**conf(), **{k.replace("__", "."): v for k, v in overrides.items()}}
+    Path(settings["spark.local.dir"]).mkdir(parents=True, exist_ok=True)
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    try:
+        _session = builder.getOrCreate()
+    except Exception as exc:  # noqa: BLE001 - py4j/launcher errors come in many types
+        raise ServiceStartError("spark", f"{type(exc).__name__}: {exc}") from exc
+    _session.sparkContext.setLogLevel("WARN")
+    return _session
+
+
+def session():
+    """The running SparkSession (started on first use)."""
+    return start()
+
+
+def wait_ready(timeout: float = 60.0) -> str:
+    """Wait until the Spark UI answers; returns its URL."""
+    from .wait import http_ok, until
+
+    if _session is None:
+        raise ServiceStartError("spark", "not started: call lab.spark.start() first")
+    url = ui_url()
+    until(lambda: http_ok(url), service="spark UI", timeout=timeout, interval=0.5)
+    return url
+
+
+def running() -> bool:
+    """True while our SparkSession is alive."""
+    return _session is not None and _session.sparkContext._jsc is not None
+
+
+def stop() -> bool:
+    """Stop every streaming query and the SparkSession; True when something was stopped."""
+    global _session
+    if _session is None:
+        return False
+    try:
+        for q in _session.streams.active:
+            q.stop()
+        _session.stop()
+    finally:
+        _session = None
+    return True
+
+
+def ui_url() -> str:
+    """The Spark UI of the local driver."""
+    return f"http://127.0.0.1:{config.ports().spark_ui}"
+
+
+def metrics_url() -> str:
+    """Spark's PrometheusServlet endpoint (driver and per-query streaming gauges)."""
+    return f"{ui_url()}/metrics/prometheus"
+
+
+def checkpoint_dir(name: str) -> Path:
+    """The checkpoint folder of one streaming query under LAB_HOME."""
+    return config.lab_home() / "checkpoints" / name
