@@ -1,0 +1,310 @@
+"""Metrics the lab exports itself for Prometheus: Spark streaming progress (a query listener), producer counters, zone fares."""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections import deque
+from typing import Callable, Iterable
+
+from . import config
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+_exporters: dict[tuple[str, int], "_Exporter"] = {}
+
+
+class _Exporter:
+    """One prometheus_client registry served over HTTP on one local port (started once, idempotent)."""
+
+    def __init__(self, port: int):
+        from prometheus_client import CollectorRegistry
+
+        self.port = port
+        self.registry = CollectorRegistry()
+        self.server = None
+
+    def serve(self) -> str:
+        """Start the HTTP endpoint (once); returns its /metrics URL."""
+        from prometheus_client import start_http_server
+
+        if self.server is None:
+            self.server, _thread = start_http_server(self.port, addr="127.0.0.1", registry=self.registry)
+        return self.url
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/metrics"
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+
+def _exporter(kind: str, port: int, factory: Callable[[int], "_Exporter"]) -> "_Exporter":
+    with _lock:
+        key = (kind, port)
+        if key not in _exporters:
+            _exporters[key] = factory(port)
+        return _exporters[key]
+
+
+class SparkMetrics(_Exporter):
+    """Gauges and counters fed from StreamingQueryProgress events (and the latest zone fares)."""
+
+    def __init__(self, port: int):
+        super().__init__(port)
+        from prometheus_client import Counter, Gauge
+
+        r, q = self.registry, ["query"]
+        self.active = Gauge("lab_spark_query_active", "1 while the streaming query runs, 0 once it stopped", q, registry=r)
+        self.input_rows = Counter("lab_spark_input_rows", "Rows read from Kafka (sum of numInputRows)", q, registry=r)
+        self.input_rate = Gauge("lab_spark_input_rows_per_second", "Arrival rate of the last micro-batch", q, registry=r)
+        self.processed_rate = Gauge("lab_spark_processed_rows_per_second", "Processing rate of the last micro-batch", q, registry=r)
+        self.batch_duration = Gauge("lab_spark_batch_duration_seconds", "Wall time of the last micro-batch", q, registry=r)
+        self.batch_id = Gauge("lab_spark_batch_id", "Id of the last completed micro-batch", q, registry=r)
+        self.state_rows = Gauge("lab_spark_state_rows", "Rows held in the state stores (all stateful operators)", q, registry=r)
+        self.dropped = Counter("lab_spark_rows_dropped_by_watermark", "Late rows dropped because they were behind the watermark", q, registry=r)
+        self.watermark = Gauge("lab_spark_watermark_seconds", "Event-time watermark (epoch seconds)", q, registry=r)
+        self.last_progress = Gauge("lab_spark_last_progress_timestamp_seconds", "When the last progress event arrived", q, registry=r)
+        self.behind = Gauge("lab_spark_offsets_behind_latest", "Spark's own min/avg/max offsets behind latest over the partitions",
+                            ["query", "stat"], registry=r)
+        labels = ["query", "topic", "partition"]
+        self.end_offset = Gauge("lab_spark_source_end_offset", "Next offset Spark will read, per partition", labels, registry=r)
+        self.latest_offset = Gauge("lab_spark_source_latest_offset", "Latest offset Spark saw when planning, per partition", labels, registry=r)
+        self.partition_behind = Gauge("lab_spark_partition_offsets_behind_latest", "latest - end offset, per partition", labels, registry=r)
+        zone = ["zone"]
+        self.zone_fare = Gauge("lab_zone_window_avg_fare", "Average fare (USD) of the latest window of a pickup zone", zone, registry=r)
+        self.zone_trips = Gauge("lab_zone_window_trips", "Trips in the latest window of a pickup zone", zone, registry=r)
+        self.zone_window = Gauge("lab_zone_window_start_seconds", "Start of the latest window of a pickup zone (epoch s)", zone, registry=r)
+        self._names: dict[str, str] = {}
+        self._fares: Callable[[], Iterable[dict]] | None = None
+        self._fares_every, self._fares_at = 2.0, 0.0
+
+    # -- progress events -------------------------------------------------------------------
+    def started(self, query_id: str, name: str | None) -> None:
+        self._names[query_id] = name or query_id
+        self.active.labels(self._names[query_id]).set(1)
+
+    def progress(self, p) -> None:
+        """Record one StreamingQueryProgress (pyspark object, or anything with the same attributes)."""
+        q = p.name or str(p.id)
+        self.active.labels(q).set(1)
+        self.input_rows.labels(q).inc(p.numInputRows or 0)
+        self.input_rate.labels(q).set(_num(p.inputRowsPerSecond))
+        self.processed_rate.labels(q).set(_num(p.processedRowsPerSecond))
+        self.batch_duration.labels(q).set((p.batchDuration or 0) / 1000.0)
+        self.batch_id.labels(q).set(p.batchId)
+        self.last_progress.labels(q).set(time.time())
+        ops = p.stateOperators or []
+        self.state_rows.labels(q).set(sum(op.numRowsTotal for op in ops))
+        self.dropped.labels(q).inc(sum(op.numRowsDroppedByWatermark for op in ops))
+        wm = (p.eventTime or {}).get("watermark")
+        if wm:
+            self.watermark.labels(q).set(_epoch(wm))
+        for src in p.sources or []:
+            for stat in ("min", "avg", "max"):
+                value = (src.metrics or {}).get(f"{stat}OffsetsBehindLatest")
+                if value is not None:
+                    self.behind.labels(q, stat).set(_num(value))
+            end, latest = _offsets(src.endOffset), _offsets(src.latestOffset)
+            for (topic, part), off in end.items():
+                self.end_offset.labels(q, topic, part).set(off)
+                if (topic, part) in latest:
+                    self.latest_offset.labels(q, topic, part).set(latest[(topic, part)])
+                    self.partition_behind.labels(q, topic, part).set(max(0, latest[(topic, part)] - off))
+        self.poll_fares()
+
+    def idle(self, query_id: str) -> None:
+        q = self._names.get(query_id, query_id)
+        self.input_rate.labels(q).set(0)
+        self.processed_rate.labels(q).set(0)
+        self.last_progress.labels(q).set(time.time())
+
+    def terminated(self, query_id: str) -> None:
+        q = self._names.get(query_id, query_id)
+        self.active.labels(q).set(0)
+        self.input_rate.labels(q).set(0)
+        self.processed_rate.labels(q).set(0)
+
+    # -- zone fares --------------------------------------------------------------------------
+    def watch_fares(self, fetch: Callable[[], Iterable[dict]] | None = None, every_s: float = 2.0) -> None:
+        """Refresh the zone-fare gauges at most every `every_s` seconds from `fetch()` (default: Cassandra)."""
+        self._fares, self._fares_every = (fetch or latest_zone_fares), every_s
+
+    def poll_fares(self, force: bool = False) -> int:
+        """Run the fare fetch now if due; returns how many zones were updated."""
+        if self._fares is None or (not force and time.monotonic() - self._fares_at < self._fares_every):
+            return 0
+        self._fares_at = time.monotonic()
+        try:
+            rows = list(self._fares())
+        except Exception as exc:  # noqa: BLE001 - a metrics hiccup must never stop the stream
+            log.warning("zone fare refresh failed: %s", exc)
+            return 0
+        self.set_fares(rows)
+        return len(rows)
+
+    def set_fares(self, rows: Iterable[dict]) -> None:
+        """Set the gauges from rows with keys zone, avg_fare, trips, window_start (datetime or epoch s)."""
+        for row in rows:
+            z = str(row["zone"])
+            self.zone_fare.labels(z).set(_num(row["avg_fare"]))
+            self.zone_trips.labels(z).set(_num(row["trips"]))
+            ws = row.get("window_start")
+            self.zone_window.labels(z).set(ws.timestamp() if hasattr(ws, "timestamp") else _num(ws))
+
+    def listener(self):
+        """A pyspark StreamingQueryListener that feeds this exporter."""
+        return _make_listener(self)
+
+
+def _make_listener(m: SparkMetrics):
+    from pyspark.sql.streaming import StreamingQueryListener
+
+    class LabMetricsListener(StreamingQueryListener):
+        """Forwards query events to the lab's Prometheus gauges; never raises into Spark."""
+
+        def _safe(self, fn, *args):
+            try:
+                fn(*args)
+            except Exception as exc:  # noqa: BLE001
+                log.warning("metrics listener: %s", exc)
+
+        def onQueryStarted(self, event):
+            self._safe(m.started, str(event.id), event.name)
+
+        def onQueryProgress(self, event):
+            self._safe(m.progress, event.progress)
+
+        def onQueryIdle(self, event):
+            self._safe(m.idle, str(event.id))
+
+        def onQueryTerminated(self, event):
+            self._safe(m.terminated, str(event.id))
+
+    return LabMetricsListener()
+
+
+_attached: dict[int, object] = {}
+
+
+def spark_metrics() -> SparkMetrics:
+    """The Spark exporter on config.ports().spark_metrics (one per process and port)."""
+    return _exporter("spark", config.ports().spark_metrics, SparkMetrics)  # type: ignore[return-value]
+
+
+def attach(spark, fares: bool = True) -> str:
+    """Register the progress listener on `spark` (once per session) and serve the gauges; returns the /metrics URL.
+
+    With `fares=True` the listener also refreshes the zone-fare gauges from Cassandra after each batch.
+    """
+    m = spark_metrics()
+    url = m.serve()
+    key = id(spark)
+    if key not in _attached:
+        listener = m.listener()
+        spark.streams.addListener(listener)
+        _attached[key] = listener
+    if fares:
+        m.watch_fares()
+    return url
+
+
+class ProducerMetrics(_Exporter):
+    """Counters for the producer: delivered, failed, dead-lettered (by reason), and a recent send rate."""
+
+    WINDOW_S = 5.0
+
+    def __init__(self, port: int):
+        super().__init__(port)
+        from prometheus_client import Counter, Gauge
+
+        r = self.registry
+        self._delivered = Counter("lab_producer_messages_delivered", "Messages acknowledged by Kafka", ["topic"], registry=r)
+        self._failed = Counter("lab_producer_messages_failed", "Messages Kafka did not acknowledge", ["topic"], registry=r)
+        self._dlq = Counter("lab_producer_dlq_messages", "Rows sent to the dead-letter topic, by reason", ["reason"], registry=r)
+        self._samples: deque[tuple[float, int]] = deque()
+        self._count = 0
+        rate = Gauge("lab_producer_send_rate", "Messages delivered per second over the last 5 s", registry=r)
+        rate.set_function(self.send_rate)
+
+    def delivered(self, topic: str, n: int = 1) -> None:
+        self._delivered.labels(topic).inc(n)
+        self._count += n
+        now = time.monotonic()
+        self._samples.append((now, self._count))
+        while self._samples and now - self._samples[0][0] > self.WINDOW_S:
+            self._samples.popleft()
+
+    def failed(self, topic: str, n: int = 1) -> None:
+        self._failed.labels(topic).inc(n)
+
+    def dlq(self, reason: str, n: int = 1) -> None:
+        self._dlq.labels(reason).inc(n)
+
+    def send_rate(self) -> float:
+        """Delivered messages per second over the last WINDOW_S seconds."""
+        now = time.monotonic()
+        recent = [(t, c) for t, c in self._samples if now - t <= self.WINDOW_S]
+        if not recent:
+            return 0.0
+        first_t, first_c = recent[0]
+        return (self._count - first_c) / max(now - first_t, 1.0)
+
+
+def producer_metrics(serve: bool = True) -> ProducerMetrics:
+    """The producer exporter on config.ports().producer_metrics; started on first use when `serve`."""
+    m = _exporter("producer", config.ports().producer_metrics, ProducerMetrics)
+    if serve:
+        m.serve()
+    return m  # type: ignore[return-value]
+
+
+def latest_zone_fares(limit_zones: int = 300) -> list[dict]:
+    """The latest window of every pickup zone from kappa.zone_windows (zone, window_start, trips, avg_fare)."""
+    from . import tables
+
+    return tables.latest_zone_windows(limit_zones)
+
+
+def scrape(url: str, prefix: str = "") -> "list[dict]":
+    """Read a /metrics endpoint: one dict per sample (name, labels, value), optionally only names starting with `prefix`."""
+    import requests
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = requests.get(url, timeout=5).text
+    out = []
+    for fam in text_string_to_metric_families(text):
+        for s in fam.samples:
+            if s.name.startswith(prefix):
+                out.append({"name": s.name, "labels": dict(s.labels), "value": s.value})
+    return out
+
+
+def _num(x) -> float:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return 0.0
+    return 0.0 if v != v else v  # NaN -> 0
+
+
+def _epoch(iso: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def _offsets(text: str | None) -> dict[tuple[str, str], int]:
+    """Parse a Kafka source offset JSON ({"topic": {"0": 12, ...}}) into {(topic, partition): offset}."""
+    if not text:
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    return {(t, str(p)): int(o) for t, parts in data.items() if isinstance(parts, dict) for p, o in parts.items()}
