@@ -1,0 +1,150 @@
+"""The lab's Kafka topics: create them with explicit configs, describe them, count what is in them."""
+from __future__ import annotations
+
+from . import config
+from .errors import LabError
+from .wait import until
+
+TIMEOUT_S = 30.0
+
+
+def specs(trips: str = config.TRIPS_TOPIC, dlq: str = config.DLQ_TOPIC) -> dict[str, dict]:
+    """Partitions and topic configs of the trips topic and its dead-letter queue (DLQ)."""
+    common = {"cleanup.policy": "delete", "retention.ms": str(config.TOPIC_RETENTION_MS), "min.insync.replicas": "1"}
+    return {
+        trips: {"partitions": config.TOPIC_PARTITIONS, "config": dict(common)},
+        dlq: {"partitions": config.DLQ_PARTITIONS, "config": dict(common)},
+    }
+
+
+def _admin():
+    from . import kafka
+
+    return kafka.admin()
+
+
+def _result(futures: dict, what: str) -> dict:
+    from confluent_kafka import KafkaException
+
+    out = {}
+    for key, fut in futures.items():
+        try:
+            out[key] = fut.result(timeout=TIMEOUT_S)
+        except KafkaException as exc:
+            out[key] = exc.args[0]
+        except Exception as exc:  # noqa: BLE001 - timeouts and transport errors: say what failed
+            raise LabError(f"{what} {key}: {exc}") from exc
+    return out
+
+
+def ensure_topics(trips: str = config.TRIPS_TOPIC, dlq: str = config.DLQ_TOPIC) -> dict[str, str]:
+    """Create the topics if missing (idempotent); returns {topic: "created" | "exists"}.
+
+    An existing topic must have the expected partition count and configs, else LabError says what differs.
+    """
+    from confluent_kafka import KafkaError
+    from confluent_kafka.admin import NewTopic
+
+    wanted = specs(trips, dlq)
+    new = [NewTopic(name, num_partitions=s["partitions"], replication_factor=1, config=s["config"])
+           for name, s in wanted.items()]
+    admin = _admin()  # keep the client alive until its futures resolve
+    answers = _result(admin.create_topics(new, operation_timeout=TIMEOUT_S), "creating topic")
+    status = {}
+    for name, answer in answers.items():
+        if answer is None:
+            status[name] = "created"
+        elif answer.code() == KafkaError.TOPIC_ALREADY_EXISTS:
+            status[name] = "exists"
+        else:
+            raise LabError(f"cannot create topic {name}: {answer.str()}")
+    for name, spec in wanted.items():
+        until(lambda n=name: _leaders_ready(n), service=f"topic {name}", timeout=TIMEOUT_S)
+        _verify(name, spec)
+    return status
+
+
+def _leaders_ready(topic: str) -> bool:
+    meta = _admin().list_topics(topic, timeout=5).topics.get(topic)
+    return bool(meta and not meta.error and meta.partitions and all(p.leader >= 0 for p in meta.partitions.values()))
+
+
+def _verify(topic: str, spec: dict) -> None:
+    info = describe(topic)
+    effective = _configs(topic, only_set=False)
+    problems = []
+    if info["partitions"] != spec["partitions"]:
+        problems.append(f"{info['partitions']} partitions, expected {spec['partitions']}")
+    for key, value in spec["config"].items():
+        if effective.get(key) != value:
+            problems.append(f"{key}={effective.get(key)}, expected {value}")
+    if problems:
+        raise LabError(f"topic {topic} exists with a different set-up: {'; '.join(problems)}. "
+                       f"Delete it (lab.topics.delete_topics([{topic!r}])) and run ensure_topics() again.")
+
+
+def describe(topic: str) -> dict:
+    """Partition count, leaders and the topic's non-default configs.
+
+    Returns
+    -------
+    {"topic", "partitions", "leaders": {partition: broker id}, "config": {name: value}}
+    """
+    meta = _admin().list_topics(topic, timeout=10).topics.get(topic)
+    if meta is None or meta.error:
+        raise LabError(f"topic {topic} does not exist ({meta.error.str() if meta else 'no metadata'})")
+    return {"topic": topic, "partitions": len(meta.partitions),
+            "leaders": {p: m.leader for p, m in sorted(meta.partitions.items())}, "config": _configs(topic)}
+
+
+def _configs(topic: str, only_set: bool = True) -> dict[str, str]:
+    """The topic's configs (only those set on the topic or broker, unless only_set=False)."""
+    from confluent_kafka.admin import ConfigResource, ResourceType
+
+    admin = _admin()
+    entries = list(_result(admin.describe_configs([ConfigResource(ResourceType.TOPIC, topic)]), "describing").values())[0]
+    if not isinstance(entries, dict):
+        raise LabError(f"cannot read the configs of topic {topic}: {entries}")
+    return {k: e.value for k, e in sorted(entries.items()) if not (only_set and e.is_default)}
+
+
+def _offsets(topic: str) -> dict[int, tuple[int, int]]:
+    """{partition: (earliest, latest)} offsets, read with the AdminClient."""
+    from confluent_kafka import TopicPartition
+    from confluent_kafka.admin import OffsetSpec
+
+    parts = describe(topic)["partitions"]
+    admin = _admin()
+    low = _result(admin.list_offsets({TopicPartition(topic, p): OffsetSpec.earliest() for p in range(parts)}), "offsets of")
+    high = _result(admin.list_offsets({TopicPartition(topic, p): OffsetSpec.latest() for p in range(parts)}), "offsets of")
+    return {tp.partition: (low[tp].offset, high[tp].offset) for tp in sorted(low, key=lambda t: t.partition)}
+
+
+def partition_counts(topic: str) -> dict[int, int]:
+    """Messages in each partition (latest minus earliest offset)."""
+    return {p: hi - lo for p, (lo, hi) in _offsets(topic).items()}
+
+
+def count_messages(topic: str) -> int:
+    """Messages in the topic: the sum over partitions of latest minus earliest offset."""
+    return sum(partition_counts(topic).values())
+
+
+def delete_topics(names: list[str] | None = None) -> dict[str, str]:
+    """Delete topics (default: the trips topic and its DLQ); returns {topic: "deleted" | "missing"}."""
+    from confluent_kafka import KafkaError
+
+    names = names or [config.TRIPS_TOPIC, config.DLQ_TOPIC]
+    admin = _admin()
+    answers = _result(admin.delete_topics(names, operation_timeout=TIMEOUT_S), "deleting topic")
+    status = {}
+    for name, answer in answers.items():
+        if answer is None:
+            status[name] = "deleted"
+        elif answer.code() == KafkaError.UNKNOWN_TOPIC_OR_PART:
+            status[name] = "missing"
+        else:
+            raise LabError(f"cannot delete topic {name}: {answer.str()}")
+    for name in names:
+        until(lambda n=name: n not in _admin().list_topics(timeout=5).topics, service=f"deleting {name}", timeout=TIMEOUT_S)
+    return status
