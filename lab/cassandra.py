@@ -42,14 +42,33 @@ def data_dir() -> Path:
     return process().home / "data"
 
 
+def _kind_endpoint() -> tuple[str, int]:
+    from .stack import kind_driver
+
+    host, port = kind_driver().endpoint(NAME).rsplit(":", 1)
+    return host, int(port)
+
+
 def contact_points() -> list[str]:
     """Hosts for cassandra.cluster.Cluster(contact_points=…)."""
-    return ["127.0.0.1"]
+    return [_kind_endpoint()[0]] if config.target() == "kind" else ["127.0.0.1"]
 
 
 def cql_port() -> int:
     """The CQL native port of the selected target."""
-    return config.KIND_HOST_PORTS["cassandra_cql"] if config.target() == "kind" else config.ports().cassandra_cql
+    return _kind_endpoint()[1] if config.target() == "kind" else config.ports().cassandra_cql
+
+
+def auth_provider():
+    """Credentials for the driver: none locally (AllowAll), the generated role's on kind."""
+    if config.target() != "kind":
+        return None
+    from cassandra.auth import PlainTextAuthProvider
+
+    from .stack import kind_driver
+
+    user, password = kind_driver().cassandra_credentials()
+    return PlainTextAuthProvider(username=user, password=password)
 
 
 def local_datacenter() -> str:
@@ -85,7 +104,8 @@ def start(timeout: float = 180.0) -> int | None:
     home, p = proc.home, config.ports()
     agent = artifacts.jar("agents", "jmx_prometheus_javaagent")
     argv = [
-        java, "-Xms1G", "-Xmx1G", "-Xmn256M", "-XX:+UseG1GC", "-Xss256k", "-XX:+PerfDisableSharedMem", "-XX:+ExitOnOutOfMemoryError",
+        java, "-Xms1G", "-Xmx1G", "-Xmn256M", "-XX:+UseG1GC", "-Xss256k", "-XX:+PerfDisableSharedMem",
+        "-XX:+ExitOnOutOfMemoryError",
         "-Djava.net.preferIPv4Stack=true", "-Djdk.attach.allowAttachSelf=true", *JVM_MODULE_FLAGS,
         "-Dio.netty.tryReflectionSetAccessible=true", "-Dio.netty.allocator.useCacheForAllThreads=true",
         "-Dio.netty.allocator.maxOrder=11",
@@ -110,6 +130,7 @@ def _cluster():
     cluster = _clusters.get(key)
     if cluster is None or cluster.is_shutdown:
         cluster = Cluster(contact_points(), port=cql_port(), protocol_version=5, connect_timeout=5,
+                          auth_provider=auth_provider(),
                           load_balancing_policy=DCAwareRoundRobinPolicy(local_dc=local_datacenter()))
         _clusters[key] = cluster
     return cluster
@@ -140,7 +161,7 @@ def release_version() -> str:
 
 def ready() -> bool:
     """One quick probe: the CQL port answers and system.local can be read."""
-    if not port_open("127.0.0.1", cql_port()):
+    if not port_open(contact_points()[0], cql_port()):
         return False
     try:
         return bool(release_version())
@@ -173,7 +194,5 @@ def stop() -> bool:
     """Close driver sessions and stop our node; True when a process was stopped."""
     close_sessions()
     if config.target() == "kind":
-        from .stack import kind_driver
-
-        return kind_driver().down([NAME])
+        return False  # one kind service is not stopped alone: `lab down` deletes the whole cluster
     return process().stop(timeout=60)

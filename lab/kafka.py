@@ -32,7 +32,9 @@ def data_dir() -> Path:
 def bootstrap_servers() -> str:
     """The `bootstrap.servers` value for clients of the selected target."""
     if config.target() == "kind":
-        return f"127.0.0.1:{config.KIND_HOST_PORTS['kafka_bootstrap']}"
+        from .stack import kind_driver
+
+        return kind_driver().endpoint(NAME)
     return f"127.0.0.1:{config.ports().kafka}"
 
 
@@ -138,7 +140,5 @@ def wait_ready(timeout: float = 90.0) -> None:
 def stop() -> bool:
     """Stop our Kafka (controlled shutdown); True when a process was stopped."""
     if config.target() == "kind":
-        from .stack import kind_driver
-
-        return kind_driver().down([NAME])
+        return False  # one kind service is not stopped alone: `lab down` deletes the whole cluster
     return process().stop(timeout=60)

@@ -32,8 +32,11 @@ def data_dir() -> Path:
 
 def prometheus_url() -> str:
     """Prometheus's HTTP root for the selected target (UI, /api/v1/query)."""
-    port = config.KIND_HOST_PORTS["prometheus"] if config.target() == "kind" else config.ports().prometheus
-    return f"http://127.0.0.1:{port}"
+    if config.target() == "kind":
+        from .stack import kind_driver
+
+        return kind_driver().endpoint(NAME)
+    return f"http://127.0.0.1:{config.ports().prometheus}"
 
 
 def binary() -> str:
@@ -137,7 +140,5 @@ def targets() -> dict[str, str]:
 def stop() -> bool:
     """Stop our Prometheus; True when a process was stopped."""
     if config.target() == "kind":
-        from .stack import kind_driver
-
-        return kind_driver().down([NAME])
+        return False  # one kind service is not stopped alone: `lab down` deletes the whole cluster
     return process().stop(timeout=30)

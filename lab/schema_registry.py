@@ -24,15 +24,18 @@ def process() -> LocalProcess:
     return _procs[key]
 
 
-def base_url() -> str:
-    """The registry's HTTP root for the selected target (e.g. http://127.0.0.1:8081)."""
-    port = config.KIND_HOST_PORTS["registry"] if config.target() == "kind" else config.ports().registry
-    return f"http://127.0.0.1:{port}"
-
-
 def registry_url() -> str:
     """The Confluent-compatible API root, what SchemaRegistryClient({'url': …}) takes."""
-    return base_url() + CCOMPAT_PATH
+    if config.target() == "kind":
+        from .stack import kind_driver
+
+        return kind_driver().endpoint(NAME)
+    return f"http://127.0.0.1:{config.ports().registry}{CCOMPAT_PATH}"
+
+
+def base_url() -> str:
+    """The registry's HTTP root (e.g. http://127.0.0.1:8081); the native API lives under /apis/registry/v3."""
+    return registry_url()[: -len(CCOMPAT_PATH)]
 
 
 def management_url() -> str:
@@ -176,7 +179,5 @@ def wait_ready(timeout: float = 120.0) -> None:
 def stop() -> bool:
     """Stop our registry; True when a process was stopped (its schemas stay in Kafka)."""
     if config.target() == "kind":
-        from .stack import kind_driver
-
-        return kind_driver().down([NAME])
+        return False  # one kind service is not stopped alone: `lab down` deletes the whole cluster
     return process().stop(timeout=30)

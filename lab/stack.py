@@ -68,7 +68,12 @@ def down(names: list[str] | None = None, purge: bool = False, progress=None) -> 
     """Stop the named services (default: all) that the lab started, in reverse order; returns those stopped.
 
     Stopping Kafka also stops the registry (its storage). `purge=True` deletes their data folders too.
+    On kind, `down` deletes the whole cluster (one service cannot be stopped alone).
     """
+    if config.target() == "kind":
+        if names:
+            raise LabError("kind target: `lab down` deletes the whole cluster; one service cannot be stopped alone")
+        return ["kind cluster"] if kind_driver().down() else []
     stopped = []
     for name in reversed(_select(names, with_deps=False)):
         mod = service(name)
@@ -85,11 +90,11 @@ def down(names: list[str] | None = None, purge: bool = False, progress=None) -> 
 
 
 def status(names: list[str] | None = None) -> list[dict]:
-    """One dict per service: name, running, pid, ports, ready, rss (bytes)."""
+    """One dict per service: name, running, pid, ports, ready, rss (bytes); on kind, lab.kube's rows per object."""
     from .process import rss_bytes
 
     if config.target() == "kind":
-        return kind_driver().status(_select(names, with_deps=False))
+        return kind_driver().status()
     rows = []
     for name in _select(names, with_deps=False):
         mod = service(name)
@@ -102,6 +107,8 @@ def status(names: list[str] | None = None) -> list[dict]:
 
 def logs(name: str, lines: int = 40) -> str:
     """The last `lines` lines of a service's log."""
+    if config.target() == "kind":
+        return kind_driver().logs(ALIASES.get(name, name), lines)
     return service(name).process().tail(lines)
 
 
@@ -135,6 +142,10 @@ def _cmd_down(args) -> int:
 
 def _cmd_status(args) -> int:
     rows = status()
+    if config.target() == "kind":
+        for r in rows:
+            print(f"{r['service']:16} {r['object']:40} {'ready' if r['ready'] else 'not ready':10} {r['status']}")
+        return 0
     print(f"{'SERVICE':16} {'STATE':8} {'READY':6} {'PID':>8} {'RSS MiB':>8}  PORTS")
     for r in rows:
         state = "running" if r["running"] else "stopped"
