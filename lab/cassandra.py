@@ -123,15 +123,16 @@ def start(timeout: float = 180.0) -> int | None:
 
 
 def _cluster():
-    from cassandra.cluster import Cluster
+    from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
     from cassandra.policies import DCAwareRoundRobinPolicy
 
     key = (tuple(contact_points()), cql_port())
     cluster = _clusters.get(key)
     if cluster is None or cluster.is_shutdown:
+        profile = ExecutionProfile(load_balancing_policy=DCAwareRoundRobinPolicy(local_dc=local_datacenter()),
+                                   request_timeout=30)
         cluster = Cluster(contact_points(), port=cql_port(), protocol_version=5, connect_timeout=5,
-                          auth_provider=auth_provider(),
-                          load_balancing_policy=DCAwareRoundRobinPolicy(local_dc=local_datacenter()))
+                          auth_provider=auth_provider(), execution_profiles={EXEC_PROFILE_DEFAULT: profile})
         _clusters[key] = cluster
     return cluster
 

@@ -1,0 +1,79 @@
+"""Shared fixtures: the real local stack (started once per session) and unique names per test."""
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+
+from lab import config as lab_config
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_TLC = REPO.parent / "shared" / "data" / "tlc"
+STACK_MARKERS = ("stack", "spark", "notebook")
+
+# Tests read the TLC samples from the shared folder beside the clone, never from the TLC site.
+os.environ.setdefault("LAB_TLC_BASE_URL", SHARED_TLC.as_uri())
+
+
+def pytest_collection_modifyitems(items):
+    """A test that uses the `stack` fixture without a stack/spark/notebook marker gets `stack`, so -m selects it right."""
+    for item in items:
+        if "stack" in getattr(item, "fixturenames", ()) and not any(item.get_closest_marker(m) for m in STACK_MARKERS):
+            item.add_marker(pytest.mark.stack)
+
+
+@pytest.fixture(scope="session")
+def stack():
+    """The local stack (Kafka, registry, Cassandra, Prometheus), up and ready for the whole session.
+
+    Services this fixture started are stopped at the end, unless LAB_KEEP_STACK=1; services that were
+    already running before the session (a developer's `lab up`) are left running. Yields the rows of
+    `lab.stack.up` (name, pid, started, seconds).
+    """
+    from lab import stack as lab_stack
+
+    lab_config.use("local")
+    before = {row["name"] for row in lab_stack.status() if row["running"]}
+    try:
+        report = lab_stack.up()
+    except BaseException:
+        # leave no half-started stack behind; the error (with the log tail) fails every test that needs it
+        lab_stack.down([n for n in lab_stack.SERVICES if n not in before])
+        raise
+    yield report
+    if os.environ.get("LAB_KEEP_STACK") != "1":
+        started = [row["name"] for row in report if row["started"]]
+        if started:
+            lab_stack.down(started)
+
+
+def _slug(text: str, limit: int = 40) -> str:
+    return re.sub(r"[^a-zA-Z0-9._-]+", "-", text).strip("-")[:limit]
+
+
+@pytest.fixture
+def unique_name(request) -> str:
+    """A name unique to this test run, safe for Kafka topics, registry subjects and CQL (after lowercasing)."""
+    return f"t-{_slug(request.node.name)}-{uuid.uuid4().hex[:8]}".lower()
+
+
+@pytest.fixture
+def topic(stack, unique_name):
+    """A fresh one-partition topic on the stack's Kafka, deleted after the test. Yields its name."""
+    from confluent_kafka.admin import NewTopic
+
+    from lab import kafka
+
+    admin = kafka.admin()
+    admin.create_topics([NewTopic(unique_name, 1, 1)])[unique_name].result(timeout=30)
+    yield unique_name
+    admin.delete_topics([unique_name])[unique_name].result(timeout=30)
+
+
+@pytest.fixture
+def subject(topic) -> str:
+    """The value subject of the test's topic (`<topic>-value`, the TopicNameStrategy)."""
+    return f"{topic}-value"

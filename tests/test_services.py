@@ -1,0 +1,181 @@
+"""The real local services: ready, usable from the Python clients, restartable, and failing with useful errors."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+
+import pytest
+
+from lab import cassandra, config, kafka, prometheus, schema_registry, stack as lab_stack
+from lab.errors import PortInUse, ServiceStartError
+from lab.process import port_listening
+from lab.wait import until
+
+pytestmark = pytest.mark.stack
+
+V1 = {"type": "record", "name": "Probe", "namespace": "lab.test",
+      "fields": [{"name": "id", "type": "string"}, {"name": "n", "type": "int"}]}
+V2 = {**V1, "fields": V1["fields"] + [{"name": "note", "type": ["null", "string"], "default": None}]}
+INCOMPATIBLE = {**V1, "fields": [{"name": "id", "type": "int"}, {"name": "n", "type": "int"}]}
+
+
+def test_every_service_is_running_and_ready(stack):
+    rows = {r["name"]: r for r in lab_stack.status()}
+    assert list(rows) == list(lab_stack.SERVICES)
+    for name, row in rows.items():
+        assert row["running"] and row["ready"], f"{name}: {row}"
+        assert row["rss"] > 10 * 2**20, f"{name} has an implausible RSS: {row['rss']}"
+
+
+def test_kafka_produce_consume_round_trip(topic):
+    from confluent_kafka import Consumer, Producer
+
+    sent = {f"key-{i}": f"value-{i}" for i in range(20)}
+    producer = Producer({"bootstrap.servers": kafka.bootstrap_servers(), "enable.idempotence": True})
+    for k, v in sent.items():
+        producer.produce(topic, key=k, value=v)
+    assert producer.flush(30) == 0, "messages still in flight after 30 s"
+    consumer = Consumer({"bootstrap.servers": kafka.bootstrap_servers(), "group.id": topic,
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    consumer.subscribe([topic])
+    got = {}
+    deadline = time.monotonic() + 30
+    try:
+        while len(got) < len(sent) and time.monotonic() < deadline:
+            msg = consumer.poll(1.0)
+            if msg is not None and not msg.error():
+                got[msg.key().decode()] = msg.value().decode()
+    finally:
+        consumer.close()
+    assert got == sent
+
+
+def test_registry_ccompat_round_trip_with_confluent_serdes(topic, subject):
+    from confluent_kafka import Consumer, Producer
+    from confluent_kafka.schema_registry import Schema
+    from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
+    from confluent_kafka.schema_registry.error import SchemaRegistryError
+    from confluent_kafka.serialization import MessageField, SerializationContext
+
+    client = schema_registry.client()
+    assert schema_registry.set_compatibility(subject, "BACKWARD") == "BACKWARD"
+    ctx = SerializationContext(topic, MessageField.VALUE)
+    producer = Producer({"bootstrap.servers": kafka.bootstrap_servers()})
+    producer.produce(topic, value=AvroSerializer(client, json.dumps(V1))({"id": "a", "n": 1}, ctx))
+    producer.produce(topic, value=AvroSerializer(client, json.dumps(V2))({"id": "b", "n": 2, "note": "v2"}, ctx))
+    assert producer.flush(30) == 0
+    assert client.get_versions(subject) == [1, 2]
+
+    consumer = Consumer({"bootstrap.servers": kafka.bootstrap_servers(), "group.id": topic,
+                         "auto.offset.reset": "earliest"})
+    consumer.subscribe([topic])
+    decode, got = AvroDeserializer(client), []
+    deadline = time.monotonic() + 30
+    try:
+        while len(got) < 2 and time.monotonic() < deadline:
+            msg = consumer.poll(1.0)
+            if msg is not None and not msg.error():
+                assert msg.value()[0] == 0, "not the Confluent wire format (magic byte 0)"
+                got.append(decode(msg.value(), ctx))
+    finally:
+        consumer.close()
+    assert got == [{"id": "a", "n": 1}, {"id": "b", "n": 2, "note": "v2"}]
+
+    with pytest.raises(SchemaRegistryError) as err:
+        client.register_schema(subject, Schema(json.dumps(INCOMPATIBLE), "AVRO"))
+    assert err.value.http_status_code == 409 and err.value.error_code == 409, err.value
+    assert client.get_versions(subject) == [1, 2]
+
+
+def test_registry_keeps_schemas_across_a_restart(stack, subject):
+    from confluent_kafka.schema_registry import Schema
+
+    schema_id = schema_registry.client().register_schema(subject, Schema(json.dumps(V1), "AVRO"))
+    old_pid = schema_registry.process().pid()
+    assert schema_registry.stop()
+    schema_registry.start()
+    assert schema_registry.process().pid() != old_pid
+    fresh = schema_registry.client()  # no client-side cache
+    latest = fresh.get_latest_version(subject)
+    assert latest.schema_id == schema_id
+    assert json.loads(fresh.get_schema(schema_id).schema_str)["name"] == "Probe"
+
+
+def test_cassandra_answers_cql(stack, unique_name):
+    session = cassandra.session()
+    assert session.execute("SELECT release_version FROM system.local").one().release_version == config.CASSANDRA_VERSION
+    ks = unique_name.replace("-", "_")[:48]
+    session.execute(f"CREATE KEYSPACE {ks} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': 1}}")
+    try:
+        session.execute(f"CREATE TABLE {ks}.kv (k text PRIMARY KEY, v int)")
+        session.execute(f"INSERT INTO {ks}.kv (k, v) VALUES ('a', 1)")
+        assert session.execute(f"SELECT v FROM {ks}.kv WHERE k = 'a'").one().v == 1
+    finally:
+        session.execute(f"DROP KEYSPACE {ks}")
+
+
+def test_prometheus_scrapes_kafka_and_cassandra(stack):
+    def both_up():
+        health = prometheus.targets()
+        return health if health.get("kafka") == "up" and health.get("cassandra") == "up" else None
+
+    until(both_up, service="prometheus targets", timeout=30, interval=1)
+    up = {r["metric"]["job"]: r["value"][1] for r in prometheus.query("up")}
+    assert up["kafka"] == "1" and up["cassandra"] == "1" and up["schema-registry"] == "1"
+    assert prometheus.query("kafka_server_replicamanager_partitioncount"), "Kafka's JMX rules export nothing"
+
+
+def test_up_twice_is_a_no_op(stack):
+    before = {r["name"]: r["pid"] for r in lab_stack.status()}
+    report = lab_stack.up()
+    assert [r["started"] for r in report] == [False] * len(lab_stack.SERVICES)
+    assert {r["name"]: r["pid"] for r in lab_stack.status()} == before
+
+
+def _free_offset() -> int:
+    """A port offset where every lab port is free (other engineers' stacks use other offsets)."""
+    for offset in range(700, 2000, 37):
+        if not any(port_listening(p + offset) for p in config.Ports().__dict__.values()):
+            return offset
+    raise AssertionError("no free port offset found")
+
+
+@pytest.fixture
+def other_lab(tmp_path, monkeypatch):
+    """A second, empty LAB_HOME on a free port offset (the shared jars stay the same)."""
+    monkeypatch.setenv("LAB_JARS", str(config.jars_dir()))
+    monkeypatch.setenv("LAB_HOME", str(tmp_path / "lab"))
+    monkeypatch.setenv("LAB_PORT_OFFSET", str(_free_offset()))
+    return tmp_path / "lab"
+
+
+def test_port_taken_raises_port_in_use_naming_port_and_holder(other_lab):
+    port = config.ports().kafka
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", port))
+        squatter.listen()
+        with pytest.raises(PortInUse) as err:
+            kafka.start(timeout=30)
+    assert err.value.port == port
+    assert f"pid {os.getpid()}" in (err.value.holder or ""), err.value
+    assert str(port) in str(err.value)
+    assert not kafka.process().running()
+
+
+def test_a_service_dying_at_start_reports_the_log_tail(other_lab, monkeypatch, tmp_path):
+    resources = tmp_path / "resources"
+    (resources / "cassandra").mkdir(parents=True)
+    (resources / "jmx").mkdir()
+    for rel in ("cassandra/logback.xml", "jmx/cassandra.yaml"):
+        (resources / rel).write_text((cassandra.RESOURCES / rel).read_text())
+    good = (cassandra.RESOURCES / "cassandra" / "cassandra.yaml.tmpl").read_text()
+    (resources / "cassandra" / "cassandra.yaml.tmpl").write_text(good.replace("num_tokens: 1", "num_tokens: lots"))
+    monkeypatch.setattr(cassandra, "RESOURCES", resources)
+    with pytest.raises(ServiceStartError) as err:
+        cassandra.start(timeout=120)
+    assert err.value.service == "cassandra"
+    assert "exited" in err.value.reason
+    assert "num_tokens" in err.value.log_tail, err.value.log_tail
+    assert not cassandra.process().running()
