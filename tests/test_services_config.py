@@ -1,0 +1,73 @@
+"""Service configs rendered from the templates, and the stack's ordering rules (unit tests: no services)."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from lab import cassandra, config, kafka, prometheus, stack
+from lab.errors import LabError
+
+
+@pytest.fixture
+def lab_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAB_HOME", str(tmp_path))
+    monkeypatch.setenv("LAB_PORT_OFFSET", "100")
+    return tmp_path
+
+
+def test_kafka_properties_follow_the_port_offset(lab_home):
+    props = dict(line.split("=", 1) for line in kafka.write_config().read_text().splitlines()
+                 if line and not line.startswith("#"))
+    assert props["listeners"] == "PLAINTEXT://127.0.0.1:9192,CONTROLLER://127.0.0.1:9193"
+    assert props["controller.quorum.bootstrap.servers"] == "127.0.0.1:9193"
+    assert props["log.dirs"] == str(lab_home / "run" / "kafka" / "data")
+    assert props["auto.create.topics.enable"] == "false"
+    assert (lab_home / "run" / "kafka" / "log4j2.xml").exists()
+    assert kafka.bootstrap_servers() == "127.0.0.1:9192"
+
+
+def test_cassandra_yaml_is_valid_and_local(lab_home):
+    doc = yaml.safe_load(cassandra.write_config().read_text())
+    assert doc["native_transport_port"] == 9142 and doc["storage_port"] == 7100
+    assert doc["num_tokens"] == 1 and doc["listen_address"] == doc["rpc_address"] == "127.0.0.1"
+    assert doc["commitlog_sync"] == "periodic" and doc["commitlog_sync_period"]
+    assert all(str(lab_home) in d for d in doc["data_file_directories"] + [doc["commitlog_directory"]])
+    assert cassandra.cql_port() == 9142 and cassandra.local_datacenter() == config.LOCAL_DATACENTER
+
+
+def test_prometheus_config_scrapes_the_offset_ports(lab_home):
+    path = prometheus.write_config()
+    doc = yaml.safe_load(path.read_text())
+    targets = {job["job_name"]: job["static_configs"][0]["targets"][0] for job in doc["scrape_configs"]}
+    assert targets["kafka"] == "127.0.0.1:9504" and targets["cassandra"] == "127.0.0.1:9505"
+    assert targets["schema-registry"] == "127.0.0.1:9101" and targets["prometheus"] == "127.0.0.1:9190"
+    assert doc["global"]["scrape_interval"] == "5s"
+    promtool = shutil.which("promtool")
+    if promtool:  # the Debian prometheus package ships it
+        out = subprocess.run([promtool, "check", "config", str(path)], capture_output=True, text=True)
+        assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_jmx_rule_files_parse():
+    for name in ("kafka", "cassandra"):
+        doc = yaml.safe_load((kafka.RESOURCES / "jmx" / f"{name}.yaml").read_text())
+        assert doc["lowercaseOutputName"] is True and doc["rules"] and doc["includeObjectNames"]
+
+
+def test_up_adds_dependencies_and_keeps_the_order():
+    assert stack._select(["schema_registry"], with_deps=True) == ["kafka", "schema_registry"]
+    assert stack._select(["prometheus", "kafka"], with_deps=True) == ["kafka", "prometheus"]
+    assert stack._select(None, with_deps=True) == list(stack.SERVICES)
+
+
+def test_down_of_kafka_also_stops_the_registry():
+    assert stack._select(["kafka"], with_deps=False) == ["kafka", "schema_registry"]
+    assert stack._select(["registry"], with_deps=False) == ["schema_registry"]
+
+
+def test_unknown_service_is_a_lab_error():
+    with pytest.raises(LabError, match="unknown service 'zookeeper'"):
+        stack.service("zookeeper")
