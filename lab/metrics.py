@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections import deque
+from datetime import timezone
 from typing import Callable, Iterable
 
 from . import config
@@ -76,7 +77,7 @@ class SparkMetrics(_Exporter):
         self.end_offset = Gauge("lab_spark_source_end_offset", "Next offset Spark will read, per partition", labels, registry=r)
         self.latest_offset = Gauge("lab_spark_source_latest_offset", "Latest offset Spark saw when planning, per partition", labels, registry=r)
         self.partition_behind = Gauge("lab_spark_partition_offsets_behind_latest", "latest - end offset, per partition", labels, registry=r)
-        zone = ["zone"]
+        zone = ["zone", "name"]
         self.zone_fare = Gauge("lab_zone_window_avg_fare", "Average fare (USD) of the latest window of a pickup zone", zone, registry=r)
         self.zone_trips = Gauge("lab_zone_window_trips", "Trips in the latest window of a pickup zone", zone, registry=r)
         self.zone_window = Gauge("lab_zone_window_start_seconds", "Start of the latest window of a pickup zone (epoch s)", zone, registry=r)
@@ -149,13 +150,13 @@ class SparkMetrics(_Exporter):
         return len(rows)
 
     def set_fares(self, rows: Iterable[dict]) -> None:
-        """Set the gauges from rows with keys zone, avg_fare, trips, window_start (datetime or epoch s)."""
+        """Set the gauges from rows with keys zone_id, zone (name), fare_avg, trips, window_start (datetime or epoch s)."""
         for row in rows:
-            z = str(row["zone"])
-            self.zone_fare.labels(z).set(_num(row["avg_fare"]))
-            self.zone_trips.labels(z).set(_num(row["trips"]))
+            z, name = str(row["zone_id"]), str(row.get("zone") or "")
+            self.zone_fare.labels(z, name).set(_num(row["fare_avg"]))
+            self.zone_trips.labels(z, name).set(_num(row["trips"]))
             ws = row.get("window_start")
-            self.zone_window.labels(z).set(ws.timestamp() if hasattr(ws, "timestamp") else _num(ws))
+            self.zone_window.labels(z, name).set(ws.replace(tzinfo=timezone.utc).timestamp() if hasattr(ws, "timestamp") else _num(ws))
 
     def listener(self):
         """A pyspark StreamingQueryListener that feeds this exporter."""
@@ -264,11 +265,23 @@ def producer_metrics(serve: bool = True) -> ProducerMetrics:
     return m  # type: ignore[return-value]
 
 
-def latest_zone_fares(limit_zones: int = 300) -> list[dict]:
-    """The latest window of every pickup zone from kappa.zone_windows (zone, window_start, trips, avg_fare)."""
+def latest_zone_fares() -> list[dict]:
+    """The latest window of every zone on the newest event-time day in kappa.top_zones.
+
+    Returns dicts with zone_id, zone, window_start, trips, fare_avg (empty before the first window is written).
+    """
     from . import tables
 
-    return tables.latest_zone_windows(limit_zones)
+    session = tables.connect()
+    days = [r.day for r in session.execute(f"SELECT DISTINCT day FROM {config.KEYSPACE}.top_zones", timeout=30)]
+    if not days:
+        return []
+    rows = session.execute(f"SELECT window_start, zone_id, zone, trips, fare_avg FROM {config.KEYSPACE}.top_zones "
+                           "WHERE day = %s", (max(days, key=str),), timeout=30)
+    latest: dict[int, dict] = {}
+    for r in rows:  # newest window first (clustering order), so the first row of a zone is its latest
+        latest.setdefault(r.zone_id, r._asdict())
+    return list(latest.values())
 
 
 def scrape(url: str, prefix: str = "") -> "list[dict]":
