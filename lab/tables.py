@@ -14,9 +14,6 @@ CQL_DIR = Path(__file__).resolve().parent / "cql"
 WINDOW_TABLES = ("zone_windows", "borough_windows", "top_zones")
 TABLES = (*WINDOW_TABLES, "quarantine")
 
-_sessions: dict = {}
-
-
 @dataclass(frozen=True)
 class Migration:
     """One file lab/cql/NNN_name.cql."""
@@ -39,8 +36,25 @@ class Migration:
         >>> [m.version for m in migrations()][:1]
         [1]
         """
-        body = "\n".join(re.sub(r"--.*$", "", line) for line in self.text.splitlines())
-        return [s.strip() for s in body.split(";") if s.strip()]
+        out, buf, quoted = [], [], False
+        for line in self.text.splitlines():
+            i = 0
+            while i < len(line):
+                ch = line[i]
+                if ch == "'":
+                    quoted = not quoted
+                elif not quoted and line.startswith("--", i):
+                    break
+                elif not quoted and ch == ";":
+                    out.append("".join(buf).strip())
+                    buf = []
+                    i += 1
+                    continue
+                buf.append(ch)
+                i += 1
+            buf.append("\n")
+        out.append("".join(buf).strip())
+        return [s for s in out if s]
 
 
 def migrations() -> list[Migration]:
@@ -54,31 +68,11 @@ def migrations() -> list[Migration]:
     return out
 
 
-def connect(keyspace: str | None = None, timeout: float = 30.0):
-    """A cassandra-driver Session to the lab's Cassandra (cached per keyspace)."""
-    key = (config.target(), config.ports().cassandra_cql, keyspace)
-    sess = _sessions.get(key)
-    if sess is not None and not sess.is_shutdown:
-        return sess
-    from cassandra.cluster import Cluster
-    from cassandra.policies import DCAwareRoundRobinPolicy
+def connect(keyspace: str | None = None):
+    """A cassandra-driver Session to the lab's Cassandra (lab.cassandra's cached session)."""
+    from . import cassandra
 
-    from .spark import cassandra_host_port
-
-    host, port = cassandra_host_port()
-    cluster = Cluster([host], port=port, connect_timeout=timeout, protocol_version=5,
-                      load_balancing_policy=DCAwareRoundRobinPolicy(local_dc=config.LOCAL_DATACENTER))
-    sess = cluster.connect(keyspace)
-    sess.default_timeout = timeout
-    _sessions[key] = sess
-    return sess
-
-
-def close() -> None:
-    """Shut the cached sessions down."""
-    for sess in _sessions.values():
-        sess.cluster.shutdown()
-    _sessions.clear()
+    return cassandra.session(keyspace)
 
 
 def applied(session=None) -> dict[int, str]:
