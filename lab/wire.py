@@ -92,45 +92,56 @@ def _column(series: pd.Series, avro_type) -> list[Part]:
         if len(avro_type) != 2 or "null" not in avro_type:
             raise TypeError(f"only [null, T] unions are supported, not {avro_type}")
         other = avro_type[1 - avro_type.index("null")]
-        null = series.isna().to_numpy()
+        null, parts = _value_parts(series, other, nullable=True)
         tag = np.where(null, 2 * avro_type.index("null"), 2 * avro_type.index(other)).astype(np.uint8)
-        parts = [(tag[:, None], None)]
-        for mat, length in _column(series.where(~null, _filler(other)), other):
-            full = np.full(n, mat.shape[1]) if length is None else length
-            parts.append((mat, np.where(null, 0, full)))
-        return parts
-    kind = _kind(avro_type)
+        return [(tag[:, None], None)] + [
+            (mat, np.where(null, 0, mat.shape[1] if length is None else length)) for mat, length in parts]
+    return _value_parts(series, avro_type, nullable=False)[1]
+
+
+def _value_parts(series: pd.Series, avro_type, nullable: bool) -> tuple[np.ndarray | None, list[Part]]:
+    """(null mask or None, parts) of a non-union type; null rows get placeholder bytes the caller masks out."""
+    kind, n = _kind(avro_type), len(series)
     if kind == "double":
-        return [(np.ascontiguousarray(series.to_numpy(np.float64)).view(np.uint8).reshape(n, 8), None)]
+        values = series.to_numpy(np.float64, na_value=np.nan)
+        null = np.isnan(values) if nullable else None
+        return null, [(values.view(np.uint8).reshape(n, 8), None)]
     if kind in ("int", "long"):
-        return [_varint(series.to_numpy(np.int64))]
+        null = series.isna().to_numpy() if nullable else None
+        return null, [_varint(series.to_numpy(np.int64, na_value=0))]
     if kind == "timestamp-micros":
-        return [_varint(series.to_numpy("datetime64[us]").view(np.int64))]
+        values = series.to_numpy("datetime64[us]")
+        null = np.isnat(values) if nullable else None
+        return null, [_varint(values.view(np.int64))]
     if kind == "string":
-        codes, uniques = pd.factorize(series, use_na_sentinel=False)
-        if len(uniques) * 4 < n:  # few distinct values (service, flags): encode each once
-            head, text = _strings(list(uniques))
-            return [(head[0][codes], head[1][codes]), (text[0][codes], text[1][codes])]
-        return list(_strings(series.tolist()))
+        values = series.to_numpy(object)
+        sample = pd.unique(values[:1000])
+        if len(sample) * 4 < min(n, 1000):  # few distinct values (service, flags): encode each once
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+            (head, head_len), (text, size) = _strings(list(uniques) + [""])
+            return (codes < 0) if nullable else None, [(head[codes], head_len[codes]), (text[codes], size[codes])]
+        null = pd.isna(values) if nullable else None
+        if null is not None and null.any():
+            values = np.where(null, "", values)
+        return null, list(_strings(values.tolist()))
     raise TypeError(f"encode_frames does not support Avro type {avro_type!r}; use AvroSerializer")
 
 
 def _strings(values: list) -> tuple[Part, Part]:
-    """Length varints and UTF-8 text of python strings."""
+    """Length varints and UTF-8 text (an (n, longest) byte matrix) of python strings."""
     raw = [v.encode() for v in values]
     sizes = np.fromiter(map(len, raw), np.int64, count=len(raw))
     width = max(int(sizes.max()) if len(raw) else 0, 1)
-    return _varint(sizes), (np.array(raw, dtype=f"S{width}").view(np.uint8).reshape(len(raw), width), sizes)
+    flat = np.frombuffer(b"".join(raw) + bytes(width), np.uint8)
+    starts = np.cumsum(sizes) - sizes
+    text = flat[starts[:, None] + np.arange(width)]  # bytes past a string's end are masked out later
+    return _varint(sizes), (text, sizes)
 
 
 def _kind(avro_type) -> str:
     if isinstance(avro_type, dict):
         return avro_type.get("logicalType") or avro_type["type"]
     return avro_type
-
-
-def _filler(avro_type):
-    return {"string": "", "double": 0.0, "timestamp-micros": pd.Timestamp(0)}.get(_kind(avro_type), 0)
 
 
 def encode_frames(df: pd.DataFrame, schema: dict, schema_id: int) -> tuple[bytes, np.ndarray]:
@@ -151,18 +162,30 @@ def encode_frames(df: pd.DataFrame, schema: dict, schema_id: int) -> tuple[bytes
     parts = [(np.broadcast_to(header, (n, 5)), None)]
     parts += [part for field in schema["fields"] for part in _column(df[field["name"]], field["type"])]
     width = sum(mat.shape[1] for mat, _ in parts)
-    grid, keep = np.empty((n, width), np.uint8), np.ones((n, width), bool)
-    sizes, col = np.zeros(n, np.int64), 0
+    grid = np.empty((n, width), np.uint8)
+    runs: list[list] = []  # [first column, width, used lengths or None]; neighbouring full-width parts merge
+    col = 0
     for mat, length in parts:
         w = mat.shape[1]
         grid[:, col:col + w] = mat
-        if length is None:
-            sizes += w
+        if length is None and runs and runs[-1][2] is None:
+            runs[-1][1] += w
         else:
-            np.less(np.arange(w)[None, :], length[:, None], out=keep[:, col:col + w])
-            sizes += length
+            runs.append([col, w, length])
         col += w
-    body = grid[keep]  # row-major: row by row, field by field, padding dropped
+    # Gather the used bytes of every (row, run) range, in order, with one index array.
+    starts = np.empty((n, len(runs)), np.int64)
+    lens = np.empty((n, len(runs)), np.int64)
+    rows = np.arange(n, dtype=np.int64) * width
+    for r, (first, w, length) in enumerate(runs):
+        starts[:, r] = rows + first
+        lens[:, r] = w if length is None else length
+    sizes = lens.sum(axis=1)
+    starts, lens = starts.ravel(), lens.ravel()
+    ends = np.cumsum(lens)
+    index = np.repeat(starts - (ends - lens), lens)
+    index += np.arange(index.size, dtype=np.int64)
+    body = grid.ravel().take(index)
     offsets = np.zeros(n + 1, np.int64)
     np.cumsum(sizes, out=offsets[1:])
     return body.tobytes(), offsets
