@@ -154,7 +154,7 @@ def dlq_messages(rejected: pd.DataFrame) -> list[tuple[str, bytes, list]]:
 
 def produce_frame(accepted: pd.DataFrame, rejected: pd.DataFrame | None = None, *, topic: str = config.TRIPS_TOPIC,
                   dlq: str = config.DLQ_TOPIC, schema: str | dict = schemas.V1, speedup: float | None = None,
-                  encoder: str = "vectorised", progress: bool = True, producer_conf: dict | None = None,
+                  shift_to_now: bool = False, encoder: str = "vectorised", progress: bool = True, producer_conf: dict | None = None,
                   check: bool = True) -> ProduceReport:
     """Produce validated trips to `topic` (key = pickup zone id) and rejected ones to `dlq`.
 
@@ -162,6 +162,7 @@ def produce_frame(accepted: pd.DataFrame, rejected: pd.DataFrame | None = None, 
     ----------
     speedup : None sends as fast as possible; X replays in event time X× faster than real time
         (paced by pickup_ts in file order, so out-of-order trips stay out of order)
+    shift_to_now : with speedup, rewrite pickup/dropoff so the data replays "as if now" (lab.data.replay_times)
     encoder : "vectorised" (lab.wire.encode_frames) or "serializer" (confluent-kafka AvroSerializer, the reference)
     """
     from confluent_kafka import Producer
@@ -184,6 +185,8 @@ def produce_frame(accepted: pd.DataFrame, rejected: pd.DataFrame | None = None, 
     if speedup:
         pickups = accepted["pickup_ts"]
         due = ((pickups - pickups.min()).dt.total_seconds() / speedup).to_numpy() if len(accepted) else []
+        if shift_to_now:
+            accepted = data.replay_times(accepted, speedup)
     start = time.perf_counter()
     with tqdm(total=len(accepted), unit="trips", disable=not progress, desc=topic) as bar:
         for lo in range(0, len(accepted), CHUNK):
@@ -234,11 +237,9 @@ def produce(service: str = "yellow", month: str = "2021-01", *, limit: int | Non
     accepted, rejected = data.validate(df, month)
     if scale > 1:
         accepted, rejected = data.scale_up(accepted, scale), data.scale_up(rejected, scale)
-    if speedup and shift_to_now:
-        accepted = data.replay_times(accepted, speedup)
     if ensure:
         topics.ensure_topics(kwargs.get("topic", config.TRIPS_TOPIC), kwargs.get("dlq", config.DLQ_TOPIC))
-    return produce_frame(accepted, rejected, speedup=speedup, **kwargs)
+    return produce_frame(accepted, rejected, speedup=speedup, shift_to_now=shift_to_now, **kwargs)
 
 
 def register(subparsers) -> None:
