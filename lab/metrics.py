@@ -31,7 +31,11 @@ class _Exporter:
         from prometheus_client import start_http_server
 
         if self.server is None:
-            self.server, _thread = start_http_server(self.port, addr="127.0.0.1", registry=self.registry)
+            try:
+                self.server, _thread = start_http_server(self.port, addr="127.0.0.1", registry=self.registry)
+            except OSError as exc:  # another process of this lab serves the port: count anyway, never fail the caller
+                log.warning("metrics endpoint 127.0.0.1:%s not started (%s); values are kept in this process only",
+                            self.port, exc)
         return self.url
 
     @property
@@ -228,33 +232,41 @@ class ProducerMetrics(_Exporter):
         self._delivered = Counter("lab_producer_messages_delivered", "Messages acknowledged by Kafka", ["topic"], registry=r)
         self._failed = Counter("lab_producer_messages_failed", "Messages Kafka did not acknowledge", ["topic"], registry=r)
         self._dlq = Counter("lab_producer_dlq_messages", "Rows sent to the dead-letter topic, by reason", ["reason"], registry=r)
-        self._samples: deque[tuple[float, int]] = deque()
-        self._count = 0
+        self._recent: deque[tuple[float, int]] = deque()   # (when, how many were delivered then)
         rate = Gauge("lab_producer_send_rate", "Messages delivered per second over the last 5 s", registry=r)
         rate.set_function(self.send_rate)
 
     def delivered(self, topic: str, n: int = 1) -> None:
+        if n <= 0:
+            return
         self._delivered.labels(topic).inc(n)
-        self._count += n
-        now = time.monotonic()
-        self._samples.append((now, self._count))
-        while self._samples and now - self._samples[0][0] > self.WINDOW_S:
-            self._samples.popleft()
+        self._recent.append((time.monotonic(), n))
 
     def failed(self, topic: str, n: int = 1) -> None:
-        self._failed.labels(topic).inc(n)
+        if n > 0:
+            self._failed.labels(topic).inc(n)
 
     def dlq(self, reason: str, n: int = 1) -> None:
-        self._dlq.labels(reason).inc(n)
+        if n > 0:
+            self._dlq.labels(reason).inc(n)
+
+    def tally(self, topic: str) -> Callable[[int, int], None]:
+        """A function update(ok, failed) that adds the growth of one producer's running delivery counts."""
+        seen = [0, 0]
+
+        def update(ok: int, failed: int) -> None:
+            self.delivered(topic, ok - seen[0])
+            self.failed(topic, failed - seen[1])
+            seen[:] = [ok, failed]
+
+        return update
 
     def send_rate(self) -> float:
         """Delivered messages per second over the last WINDOW_S seconds."""
         now = time.monotonic()
-        recent = [(t, c) for t, c in self._samples if now - t <= self.WINDOW_S]
-        if not recent:
-            return 0.0
-        first_t, first_c = recent[0]
-        return (self._count - first_c) / max(now - first_t, 1.0)
+        while self._recent and now - self._recent[0][0] > self.WINDOW_S:
+            self._recent.popleft()
+        return sum(n for _, n in self._recent) / self.WINDOW_S
 
 
 def producer_metrics(serve: bool = True) -> ProducerMetrics:

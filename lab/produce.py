@@ -179,6 +179,9 @@ def produce_frame(accepted: pd.DataFrame, rejected: pd.DataFrame | None = None, 
                            reasons=rejected["reason"].value_counts().to_dict())
     producer = Producer(producer_config(**(producer_conf or {})))
     main, side = _Counter(), _Counter()
+    from . import metrics  # observability: Prometheus counters on ports().producer_metrics (lab/metrics.py)
+    pm = metrics.producer_metrics()
+    tally = pm.tally(topic)
     serializer = schemas.serializer(schema_dict) if encoder == "serializer" else None
     ctx = SerializationContext(topic, MessageField.VALUE)
     due = None
@@ -205,13 +208,18 @@ def produce_frame(accepted: pd.DataFrame, rejected: pd.DataFrame | None = None, 
                     wait = due[lo + i] - (time.perf_counter() - start)
                     while wait > 0:  # serve delivery reports while waiting for the trip's (scaled) pickup time
                         producer.poll(min(wait, 0.1))
+                        tally(main.ok, main.failed)  # observability: a live send rate while pacing
                         wait = due[lo + i] - (time.perf_counter() - start)
                     _send(producer, topic, value, keys[i], main)
             producer.poll(0)
+            tally(main.ok, main.failed)  # observability
             bar.update(len(chunk))
     for key, value, headers in dlq_messages(rejected):
         _send(producer, dlq, value, key, side, headers)
     producer.flush(FLUSH_TIMEOUT_S)
+    tally(main.ok, main.failed)  # observability: final counts, and the DLQ'd rows per reason
+    for reason, n in (rejected["reason"].value_counts().items() if side.ok and not side.failed else ()):
+        pm.dlq(reason, int(n))
     report.elapsed_s = time.perf_counter() - start
     report.delivered, report.failed = main.ok, main.failed
     report.dlq_delivered, report.dlq_failed = side.ok, side.failed
