@@ -13,6 +13,7 @@ _COMMANDS = [
     "lab.produce",
     "lab.stream",
     "lab.notebooks",
+    "lab.kind",
 ]
 
 
@@ -29,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register(sub)
+    for p in sub.choices.values():  # `lab up --target kind` as well as `lab --target kind up`
+        if "--target" not in p._option_string_actions:
+            p.add_argument("--target", choices=["local", "kind"], default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
 
