@@ -69,7 +69,10 @@ def quarkus_run_jar() -> Path:
 
 
 def java_bin() -> str:
-    """A `java` of major version >= 21 for Apicurio: LAB_REGISTRY_JAVA_HOME, else a JDK under /usr/lib/jvm or on PATH."""
+    """A `java` of major version >= 21 for Apicurio: LAB_REGISTRY_JAVA_HOME, else the newest JDK found.
+
+    Searched: LAB_JAVA_HOME/JAVA_HOME, /usr/lib/jvm/* (Debian), /Library/Java/JavaVirtualMachines (macOS), PATH.
+    """
     import shutil
 
     fix = (f"Apicurio {config.APICURIO_VERSION} needs Java {config.REGISTRY_JAVA_MIN}+ (Kafka, Cassandra and Spark keep Java 17). "
@@ -79,7 +82,10 @@ def java_bin() -> str:
     if home:
         candidates = [home / "bin" / "java"]
     else:
-        candidates = sorted(Path("/usr/lib/jvm").glob("*/bin/java"), reverse=True) + [Path(p) for p in [shutil.which("java")] if p]
+        found = [*Path("/usr/lib/jvm").glob("*/bin/java"),
+                 *Path("/Library/Java/JavaVirtualMachines").glob("*/Contents/Home/bin/java")]
+        candidates = ([config.java_home() / "bin" / "java"] if config.java_home() else []) + sorted(found, reverse=True)
+        candidates += [Path(p) for p in [shutil.which("java")] if p]
     seen = []
     for java in candidates:
         if not java.exists():
