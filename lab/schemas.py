@@ -144,24 +144,34 @@ def delete_subject(subject: str, url: str | None = None) -> list[int]:
     return [int(v) for v in gone]
 
 
+_clients: dict[str, object] = {}
+
+
+def client(url: str | None = None):
+    """A (cached) confluent-kafka SchemaRegistryClient for the registry; ``mock://name`` gives the in-process mock."""
+    from confluent_kafka.schema_registry import SchemaRegistryClient
+
+    url = url or _url("")
+    if url not in _clients:
+        _clients[url] = SchemaRegistryClient.new_client({"url": url})
+    return _clients[url]
+
+
 def serializer(schema: dict | str = V1, url: str | None = None, auto_register: bool = True):
     """confluent-kafka's AvroSerializer for a trip schema (rows → Avro dicts with lab.wire.to_dict).
 
     It registers the schema under ``<topic>-value`` on first use and frames each record itself.
     """
-    from confluent_kafka.schema_registry import SchemaRegistryClient
     from confluent_kafka.schema_registry.avro import AvroSerializer
 
     from . import wire
 
-    client = SchemaRegistryClient({"url": url or _url("")})
-    return AvroSerializer(client, schema_str(schema), to_dict=wire.to_dict,
+    return AvroSerializer(client(url), schema_str(schema), to_dict=wire.to_dict,
                           conf={"auto.register.schemas": auto_register})
 
 
 def deserializer(url: str | None = None):
     """confluent-kafka's AvroDeserializer: looks the writer schema up by the id in each frame."""
-    from confluent_kafka.schema_registry import SchemaRegistryClient
     from confluent_kafka.schema_registry.avro import AvroDeserializer
 
-    return AvroDeserializer(SchemaRegistryClient({"url": url or _url("")}))
+    return AvroDeserializer(client(url))
