@@ -1,9 +1,17 @@
 """Exercise checks: each week's module has `check_*` functions that raise CheckFailed saying what is wrong."""
 from __future__ import annotations
 
+import importlib
 from typing import Any, Callable
 
 from ..errors import CheckFailed
+
+
+def __getattr__(name: str):
+    """Week modules (`lab.exercises.week03`) load on first use."""
+    if name.startswith("week"):
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(name)
 
 
 def grade(check: Callable[..., Any], *args: Any, strict: bool = False, **kwargs: Any) -> bool:
