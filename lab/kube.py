@@ -175,6 +175,9 @@ def default_services() -> list[str]:
 
 def up(names: Iterable[str] | None = None, timeout: float = 600) -> list[str]:
     """Create the cluster if needed, install Strimzi, apply the lab and wait for `names` (default: all buildable)."""
+    unknown = set(names or ()) - set(SERVICES)
+    if unknown:
+        raise KindError(f"unknown service(s) {', '.join(sorted(unknown))}: choose from {', '.join(SERVICES)}")
     kind.preflight()
     names = [n for n in SERVICES if n in set(names)] if names is not None else default_services()
     kind.create_cluster()

@@ -188,6 +188,12 @@ def test_up_installs_the_operator_before_custom_resources(monkeypatch):
     assert client.applied[1:] == ["ConfigMap/kafka-metrics", "Deployment/spark-stream", "Kafka/lab"]
 
 
+def test_up_rejects_unknown_services_before_touching_anything(monkeypatch):
+    monkeypatch.setattr(kind, "preflight", lambda: pytest.fail("preflight ran"))
+    with pytest.raises(KindError, match="unknown service.*zookeeper"):
+        kube.up(["kafka", "zookeeper"])
+
+
 def test_up_fails_with_the_object_that_is_not_ready(monkeypatch):
     for name in ("preflight", "create_cluster"):
         monkeypatch.setattr(kind, name, lambda: None)
@@ -261,3 +267,67 @@ def test_render_failure_is_a_manifest_error(tmp_path):
     (tmp_path / "kustomization.yaml").write_text("resources: [missing.yaml]\n")
     with pytest.raises(ManifestError, match="does not render"):
         kind.render(path=tmp_path)
+
+
+class FakeResources:
+    """DynamicClient.resources: knows kinds by name; the first lookup of `late` fails like a just-applied CRD."""
+
+    def __init__(self, late=None):
+        self.late, self.invalidated = late, 0
+
+    def get(self, api_version, kind):
+        from kubernetes.dynamic.exceptions import ResourceNotFoundError
+
+        if kind == self.late and not self.invalidated:
+            raise ResourceNotFoundError(f"no {kind}")
+        if kind == "Unknown":
+            raise ResourceNotFoundError(f"no {kind}")
+        return type("Res", (), {"namespaced": kind not in ("ClusterRole", "Namespace"), "kind": kind})()
+
+    def invalidate_cache(self):
+        self.invalidated += 1
+
+
+class FakeDynamic:
+    def __init__(self, late=None):
+        self.resources, self.calls = FakeResources(late), []
+
+    def server_side_apply(self, res, body, namespace, field_manager, force_conflicts):
+        self.calls.append((res.kind, body, namespace, field_manager, force_conflicts))
+        return type("Out", (), {"to_dict": lambda self: body})()
+
+
+def real_client(late=None):
+    from lab.kubeclient import KubeClient
+
+    c = object.__new__(KubeClient)
+    c.dynamic = FakeDynamic(late)
+    return c
+
+
+def test_kubeclient_server_side_apply_sets_namespace_only_where_it_belongs():
+    c = real_client()
+    c.apply(doc("ConfigMap", "x"), namespace="kappa", field_manager="kappa-lab")
+    c.apply(doc("ClusterRole", "strimzi", "rbac.authorization.k8s.io/v1", namespace="myproject"),
+            namespace="kappa", field_manager="kappa-lab")
+    (k1, b1, ns1, fm, force), (k2, b2, ns2, _, _) = c.dynamic.calls
+    assert (b1["metadata"]["namespace"], ns1, fm, force) == ("kappa", "kappa", "kappa-lab", True)
+    assert "namespace" not in b2["metadata"] and ns2 is None
+
+
+def test_kubeclient_rediscovers_a_just_installed_crd_and_names_unknown_kinds():
+    c = real_client(late="Kafka")
+    c.apply(doc("Kafka", "lab", kube.STRIMZI_API), namespace="kappa", field_manager="kappa-lab")
+    assert c.dynamic.resources.invalidated == 1 and c.dynamic.calls[0][0] == "Kafka"
+    with pytest.raises(KindError, match="does not know Unknown"):
+        c.apply(doc("Unknown", "x", "example.com/v1"), namespace="kappa", field_manager="kappa-lab")
+
+
+def test_kubeclient_without_a_cluster_says_what_to_do(monkeypatch, tmp_path):
+    from lab.kubeclient import KubeClient
+
+    empty = tmp_path / "kubeconfig"
+    empty.write_text("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n")
+    monkeypatch.setenv("KUBECONFIG", str(empty))
+    with pytest.raises(KindError, match="lab --target kind up"):
+        KubeClient(f"kind-{config.KIND_CLUSTER}")
