@@ -128,6 +128,7 @@ class SparkMetrics(_Exporter):
         self.input_rate.labels(q).set(0)
         self.processed_rate.labels(q).set(0)
         self.last_progress.labels(q).set(time.time())
+        self.poll_fares()
 
     def terminated(self, query_id: str) -> None:
         q = self._names.get(query_id, query_id)
@@ -194,7 +195,7 @@ def _make_listener(m: SparkMetrics):
     return LabMetricsListener()
 
 
-_attached: dict[int, object] = {}
+_attached: dict[str, object] = {}
 
 
 def spark_metrics() -> SparkMetrics:
@@ -209,7 +210,7 @@ def attach(spark, fares: bool = True) -> str:
     """
     m = spark_metrics()
     url = m.serve()
-    key = id(spark)
+    key = spark.sparkContext.applicationId
     if key not in _attached:
         listener = m.listener()
         spark.streams.addListener(listener)

@@ -51,7 +51,10 @@ def write_config(scrape_interval: str = "5s", evaluation_interval: str = "5s") -
     """Render prometheus.yml from the template (ports after LAB_PORT_OFFSET); returns its path."""
     home = process().home
     home.mkdir(parents=True, exist_ok=True)
-    values = dict(config.ports().__dict__, scrape_interval=scrape_interval, scrape_timeout="4s",
+    # the timeout may not exceed the interval (tests scrape every 1 s)
+    timeout = scrape_interval if scrape_interval.endswith("s") and not scrape_interval.endswith("ms") \
+        and float(scrape_interval[:-1]) < 4 else "4s"
+    values = dict(config.ports().__dict__, scrape_interval=scrape_interval, scrape_timeout=timeout,
                   evaluation_interval=evaluation_interval, rules_dir=RESOURCES / "rules")
     text = Template((RESOURCES / "prometheus.yml.tmpl").read_text()).substitute(values)
     (home / "prometheus.yml").write_text(text)
