@@ -13,6 +13,7 @@ from .wait import port_open, until
 NAME = "kafka"
 RESOURCES = Path(__file__).parent / "resources"
 _procs: dict[tuple, LocalProcess] = {}
+_admins: dict[tuple, object] = {}
 
 
 def process() -> LocalProcess:
@@ -39,10 +40,17 @@ def bootstrap_servers() -> str:
 
 
 def admin(timeout_ms: int = 10000):
-    """A confluent_kafka AdminClient connected to bootstrap_servers()."""
+    """A confluent_kafka AdminClient for bootstrap_servers(), cached per process.
+
+    Cached because a temporary client is destroyed while its futures are pending:
+    `AdminClient(...).create_topics(...)[t].result()` fails with "_DESTROY: Broker handle destroyed".
+    """
     from confluent_kafka.admin import AdminClient
 
-    return AdminClient({"bootstrap.servers": bootstrap_servers(), "socket.timeout.ms": timeout_ms})
+    key = (bootstrap_servers(), timeout_ms)
+    if key not in _admins:
+        _admins[key] = AdminClient({"bootstrap.servers": key[0], "socket.timeout.ms": timeout_ms})
+    return _admins[key]
 
 
 def write_config() -> Path:
