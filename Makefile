@@ -33,10 +33,13 @@ demo: setup ## start the local stack and run the pipeline notebooks headless int
 	$(LAB) demo
 
 test: setup ## unit tests, then the real-stack integration and notebook tests (smoke mode)
-	$(PY) -m pytest tests --doctest-modules lab $(PYTEST_ARGS)
+	$(PY) -m pytest tests --doctest-modules lab -m "not kind" $(PYTEST_ARGS)
+
+test-kind: venv ## the live kind-cluster tests (needs a running `lab --target kind up`; CI: kind.yml)
+	LAB_REQUIRE_KIND=1 $(PY) -m pytest tests -m kind $(PYTEST_ARGS)
 
 test-unit: venv ## only the tests that need no services
-	$(PY) -m pytest tests --doctest-modules lab -m "not stack and not spark and not notebook" $(PYTEST_ARGS)
+	$(PY) -m pytest tests --doctest-modules lab -m "not stack and not spark and not notebook and not kind" $(PYTEST_ARGS)
 
 test-week: setup ## one notebook, e.g. make test-week N=03
 	$(PY) -m pytest tests/test_notebooks.py -k "$(N)_" $(PYTEST_ARGS)
