@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import base64
+import subprocess
 import uuid
 from pathlib import Path
 from string import Template
 
 from . import artifacts, config
+from .errors import ServiceStartError
 from .process import LocalProcess
 from .wait import port_open, until
 
@@ -72,10 +74,6 @@ def _jvm_opts(home: Path) -> list[str]:
 
 def format_storage(properties: Path) -> bool:
     """Format the KRaft storage once (only when meta.properties is missing); True when it formatted."""
-    import subprocess
-
-    from .errors import ServiceStartError
-
     if (data_dir() / "meta.properties").exists():
         return False
     home = process().home
