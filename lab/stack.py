@@ -111,6 +111,15 @@ def status(names: list[str] | None = None) -> list[dict]:
     return rows
 
 
+def endpoints() -> dict[str, str]:
+    """Where clients reach each service on the selected target (what the getters return)."""
+    from . import cassandra, kafka, prometheus, schema_registry
+
+    return {"kafka": kafka.bootstrap_servers(), "schema_registry": schema_registry.registry_url(),
+            "cassandra": f"{cassandra.contact_points()[0]}:{cassandra.cql_port()}",
+            "prometheus": prometheus.prometheus_url()}
+
+
 def logs(name: str, lines: int = 40) -> str:
     """The last `lines` lines of a service's log."""
     if config.target() == "kind":
@@ -136,7 +145,12 @@ def _cmd_setup(args) -> int:
 
 
 def _cmd_up(args) -> int:
-    up(args.services or None, progress=print)
+    t0 = time.monotonic()
+    report = up(args.services or None, progress=print)
+    print(f"stack ready in {time.monotonic() - t0:.1f}s")
+    urls = endpoints()
+    for row in report:
+        print(f"  {row['name']:16} {urls[row['name']]}")
     return 0
 
 

@@ -71,3 +71,8 @@ def test_down_of_kafka_also_stops_the_registry():
 def test_unknown_service_is_a_lab_error():
     with pytest.raises(LabError, match="unknown service 'zookeeper'"):
         stack.service("zookeeper")
+
+
+def test_endpoints_are_what_the_clients_take(lab_home):
+    assert stack.endpoints() == {"kafka": "127.0.0.1:9192", "schema_registry": "http://127.0.0.1:8181/apis/ccompat/v7",
+                                 "cassandra": "127.0.0.1:9142", "prometheus": "http://127.0.0.1:9190"}
