@@ -14,7 +14,7 @@ __all__ = ["LabError", "target", "use"]
 _SUBMODULES = {
     "alerts", "artifacts", "cassandra", "config", "dashboard", "data", "decode", "environment", "errors", "exercises",
     "kafka", "kraft", "kube", "metrics", "notebooks", "process", "produce", "prometheus", "replay", "schema_registry",
-    "schemas", "spark", "stack", "stream", "tables", "topics", "truth", "wait",
+    "schemas", "spark", "stack", "stream", "tables", "topics", "truth", "wait", "wire",
 }
 
 

@@ -76,7 +76,7 @@ def _fetch(rel_path: str, base_url: str | None) -> Path:
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as resp:
-            from tqdm.auto import tqdm
+            from tqdm import tqdm
 
             size = int(resp.headers.get("Content-Length") or 0) or None
             with tqdm(total=size, unit="B", unit_scale=True, desc=target.name, leave=False) as bar:

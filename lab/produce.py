@@ -167,7 +167,7 @@ def produce_frame(accepted: pd.DataFrame, rejected: pd.DataFrame | None = None, 
     """
     from confluent_kafka import Producer
     from confluent_kafka.serialization import MessageField, SerializationContext
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     rejected = rejected if rejected is not None else accepted.iloc[:0].assign(reason=[], reason_detail=[])
     schema_dict = schemas.load(schema) if isinstance(schema, str) else schema

@@ -148,3 +148,36 @@ def delete_topics(names: list[str] | None = None) -> dict[str, str]:
     for name in names:
         until(lambda n=name: n not in _admin().list_topics(timeout=5).topics, service=f"deleting {name}", timeout=TIMEOUT_S)
     return status
+
+
+def peek(topic: str, max_messages: int = 5, partition: int | None = None, timeout: float = 15.0) -> list[dict]:
+    """Read up to `max_messages` from the start of a topic (or one partition) without joining a consumer group.
+
+    Returns dicts with partition, offset, timestamp (ms), key, value (raw bytes) and headers ({name: text}).
+    """
+    import time
+    import uuid
+
+    from confluent_kafka import Consumer, KafkaError, TopicPartition
+
+    from . import kafka
+
+    parts = [partition] if partition is not None else list(range(describe(topic)["partitions"]))
+    consumer = Consumer({"bootstrap.servers": kafka.bootstrap_servers(), "group.id": f"lab-peek-{uuid.uuid4().hex[:8]}",
+                         "enable.auto.commit": False, "enable.partition.eof": True})
+    try:
+        consumer.assign([TopicPartition(topic, p, 0) for p in parts])  # offset 0 = the start
+        out, at_end, deadline = [], set(), time.monotonic() + timeout
+        while len(out) < max_messages and len(at_end) < len(parts) and time.monotonic() < deadline:
+            for msg in consumer.consume(max_messages - len(out), timeout=0.5):
+                if msg.error():
+                    if msg.error().code() == KafkaError._PARTITION_EOF:
+                        at_end.add(msg.partition())
+                        continue
+                    raise LabError(f"reading {topic}: {msg.error().str()}")
+                out.append({"partition": msg.partition(), "offset": msg.offset(), "timestamp": msg.timestamp()[1],
+                            "key": msg.key().decode() if msg.key() is not None else None, "value": msg.value(),
+                            "headers": {k: v.decode() for k, v in (msg.headers() or [])}})
+        return out
+    finally:
+        consumer.close()

@@ -189,3 +189,19 @@ def encode_frames(df: pd.DataFrame, schema: dict, schema_id: int) -> tuple[bytes
     offsets = np.zeros(n + 1, np.int64)
     np.cumsum(sizes, out=offsets[1:])
     return body.tobytes(), offsets
+
+
+def hexdump(message: bytes, width: int = 16, limit: int = 256) -> str:
+    """A classic hex dump (offset, hex bytes, printable ASCII) of the first `limit` bytes.
+
+    >>> print(hexdump(bytes.fromhex("000000000702") + b"taxi"))
+    0000  00 00 00 00 07 02 74 61 78 69                    ......taxi
+    """
+    lines = []
+    for at in range(0, min(len(message), limit), width):
+        chunk = message[at:at + width]
+        text = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
+        lines.append(f"{at:04x}  {' '.join(f'{b:02x}' for b in chunk):<{width * 3}} {text}")
+    if len(message) > limit:
+        lines.append(f"… {len(message) - limit} more bytes")
+    return "\n".join(lines)
