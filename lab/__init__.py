@@ -12,9 +12,9 @@ from .errors import LabError
 __all__ = ["LabError", "target", "use"]
 
 _SUBMODULES = {
-    "alerts", "artifacts", "cassandra", "config", "dashboard", "data", "decode", "environment", "errors", "exercises",
-    "kafka", "kraft", "kube", "metrics", "notebooks", "process", "produce", "prometheus", "replay", "schema_registry",
-    "schemas", "spark", "stack", "stream", "tables", "topics", "truth", "wait", "wire",
+    "alerts", "artifacts", "cassandra", "charts", "config", "dashboard", "data", "decode", "environment", "errors", "exercises",
+    "kafka", "kraft", "kube", "metrics", "notebooks", "process", "produce", "prometheus", "promql", "replay", "schema_registry",
+    "schemas", "spark", "stack", "stream", "tables", "topics", "transforms", "truth", "wait", "wire",
 }
 
 

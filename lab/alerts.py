@@ -13,7 +13,7 @@ STATES = ("inactive", "pending", "firing")
 def _get(path: str, **params) -> dict:
     import requests
 
-    from .dashboard import prometheus_url
+    from .promql import url as prometheus_url
 
     body = requests.get(prometheus_url() + path, params=params, timeout=10).json()
     if body.get("status") != "success":

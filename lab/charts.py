@@ -50,3 +50,11 @@ def figure(result, height: int = 300):
 def _layout(fig, title: str, height: int):
     fig.update_layout(title=title, height=height, margin={"l": 40, "r": 20, "t": 40, "b": 30}, template="plotly_white")
     return fig
+
+
+def lines(df, title: str = "", unit: str = "", height: int = 320):
+    """A line chart of a long DataFrame (time, series, value), e.g. from lab.promql.range_query."""
+    import plotly.express as px
+
+    fig = px.line(df, x="time", y="value", color="series", markers=True, labels={"value": unit or "value"})
+    return _layout(fig, title, height)

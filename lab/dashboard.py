@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from . import config
+from . import config, promql
 from .errors import LabError
 
 GRAFANA_DIR = config.REPO_ROOT / "grafana"
@@ -107,7 +107,7 @@ def context(dash: dict, start: str | None = None, end: str | None = None, **vari
     """Resolve the dashboard's variables (query variables run their CQL) and time range."""
     t0 = parse_time(start or dash.get("time", {}).get("from", "now-1h"))
     t1 = parse_time(end or dash.get("time", {}).get("to", "now"))
-    ctx = Context({}, t0, t1, step=max(2.0, round((t1 - t0) / 240)), scrape=_scrape_interval())
+    ctx = Context({}, t0, t1, step=max(2.0, round((t1 - t0) / 240)), scrape=promql.scrape_interval())
     for var in dash.get("templating", {}).get("list", []):
         name = var["name"]
         if name in variables:
@@ -130,6 +130,10 @@ def run_panel(panel: dict, ctx: Context):
     import pandas as pd
 
     res = PanelResult(panel)
+    try:
+        res.panel = {**panel, "title": ctx.interpolate(panel.get("title", ""))}
+    except LabError:
+        pass
     frames = []
     try:
         for t in panel.get("targets", []):
@@ -142,7 +146,9 @@ def run_panel(panel: dict, ctx: Context):
             else:
                 q = ctx.interpolate(t["expr"])
                 res.queries.append(q)
-                frames.append(_prom_frame(q, t.get("legendFormat", ""), ctx, instant=t.get("instant", False)))
+                frames.append(promql.frame(q, t.get("legendFormat", ""), ctx.start, ctx.end, ctx.step,
+                                           instant=t.get("instant", False)))
+        frames = [f for f in frames if len(f)]
         data = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         from . import transforms
 
@@ -157,6 +163,16 @@ def run(name: str, start: str | None = None, end: str | None = None, **variables
     dash = load(name)
     ctx = context(dash, start, end, **variables)
     return [run_panel(p, ctx) for p in panels(dash)]
+
+
+def describe(name: str):
+    """One row per panel: title, chart type, datasource kind and the raw query (a DataFrame to read)."""
+    import pandas as pd
+
+    rows = [{"panel": p["title"], "type": p["type"], "source": kind(p),
+             "query": " | ".join(t.get("target") or t.get("expr", "") for t in p["targets"]),
+             "what it shows": p.get("description", "")} for p in panels(load(name))]
+    return pd.DataFrame(rows)
 
 
 def problems(name: str, **kwargs) -> list[str]:
@@ -210,34 +226,9 @@ def _cql_frame(cql: str, alias: str, long: bool):
     idcol = df.columns[0]
     out = []
     for col in [c for c in df.columns[1:] if c != tcol and pd.api.types.is_numeric_dtype(df[c])]:
-        series = df.apply(lambda r: _legend(alias, r.to_dict()) or f"{r[idcol]}", axis=1)
+        series = df.apply(lambda r: promql.legend(alias, r.to_dict()) or f"{r[idcol]}", axis=1)
         out.append(pd.DataFrame({"time": pd.to_datetime(df[tcol]), "series": series, "value": df[col].astype(float)}))
     return pd.concat(out, ignore_index=True).sort_values("time") if out else pd.DataFrame()
-
-
-def _prom_frame(expr: str, legend: str, ctx: Context, instant: bool = False):
-    import pandas as pd
-    import requests
-
-    base = prometheus_url()
-    if instant:
-        r = requests.get(f"{base}/api/v1/query", params={"query": expr, "time": ctx.end}, timeout=30)
-    else:
-        r = requests.get(f"{base}/api/v1/query_range", timeout=30,
-                         params={"query": expr, "start": ctx.start, "end": ctx.end, "step": ctx.step})
-    body = r.json()
-    if body.get("status") != "success":
-        raise LabError(f"Prometheus: {body.get('errorType')}: {body.get('error')}")
-    rows = []
-    for s in body["data"]["result"]:
-        label = _legend(legend, s["metric"]) or json.dumps(s["metric"])
-        for ts, v in s.get("values") or [s["value"]]:
-            rows.append({"time": pd.to_datetime(float(ts), unit="s"), "series": label, "value": float(v)})
-    return pd.DataFrame(rows, columns=["time", "series", "value"])
-
-
-def _legend(fmt: str, labels: dict) -> str:
-    return re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: str(labels.get(m.group(1), "")), fmt) if fmt else ""
 
 
 def _listify(v) -> list[str]:
@@ -248,32 +239,3 @@ def _cassandra():
     from . import tables
 
     return tables.connect()
-
-
-def prometheus_url() -> str:
-    """The Prometheus HTTP API root of the selected target."""
-    try:
-        from . import prometheus
-
-        return prometheus.prometheus_url()
-    except ImportError:
-        return f"http://127.0.0.1:{config.ports().prometheus}"
-
-
-_scrape_cache: dict[str, float] = {}
-
-
-def _scrape_interval() -> float:
-    """Prometheus's global scrape interval (for $__rate_interval); 5 s when it cannot be read."""
-    url = prometheus_url()
-    if url not in _scrape_cache:
-        try:
-            import requests
-            import yaml
-
-            cfg = requests.get(f"{url}/api/v1/status/config", timeout=5).json()["data"]["yaml"]
-            text = yaml.safe_load(cfg)["global"]["scrape_interval"]
-            _scrape_cache[url] = float(parse_time(f"now-{text}", now=0) * -1)
-        except Exception:  # noqa: BLE001
-            return 5.0
-    return _scrape_cache[url]

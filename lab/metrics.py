@@ -86,6 +86,7 @@ class SparkMetrics(_Exporter):
         self.zone_trips = Gauge("lab_zone_window_trips", "Trips in the latest window of a pickup zone", zone, registry=r)
         self.zone_window = Gauge("lab_zone_window_start_seconds", "Start of the latest window of a pickup zone (epoch s)", zone, registry=r)
         self._names: dict[str, str] = {}
+        self._ends: dict[str, dict[str, int]] = {}
         self._fares: Callable[[], Iterable[dict]] | None = None
         self._fares_every, self._fares_at = 2.0, 0.0
 
@@ -116,6 +117,7 @@ class SparkMetrics(_Exporter):
                 if value is not None:
                     self.behind.labels(q, stat).set(_num(value))
             end, latest = _offsets(src.endOffset), _offsets(src.latestOffset)
+            self._ends[q] = {part: off for (_topic, part), off in end.items()}
             for (topic, part), off in end.items():
                 self.end_offset.labels(q, topic, part).set(off)
                 if (topic, part) in latest:
@@ -135,6 +137,10 @@ class SparkMetrics(_Exporter):
         self.active.labels(q).set(0)
         self.input_rate.labels(q).set(0)
         self.processed_rate.labels(q).set(0)
+
+    def end_offsets(self, query: str = "trip_windows") -> dict[str, int]:
+        """Partition → next offset the query will read, as of its last progress event (what its checkpoint holds)."""
+        return dict(self._ends.get(query, {}))
 
     # -- zone fares --------------------------------------------------------------------------
     def watch_fares(self, fetch: Callable[[], Iterable[dict]] | None = None, every_s: float = 2.0) -> None:
@@ -295,6 +301,21 @@ def latest_zone_fares() -> list[dict]:
     for r in rows:  # newest window first (clustering order), so the first row of a zone is its latest
         latest.setdefault(r.zone_id, r._asdict())
     return list(latest.values())
+
+
+def start_offsets(progress) -> dict[str, int]:
+    """Partition → offset a micro-batch started from (a progress dict or StreamingQueryProgress)."""
+    sources = progress["sources"] if isinstance(progress, dict) else progress.sources
+    first = sources[0]
+    text = first["startOffset"] if isinstance(first, dict) else first.startOffset
+    return {part: off for (_topic, part), off in _offsets(text if isinstance(text, str) else json.dumps(text)).items()}
+
+
+def stop_all() -> None:
+    """Stop every metrics endpoint this process serves (tests free the ports for the notebook kernels)."""
+    with _lock:
+        for exp in _exporters.values():
+            exp.stop()
 
 
 def scrape(url: str, prefix: str = "") -> "list[dict]":

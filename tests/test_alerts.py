@@ -38,6 +38,8 @@ def pipeline(fast_prometheus, tmp_path_factory):
     state["run"].process_all_available()
     yield state
     state["run"].stop()
+    metrics.stop_all()      # free the metrics ports for the notebook kernels that run later
+    lab_spark.stop()
 
 
 def _keep_producing(stop: threading.Event, rows) -> None:
