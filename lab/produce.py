@@ -128,6 +128,17 @@ def _send_all(producer, topic: str, values: list, keys: list, callback) -> None:
             _send(producer, topic, value, key, callback)
 
 
+def _send_paced(producer, topic: str, values: list, keys: list, callback, due, start: float, tally) -> None:
+    """Send each message when its due time (seconds after `start`) has come, serving delivery reports meanwhile."""
+    for value, key, at in zip(values, keys, due):
+        wait = at - (time.perf_counter() - start)
+        while wait > 0:  # a bounded wait for the trip's (scaled) pickup time, not a blind sleep
+            producer.poll(min(wait, 0.1))
+            tally(callback.ok, callback.failed)  # observability: a live send rate while pacing
+            wait = at - (time.perf_counter() - start)
+        _send(producer, topic, value, key, callback)
+
+
 _ZONE_KEYS = np.array([str(i) for i in range(1024)], dtype=object)
 
 
@@ -194,23 +205,17 @@ def produce_frame(accepted: pd.DataFrame, rejected: pd.DataFrame | None = None, 
     with tqdm(total=len(accepted), unit="trips", disable=not progress, desc=topic) as bar:
         for lo in range(0, len(accepted), CHUNK):
             chunk = accepted.iloc[lo:lo + CHUNK]
-            keys = _keys(chunk["pu_location_id"])
             if serializer is None:
                 buf, off = wire.encode_frames(chunk, schema_dict, report.schema_id)
                 off = off.tolist()
                 values = [buf[off[i]:off[i + 1]] for i in range(len(chunk))]
             else:
                 values = [serializer(row, ctx) for row in chunk.to_dict("records")]
+            keys = _keys(chunk["pu_location_id"])
             if due is None:
                 _send_all(producer, topic, values, keys, main)
             else:
-                for i, value in enumerate(values):
-                    wait = due[lo + i] - (time.perf_counter() - start)
-                    while wait > 0:  # serve delivery reports while waiting for the trip's (scaled) pickup time
-                        producer.poll(min(wait, 0.1))
-                        tally(main.ok, main.failed)  # observability: a live send rate while pacing
-                        wait = due[lo + i] - (time.perf_counter() - start)
-                    _send(producer, topic, value, keys[i], main)
+                _send_paced(producer, topic, values, keys, main, due[lo:lo + CHUNK], start, tally)
             producer.poll(0)
             tally(main.ok, main.failed)  # observability
             bar.update(len(chunk))
