@@ -55,6 +55,13 @@ def admin(timeout_ms: int = 10000):
     return _admins[key]
 
 
+def _probe_topics() -> None:
+    """List topics with a throwaway, quiet client (a probe of a broker that is still starting must not spam logs)."""
+    from confluent_kafka.admin import AdminClient
+
+    AdminClient({"bootstrap.servers": bootstrap_servers(), "socket.timeout.ms": 3000, "log_level": 0}).list_topics(timeout=3)
+
+
 def write_config() -> Path:
     """Render server.properties and log4j2.xml into the run folder; returns the server.properties path."""
     home = process().home
@@ -120,7 +127,7 @@ def ready() -> bool:
     if config.target() == "local" and not port_open("127.0.0.1", config.ports().kafka):
         return False
     try:
-        admin(3000).list_topics(timeout=3)
+        _probe_topics()
         return True
     except Exception:  # noqa: BLE001 - any client failure means "not ready yet"
         return False
@@ -137,7 +144,7 @@ def wait_ready(timeout: float = 90.0) -> None:
     def probe():
         if not port_open("127.0.0.1", config.ports().kafka):
             raise ConnectionError(f"port {config.ports().kafka} not open yet")
-        admin(3000).list_topics(timeout=3)
+        _probe_topics()
         return True
 
     until(probe, service=NAME, timeout=timeout, interval=0.5, log_tail=proc.tail, alive=proc.exit_reason)
@@ -147,4 +154,5 @@ def stop() -> bool:
     """Stop our Kafka (controlled shutdown); True when a process was stopped."""
     if config.target() == "kind":
         return False  # one kind service is not stopped alone: `lab down` deletes the whole cluster
+    _admins.clear()  # a cached client would log connection failures for as long as the broker is gone
     return process().stop(timeout=60)

@@ -153,6 +153,11 @@ class LocalProcess:
             if not _alive(pid):
                 break
         self.pid_file.unlink(missing_ok=True)
+        # The leader thread shows as a zombie while the other threads still close their sockets:
+        # wait (bounded) until our ports are free, so an immediate restart does not see them taken.
+        deadline = time.monotonic() + 10.0
+        while any(port_listening(p) for p in self.ports) and time.monotonic() < deadline:
+            time.sleep(0.1)
         return True
 
 
