@@ -11,7 +11,7 @@ import pytest
 from lab import cassandra, config, kafka, prometheus, schema_registry, stack as lab_stack
 from lab.errors import PortInUse, ServiceStartError
 from lab.process import port_listening
-from lab.wait import until
+from lab.wait import log_contains, until
 
 pytestmark = pytest.mark.stack
 
@@ -27,6 +27,15 @@ def test_every_service_is_running_and_ready(stack):
     for name, row in rows.items():
         assert row["running"] and row["ready"], f"{name}: {row}"
         assert row["rss"] > 10 * 2**20, f"{name} has an implausible RSS: {row['rss']}"
+
+
+@pytest.mark.parametrize("name, line", [
+    ("kafka", "Kafka Server started"),                       # our log4j2 config reaches the log
+    ("cassandra", "Starting listening for CQL clients"),     # our logback config reaches the log
+    ("schema_registry", "KafkaSQL storage bootstrapped"),
+])
+def test_service_logs_show_the_startup_line(stack, name, line):
+    assert log_contains(lab_stack.service(name).process().log_file, line), lab_stack.logs(name, 20)
 
 
 def test_kafka_produce_consume_round_trip(topic):
