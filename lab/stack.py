@@ -150,7 +150,8 @@ def _cmd_up(args) -> int:
     print(f"stack ready in {time.monotonic() - t0:.1f}s")
     urls = endpoints()
     for row in report:
-        print(f"  {row['name']:16} {urls[row['name']]}")
+        if row["name"] in urls:
+            print(f"  {row['name']:16} {urls[row['name']]}")
     return 0
 
 
