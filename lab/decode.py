@@ -1,0 +1,171 @@
+"""Consumer-side decoding of Confluent-framed Avro trips: writer schema by id, v1 reader schema, validation.
+
+Used inside Spark (`mapInPandas`, one pandas batch at a time) and by plain Python: the same function
+turns Kafka values into trip columns plus a quarantine `reason` for every record that cannot be used.
+Quarantine reasons: ``too_short`` / ``bad_magic`` (not the Confluent wire format),
+``unknown_schema_id`` (the registry has no schema with that id), ``undecodable`` (the body does not
+match its writer schema, or has trailing bytes), and lab.data's validation reasons.
+"""
+from __future__ import annotations
+
+import copy
+import io
+import json
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+import pandas as pd
+
+READER_SCHEMA = Path(__file__).resolve().parent / "resources" / "avro" / "taxi_trip.avsc"
+TIMESTAMP_FIELDS = ("pickup_ts", "dropoff_ts")
+# what the stream keeps of a trip (the aggregates need no more)
+OUTPUT = ("trip_id", "pickup_us", "pu_location_id", "passenger_count", "fare_amount", "tip_amount",
+          "trip_distance", "total_amount")
+SPARK_SCHEMA = ("trip_id string, pickup_us long, pu_location_id int, passenger_count int, fare_amount double, "
+                "tip_amount double, trip_distance double, total_amount double, topic string, kafka_partition int, "
+                "kafka_offset long, kafka_us long, schema_id int, reason string, detail string, value binary")
+
+_writers: dict[tuple[str, int], object] = {}   # (registry url, id) -> parsed raw schema; per worker process
+_reader = None
+
+
+def raw_schema(schema: dict | str):
+    """Parse an Avro schema with its timestamp logical types removed, so timestamps decode as plain longs.
+
+    Micro-second longs go straight into Spark (`timestamp_micros`): no datetime objects, no time zones.
+    """
+    import fastavro
+
+    doc = json.loads(schema) if isinstance(schema, str) else copy.deepcopy(schema)
+    for field in doc.get("fields", []):
+        t = field["type"]
+        if isinstance(t, dict) and t.get("logicalType") == "timestamp-micros":
+            field["type"] = "long"
+    return fastavro.parse_schema(doc, named_schemas={})
+
+
+def reader_schema():
+    """The v1 reader schema (lab/resources/avro/taxi_trip.avsc), parsed once per process."""
+    global _reader
+    if _reader is None:
+        _reader = raw_schema(READER_SCHEMA.read_text())
+    return _reader
+
+
+def registry_lookup(registry_url: str, timeout: float = 10.0) -> Callable[[int], object | None]:
+    """A schema-id → parsed writer schema function that asks the registry (GET /schemas/ids/{id}) once per id.
+
+    Unknown ids (HTTP 404) give None and are not cached, so an id registered later is found then.
+    """
+    import requests
+
+    def lookup(schema_id: int):
+        key = (registry_url, schema_id)
+        if key not in _writers:
+            resp = requests.get(f"{registry_url}/schemas/ids/{schema_id}", timeout=timeout)
+            if resp.status_code == 404:
+                return None
+            resp.raise_for_status()
+            _writers[key] = raw_schema(resp.json()["schema"])
+        return _writers[key]
+
+    return lookup
+
+
+def decode_values(values: Iterable[bytes | None], lookup: Callable[[int], object | None], reader=None) -> pd.DataFrame:
+    """Decode Confluent-framed Avro values; one row per value, with `schema_id`, `reason` and `detail`.
+
+    `reason` is None for a decoded record. Records written with a newer compatible schema (v2) are
+    resolved to the reader schema (v1) by fastavro, so new fields are dropped and missing ones defaulted.
+    """
+    import fastavro
+
+    reader = reader if reader is not None else reader_schema()
+    recs, ids, reasons, details = [], [], [], []
+    misses: dict[int, object] = {}
+    for v in values:
+        rec, sid, reason, detail = None, None, None, None
+        if v is None or len(v) < 5:
+            reason, detail = "too_short", f"{0 if v is None else len(v)} bytes; a Confluent frame has at least 5"
+        elif v[0] != 0:
+            reason, detail = "bad_magic", f"first byte 0x{v[0]:02x}, expected 0x00"
+        else:
+            sid = int.from_bytes(v[1:5], "big")
+            writer = misses.get(sid) if sid in misses else lookup(sid)
+            if writer is None:
+                misses[sid] = None
+                reason, detail = "unknown_schema_id", f"the registry has no schema with id {sid}"
+            else:
+                body = io.BytesIO(v[5:])
+                try:
+                    rec = fastavro.schemaless_reader(body, writer, reader)
+                    if body.tell() != len(v) - 5:
+                        rec, reason = None, "undecodable"
+                        detail = f"{len(v) - 5 - body.tell()} trailing bytes after the record (wrong schema id?)"
+                except Exception as exc:  # noqa: BLE001 - fastavro raises many types on garbage
+                    reason, detail = "undecodable", f"{type(exc).__name__}: {exc}"[:300]
+        recs.append(rec or {})
+        ids.append(sid)
+        reasons.append(reason)
+        details.append(detail)
+    out = pd.DataFrame.from_records(recs, columns=[f["name"] for f in reader["fields"]])
+    out["schema_id"] = pd.array(ids, dtype="Int64")
+    out["reason"] = reasons
+    out["detail"] = details
+    return out
+
+
+def validate(trips: pd.DataFrame, zone_ids: set[int]) -> pd.DataFrame:
+    """Set `reason`/`detail` of decoded trips that break lab.data's rules (the producer's rules).
+
+    `pickup_outside_month` cannot apply to an unbounded stream, so each pickup month is checked
+    against itself; every other rule is lab.data.validate's, in the same order.
+    """
+    from . import data
+
+    ok = trips["reason"].isna()
+    if not ok.any():
+        return trips
+    good = trips[ok].copy()
+    for col in TIMESTAMP_FIELDS:
+        good[col] = pd.to_datetime(good[col], unit="us")
+    for col in ("pu_location_id", "do_location_id", *data.INT_FIELDS):
+        if col in good:
+            good[col] = pd.to_numeric(good[col]).astype("Int64")
+    for col in ("trip_distance", *data.AMOUNTS, *data.OPTIONAL_AMOUNTS):
+        if col not in good:
+            good[col] = np.nan
+        good[col] = pd.to_numeric(good[col], errors="coerce").astype("float64")
+    month = good["pickup_ts"].dt.strftime("%Y-%m").fillna("1970-01")
+    for m, part in good.groupby(month, sort=False):
+        _, rejected = data.validate(part, m, zone_ids=zone_ids)
+        trips.loc[rejected.index, "reason"] = rejected["reason"]
+        trips.loc[rejected.index, "detail"] = rejected["reason_detail"]
+    return trips
+
+
+def decode_batches(batches: Iterator[pd.DataFrame], registry_url: str, zone_ids: set[int]) -> Iterator[pd.DataFrame]:
+    """The `mapInPandas` function: Kafka rows (value, topic, partition, offset, kafka_us) → SPARK_SCHEMA rows."""
+    lookup = registry_lookup(registry_url)
+    for pdf in batches:
+        trips = validate(decode_values(pdf["value"].tolist(), lookup), zone_ids)
+        trips.index = pdf.index
+        out = pd.DataFrame({
+            "trip_id": trips["trip_id"],
+            "pickup_us": pd.to_numeric(trips["pickup_ts"]).astype("Int64"),
+            "pu_location_id": pd.to_numeric(trips["pu_location_id"]).astype("Int32"),
+            "passenger_count": pd.to_numeric(trips["passenger_count"]).astype("Int32"),
+            **{c: pd.to_numeric(trips[c]).astype("float64")
+               for c in ("fare_amount", "tip_amount", "trip_distance", "total_amount")},
+            "topic": pdf["topic"],
+            "kafka_partition": pdf["partition"].astype("int32"),
+            "kafka_offset": pdf["offset"].astype("int64"),
+            "kafka_us": pdf["kafka_us"].astype("int64"),
+            "schema_id": trips["schema_id"].astype("Int32"),
+            "reason": trips["reason"],
+            "detail": trips["detail"],
+            # keep the original bytes only for quarantined records (nothing lost, nothing copied needlessly)
+            "value": pdf["value"].where(trips["reason"].notna(), None),
+        })
+        yield out

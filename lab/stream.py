@@ -1,0 +1,346 @@
+"""The Spark job: taxi-trips (Kafka, Confluent-framed Avro) → 5-minute windows per zone and borough → Cassandra.
+
+Two streaming queries read the topic: `<name>` aggregates accepted trips (event time = pickup_ts,
+watermark, tumbling windows, update mode) and upserts them with foreachBatch; `<name>_quarantine`
+writes every record that cannot be used to kappa.quarantine. Run it from Python (`start`), as
+`lab stream`, or as a separate driver process: `python -m lab.stream --trigger availableNow`.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import config
+from .errors import StreamError
+
+WINDOW = "5 minutes"
+WATERMARK = "10 minutes"
+TRIGGER = "2 seconds"          # processing-time trigger; "availableNow" or "once" for bounded runs
+QUERY = "trip_windows"
+CASSANDRA = "org.apache.spark.sql.cassandra"
+ZONE_COLS = ("zone_id", "day", "window_start", "window_end", "zone", "borough", "trips", "passengers", "fare_total",
+             "fare_avg", "distance_total", "distance_avg", "tip_trips", "tip_pct_avg", "revenue_total",
+             "last_kafka_ts", "written_at")
+BOROUGH_COLS = tuple(c for c in ZONE_COLS if c not in ("zone_id", "zone"))
+TOP_COLS = ("day", "window_start", "zone_id", "window_end", "zone", "borough", "trips", "revenue_total", "fare_avg",
+            "written_at")
+QUARANTINE_COLS = ("day", "topic", "kafka_partition", "kafka_offset", "reason", "detail", "schema_id", "kafka_ts",
+                   "value", "quarantined_at")
+
+
+@dataclass(frozen=True)
+class Job:
+    """Settings of one run of the streaming job (all have lab defaults)."""
+
+    topic: str = config.TRIPS_TOPIC
+    window: str = WINDOW
+    watermark: str = WATERMARK
+    trigger: str = TRIGGER
+    starting_offsets: str = "earliest"
+    max_offsets_per_trigger: int | None = None
+    name: str = QUERY
+    checkpoint_root: str | None = None      # default: <LAB_HOME>/checkpoints
+    quarantine: bool = True
+    sink: str = "cassandra"                 # "cassandra", or "memory" to only look at the rows
+
+    def checkpoint(self, query: str) -> Path:
+        root = Path(self.checkpoint_root) if self.checkpoint_root else config.lab_home() / "checkpoints"
+        return root / query
+
+
+def registry_url() -> str:
+    from . import schema_registry
+
+    return schema_registry.registry_url()
+
+
+def bootstrap_servers() -> str:
+    from . import kafka
+
+    return kafka.bootstrap_servers()
+
+
+def _lookup_map(column, mapping: dict):
+    """A Spark expression mapping a column through a small dict (e.g. zone id → borough)."""
+    from itertools import chain
+
+    from pyspark.sql import functions as F
+
+    return F.create_map(*[F.lit(x) for x in chain(*mapping.items())])[column]
+
+
+def raw(spark, job: Job):
+    """The Kafka source: key, value, topic, partition, offset, timestamp …"""
+    reader = (spark.readStream.format("kafka")
+              .option("kafka.bootstrap.servers", bootstrap_servers())
+              .option("subscribe", job.topic)
+              .option("startingOffsets", job.starting_offsets)
+              .option("failOnDataLoss", "false"))
+    if job.max_offsets_per_trigger:
+        reader = reader.option("maxOffsetsPerTrigger", str(job.max_offsets_per_trigger))
+    return reader.load()
+
+
+def decoded(spark, job: Job):
+    """Every Kafka record decoded (lab.decode in mapInPandas): trip columns, or a quarantine reason."""
+    from pyspark.sql import functions as F
+
+    from . import data, decode
+
+    url, zone_ids = registry_url(), set(int(z) for z in data.zones()["LocationID"])
+
+    def run(batches):
+        yield from decode.decode_batches(batches, url, zone_ids)
+
+    src = raw(spark, job).select("value", "topic", "partition", "offset", F.unix_micros("timestamp").alias("kafka_us"))
+    return (src.mapInPandas(run, decode.SPARK_SCHEMA)
+            .withColumn("kafka_ts", F.timestamp_micros("kafka_us")))
+
+
+def windows(spark, job: Job):
+    """The streaming aggregate: one row per (window, borough, zone) and per (window, borough), gid 0 / 1."""
+    from pyspark.sql import functions as F
+
+    from . import data
+
+    zones = data.zones()
+    borough = dict(zip(zones["LocationID"].astype(int), zones["Borough"]))
+    trips = (decoded(spark, job).where(F.col("reason").isNull())
+             .select(F.timestamp_micros("pickup_us").alias("pickup_ts"), "pu_location_id", "passenger_count",
+                     "fare_amount", "tip_amount", "trip_distance", "total_amount", "kafka_ts")
+             .withColumn("borough", _lookup_map(F.col("pu_location_id"), borough))
+             .withWatermark("pickup_ts", job.watermark))
+    view = f"{job.name}_trips"
+    trips.createOrReplaceTempView(view)
+    w = f"window(pickup_ts, '{job.window}')"
+    return spark.sql(f"""
+        SELECT {w} AS w, borough, pu_location_id AS zone_id, grouping_id() AS gid,
+               count(*) AS trips, sum(coalesce(passenger_count, 0)) AS passengers,
+               sum(fare_amount) AS fare_total, sum(trip_distance) AS distance_total,
+               sum(CASE WHEN fare_amount > 0 THEN 1 ELSE 0 END) AS tip_trips,
+               sum(CASE WHEN fare_amount > 0 THEN 100 * tip_amount / fare_amount END) AS tip_pct_sum,
+               sum(total_amount) AS revenue_total, max(kafka_ts) AS last_kafka_ts
+        FROM {view}
+        GROUP BY GROUPING SETS (({w}, borough, pu_location_id), ({w}, borough))""")
+
+
+def window_rows(batch, zone_names: dict, written_at: datetime | None = None):
+    """Aggregate rows → (zone rows, borough rows) with the columns of kappa.zone_windows / borough_windows."""
+    from pyspark.sql import functions as F
+
+    written_at = written_at or datetime.now(timezone.utc)
+    base = (batch.withColumn("window_start", F.col("w.start")).withColumn("window_end", F.col("w.end"))
+            .withColumn("day", F.to_date("window_start"))
+            .withColumn("fare_avg", F.col("fare_total") / F.col("trips"))
+            .withColumn("distance_avg", F.col("distance_total") / F.col("trips"))
+            .withColumn("tip_pct_avg", F.when(F.col("tip_trips") > 0, F.col("tip_pct_sum") / F.col("tip_trips")))
+            .withColumn("written_at", F.lit(written_at)))
+    zone = base.where("gid = 0").withColumn("zone", _lookup_map(F.col("zone_id"), zone_names))
+    return zone, base.where("gid = 1")
+
+
+def _save(df, table: str) -> None:
+    df.write.format(CASSANDRA).options(keyspace=config.KEYSPACE, table=table).mode("append").save()
+
+
+def _window_writer(job: Job):
+    from . import data
+
+    zones = data.zones()
+    names = dict(zip(zones["LocationID"].astype(int), zones["Zone"]))
+
+    def write(batch, epoch_id: int) -> None:
+        batch = batch.persist()
+        try:
+            zone, borough = window_rows(batch, names)
+            _save(zone.select(*ZONE_COLS), "zone_windows")
+            _save(zone.select(*TOP_COLS), "top_zones")
+            _save(borough.select(*BOROUGH_COLS), "borough_windows")
+        finally:
+            batch.unpersist()
+
+    return write
+
+
+def _write_quarantine(batch, epoch_id: int) -> None:
+    from pyspark.sql import functions as F
+
+    rows = (batch.withColumn("day", F.to_date("kafka_ts"))
+            .withColumn("quarantined_at", F.lit(datetime.now(timezone.utc))).select(*QUARANTINE_COLS))
+    _save(rows, "quarantine")
+
+
+def _trigger(writer, trigger: str):
+    if trigger == "availableNow":
+        return writer.trigger(availableNow=True)
+    if trigger == "once":
+        return writer.trigger(once=True)
+    return writer.trigger(processingTime=trigger)
+
+
+@dataclass
+class Running:
+    """The started queries of one job."""
+
+    job: Job
+    queries: dict = field(default_factory=dict)   # name → pyspark StreamingQuery
+
+    @property
+    def windows(self):
+        return self.queries[self.job.name]
+
+    def progress(self) -> list[dict]:
+        """Recent progress reports of the windows query (dicts, newest last)."""
+        return [p for p in self.windows.recentProgress]
+
+    def dropped_by_watermark(self) -> int:
+        """Rows dropped as too late, summed over the recent progress reports."""
+        return sum(op.get("numRowsDroppedByWatermark", 0) for p in self.progress() for op in p.get("stateOperators", []))
+
+    def check(self) -> None:
+        """Raise StreamError if a query died."""
+        for name, q in self.queries.items():
+            exc = q.exception()
+            if exc is not None:
+                raise StreamError(f"streaming query {name} failed: {str(exc)[:2000]}")
+
+    def await_done(self, timeout: float = 300.0) -> "Running":
+        """Wait for bounded triggers (availableNow/once) to finish; StreamError on failure or timeout."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        for name, q in self.queries.items():
+            left = max(0.1, deadline - time.monotonic())
+            try:
+                finished = q.awaitTermination(left)
+            except Exception as exc:  # noqa: BLE001 - StreamingQueryException
+                raise StreamError(f"streaming query {name} failed: {str(exc)[:2000]}") from exc
+            if not finished:
+                raise StreamError(f"streaming query {name} still running after {timeout:.0f}s "
+                                  f"(trigger {self.job.trigger!r}); last progress: {q.lastProgress}")
+        self.check()
+        return self
+
+    def process_all_available(self) -> "Running":
+        """Block until every query has processed what is in Kafka now (processing-time triggers)."""
+        for q in self.queries.values():
+            q.processAllAvailable()
+        self.check()
+        return self
+
+    def stop(self) -> None:
+        for q in self.queries.values():
+            q.stop()
+
+
+def start(job: Job | None = None, spark=None, listeners=(), **settings) -> Running:
+    """Start the job's queries on the lab's SparkSession; `listeners` are StreamingQueryListeners to attach.
+
+    Keyword settings override Job fields, e.g. ``start(trigger="availableNow", watermark="1 hour")``.
+    """
+    from . import spark as lab_spark
+
+    job = replace(job or Job(), **settings)
+    spark = spark or lab_spark.start()
+    for listener in listeners:
+        spark.streams.addListener(listener)
+    running = Running(job)
+    agg = windows(spark, job)
+    writer = agg.writeStream.queryName(job.name).outputMode("update")
+    writer = writer.option("checkpointLocation", str(job.checkpoint(job.name)))
+    if job.sink == "memory":
+        writer = writer.format("memory")
+    else:
+        writer = writer.foreachBatch(_window_writer(job))
+    running.queries[job.name] = _trigger(writer, job.trigger).start()
+    if job.quarantine and job.sink == "cassandra":
+        qname = f"{job.name}_quarantine"
+        bad = decoded(spark, job).where("reason IS NOT NULL")
+        qw = (bad.writeStream.queryName(qname).outputMode("append")
+              .option("checkpointLocation", str(job.checkpoint(qname))).foreachBatch(_write_quarantine))
+        running.queries[qname] = _trigger(qw, job.trigger).start()
+    return running
+
+
+def reset(job: Job | None = None) -> None:
+    """Delete the job's checkpoints: the next start reads the topic again from `starting_offsets`."""
+    job = job or Job()
+    for q in (job.name, f"{job.name}_quarantine"):
+        shutil.rmtree(job.checkpoint(q), ignore_errors=True)
+
+
+def active() -> list:
+    """The streaming queries running in the lab's SparkSession."""
+    from . import spark as lab_spark
+
+    return list(lab_spark.session().streams.active) if lab_spark.running() else []
+
+
+# --- command line -----------------------------------------------------------------------------------
+
+def _add_arguments(p: argparse.ArgumentParser) -> None:
+    d = Job()
+    p.add_argument("--topic", default=d.topic)
+    p.add_argument("--window", default=d.window, help=f"tumbling window length (default {d.window!r})")
+    p.add_argument("--watermark", default=d.watermark, help=f"allowed lateness (default {d.watermark!r})")
+    p.add_argument("--trigger", default=d.trigger, help="processing-time interval, 'availableNow' or 'once'")
+    p.add_argument("--starting-offsets", default=d.starting_offsets, choices=["earliest", "latest"])
+    p.add_argument("--max-offsets-per-trigger", type=int, default=None)
+    p.add_argument("--name", default=d.name, help="query name (checkpoints are per name)")
+    p.add_argument("--checkpoint-root", default=None, help="default <LAB_HOME>/checkpoints")
+    p.add_argument("--reset", action="store_true", help="delete the checkpoints first")
+    p.add_argument("--no-ui", action="store_true", help="no Spark UI (lets a second driver run beside a notebook's)")
+    p.add_argument("--timeout", type=float, default=None, help="stop after this many seconds")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from . import spark as lab_spark
+    from . import tables
+
+    job = Job(topic=args.topic, window=args.window, watermark=args.watermark, trigger=args.trigger,
+              starting_offsets=args.starting_offsets, max_offsets_per_trigger=args.max_offsets_per_trigger,
+              name=args.name, checkpoint_root=args.checkpoint_root)
+    if args.reset:
+        reset(job)
+    tables.apply()
+    spark = lab_spark.start(**({"spark.ui.enabled": "false"} if args.no_ui else {}))
+    running = start(job, spark)
+    print(f"streaming {job.topic} → Cassandra {config.KEYSPACE}: queries {', '.join(running.queries)}, "
+          f"trigger {job.trigger}, checkpoints under {job.checkpoint('').parent}", flush=True)
+    try:
+        if job.trigger in ("availableNow", "once"):
+            running.await_done(args.timeout or 3600)
+        else:
+            running.windows.awaitTermination(args.timeout)
+            running.check()
+    finally:
+        running.stop()
+        lab_spark.stop()
+    return 0
+
+
+def register(subparsers) -> None:
+    """Add `lab stream` to the lab command."""
+    p = subparsers.add_parser("stream", help="run the Spark streaming job (Kafka → windows → Cassandra)")
+    _add_arguments(p)
+    p.set_defaults(func=_run)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m lab.stream …`: the job as its own driver process (spark-submit-able)."""
+    parser = argparse.ArgumentParser(prog="python -m lab.stream", description=__doc__.splitlines()[0])
+    _add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except Exception as exc:  # noqa: BLE001
+        print(f"lab.stream: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""The streaming job against the real stack: exactness on the real sample, crash recovery, quarantine."""
+from __future__ import annotations
+
+import struct
+import uuid
+
+import pandas as pd
+import pytest
+
+from lab import config, recovery, stream, tables, truth
+
+pytestmark = [pytest.mark.spark, pytest.mark.timeout(900)]
+
+SAMPLE_ROWS = 28_401
+
+
+@pytest.fixture(scope="session")
+def sample(stack):
+    """The real yellow 2021-01 sample produced by lab.produce into a topic of its own; yields (topic, report)."""
+    from lab import produce
+
+    topic = f"t-stream-sample-{uuid.uuid4().hex[:8]}"
+    report = produce.produce("yellow", "2021-01", topic=topic, dlq=f"{topic}-dlq", progress=False)
+    assert report.read == SAMPLE_ROWS and report.delivered == report.accepted
+    tables.apply()
+    return topic, report
+
+
+@pytest.fixture(scope="session")
+def expected():
+    return truth.aggregate(truth.accepted("yellow", "2021-01"))
+
+
+@pytest.fixture(scope="session")
+def spark(stack):
+    from lab import spark as lab_spark
+
+    session = lab_spark.start()
+    yield session
+    lab_spark.stop()
+
+
+def test_sample_stream_equals_the_ground_truth(sample, expected, spark, tmp_path):
+    topic, report = sample
+    tables.truncate(tables.WINDOW_TABLES)
+    job = stream.Job(topic=topic, trigger="availableNow", name="exact", checkpoint_root=str(tmp_path))
+    running = stream.start(job, spark).await_done(600)
+    assert sum(p["numInputRows"] for p in running.progress()) == report.accepted
+    result = truth.check(expected, strict=True)
+    assert result.ok and result.tables[0].compared == len(expected["zone_windows"])
+    assert expected["zone_windows"]["trips"].sum() == report.accepted
+    q = tables.read("quarantine")
+    assert q.empty or not (q["topic"] == topic).any(), "the producer's accepted trips must all be usable"
+
+
+def test_killed_driver_restarts_from_its_checkpoint_exactly(sample, expected, tmp_path):
+    topic, report = sample
+    # a watermark longer than the sample's time span: this test is about crashes, not about late data
+    job = stream.Job(topic=topic, trigger="1 second", max_offsets_per_trigger=5000, watermark="2 days",
+                     name="recovery", checkpoint_root=str(tmp_path))
+    crash = recovery.crash_and_recover(job, expected, kill_after_batches=2)
+    total_batches = -(-report.accepted // 5000)
+    assert 2 <= crash.committed_at_kill < total_batches - 1, "the driver must die mid-stream"
+    assert crash.report.ok, crash.report.summary()
+
+
+def test_without_the_checkpoint_a_restart_leaves_gaps(sample, expected, tmp_path):
+    topic, report = sample
+    job = stream.Job(topic=topic, trigger="1 second", max_offsets_per_trigger=5000, watermark="2 days",
+                     name="nocheckpoint", checkpoint_root=str(tmp_path))
+    crash = recovery.crash_and_recover(job, expected, kill_after_batches=2, with_checkpoint=False)
+    zone = crash.report.tables[0]
+    assert not crash.report.ok
+    assert len(zone.missing) + len(zone.differing) > 0
+
+
+def _frame(schema_id: int, body: bytes) -> bytes:
+    return struct.pack(">bI", 0, schema_id) + body
+
+
+def test_bad_records_are_quarantined_and_the_query_keeps_going(stack, spark, tmp_path):
+    import fastavro
+    import io
+
+    from confluent_kafka import Producer
+    from confluent_kafka.admin import NewTopic
+
+    from lab import data, kafka, schemas, wire
+
+    topic = f"t-quarantine-{uuid.uuid4().hex[:8]}"
+    kafka.admin().create_topics([NewTopic(topic, 1, 1)])[topic].result(timeout=30)
+    tables.apply()
+    sid = schemas.register(f"{topic}-value", schemas.load())
+    trips = data.load("yellow", "2021-01", limit=3)
+    trips["pickup_ts"] = pd.Timestamp("2030-01-01 00:01:00")
+    trips["dropoff_ts"] = pd.Timestamp("2030-01-01 00:11:00")
+    parsed = fastavro.parse_schema(schemas.load())
+
+    def body(row) -> bytes:
+        buf = io.BytesIO()
+        fastavro.schemaless_writer(buf, parsed, wire.to_dict(row))
+        return buf.getvalue()
+
+    good = [body(r) for r in trips.to_dict("records")]
+    bad_zone = body({**trips.iloc[0].to_dict(), "pu_location_id": 999})
+    negative = body({**trips.iloc[1].to_dict(), "fare_amount": -5.0})
+    values = [
+        (_frame(sid, good[0]), None),
+        (b"\x7bnot a confluent frame at all", "bad_magic"),
+        (b"\x00\x01", "too_short"),
+        (_frame(sid + 100_000, good[1]), "unknown_schema_id"),
+        (_frame(sid, b"\x02\x41"), "undecodable"),
+        (_frame(sid, bad_zone), "unknown_zone"),
+        (_frame(sid, negative), "negative_amount"),
+        (_frame(sid, good[1]), None),
+        (_frame(sid, good[2]), None),
+    ]
+    producer = Producer({"bootstrap.servers": kafka.bootstrap_servers()})
+    for value, _ in values:
+        producer.produce(topic, value=value, key=b"1")
+    assert producer.flush(30) == 0
+
+    job = stream.Job(topic=topic, trigger="availableNow", name="quarantine_test", checkpoint_root=str(tmp_path))
+    stream.start(job, spark).await_done(600)
+
+    q = tables.read("quarantine")
+    q = q[q["topic"] == topic].set_index("kafka_offset").sort_index()
+    want = {offset: reason for offset, (_, reason) in enumerate(values) if reason}
+    assert q["reason"].to_dict() == want
+    assert (q["kafka_partition"] == 0).all() and q["detail"].str.len().gt(0).all()
+    assert q.loc[1, "value"] == values[1][0], "the original bytes are kept"
+    # the good trips around the bad ones still reach the window table
+    zw = tables.connect().execute(
+        f"SELECT trips FROM {config.KEYSPACE}.zone_windows WHERE zone_id = %s AND day = '2030-01-01'",
+        (int(trips.iloc[0]["pu_location_id"]),)).all()
+    assert sum(r.trips for r in zw) == (trips["pu_location_id"] == trips.iloc[0]["pu_location_id"]).sum()
