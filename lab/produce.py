@@ -119,11 +119,14 @@ def _send(producer, topic, value, key, callback, headers=None) -> None:
 
 
 def _send_all(producer, topic: str, values: list, keys: list, callback) -> None:
-    """The hot loop: one produce() per message, positional arguments, back-pressure only when the queue is full."""
-    produce_one = producer.produce
+    """The hot loop: one produce() per message, positional arguments, back-pressure only when the queue is full.
+
+    `callback` must be the producer's own on_delivery callback: messages sent here report to it.
+    """
+    produce_one = producer.produce  # delivery reports go to the producer-wide on_delivery callback
     for value, key in zip(values, keys):
         try:
-            produce_one(topic, value, key, -1, callback)
+            produce_one(topic, value, key)
         except BufferError:
             _send(producer, topic, value, key, callback)
 
@@ -188,8 +191,9 @@ def produce_frame(accepted: pd.DataFrame, rejected: pd.DataFrame | None = None, 
                            schema_id=schemas.register(subject, schema_dict),
                            read=len(accepted) + len(rejected), accepted=len(accepted), rejected=len(rejected),
                            reasons=rejected["reason"].value_counts().to_dict())
-    producer = Producer(producer_config(**(producer_conf or {})))
     main, side = _Counter(), _Counter()
+    # main's delivery reports come through the producer-wide callback (cheaper than one per produce() call)
+    producer = Producer({**producer_config(**(producer_conf or {})), "on_delivery": main})
     from . import metrics  # observability: Prometheus counters on ports().producer_metrics (lab/metrics.py)
     pm = metrics.producer_metrics()
     tally = pm.tally(topic)
