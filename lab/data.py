@@ -107,10 +107,11 @@ def download(service: str, month: str, base_url: str | None = None) -> Path:
     path = _fetch(f"trip-data/{file_name(service, month)}", base_url)
     with open(path, "rb") as fh:
         head = fh.read(4)
-        fh.seek(-4, os.SEEK_END) if path.stat().st_size >= 8 else None
+        fh.seek(max(0, path.stat().st_size - 4))
         tail = fh.read(4)
-    if head != b"PAR1" or tail != b"PAR1":
-        raise DataError(f"{path} is not a Parquet file (no PAR1 magic); delete it and download again")
+    if head != b"PAR1" or tail != b"PAR1" or path.stat().st_size < 8:
+        raise DataError(f"{path} is not a Parquet file (no PAR1 magic at both ends); "
+                        "if it is a cached download, delete it and download again")
     return path
 
 
@@ -153,7 +154,7 @@ def load(service: str, month: str, base_url: str | None = None, limit: int | Non
             out[col] = values.astype("object").where(values.notna(), None)
         else:
             out[col] = pd.to_numeric(values).astype("float64")
-    out.attrs.update(service=service, month=month, source=path.name)
+    out.attrs.update(service=service, month=month, source=path.name, base_url=base_url)
     return out
 
 
@@ -165,10 +166,12 @@ def _month_bounds(month: str) -> tuple[pd.Timestamp, pd.Timestamp]:
 def validate(df: pd.DataFrame, month: str, zone_ids=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split trips into (accepted, rejected); rejected gets `reason` and `reason_detail`.
 
+    Zone ids come from the lookup next to the trips (`df.attrs["base_url"]`) unless `zone_ids` is given.
+
     Rules in order, the first failing one wins: see REASONS. Nothing is lost:
     ``len(accepted) + len(rejected) == len(df)``.
     """
-    ids = set(zones()["LocationID"]) if zone_ids is None else set(zone_ids)
+    ids = set(zones(df.attrs.get("base_url"))["LocationID"]) if zone_ids is None else set(zone_ids)
     pu, do = df["pickup_ts"], df["dropoff_ts"]
     numeric = ("trip_distance", *AMOUNTS)
     neg = pd.concat([(df[c] < 0) for c in (*numeric, *OPTIONAL_AMOUNTS)], axis=1).fillna(False)
