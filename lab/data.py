@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import tempfile
 import urllib.parse
 import urllib.request

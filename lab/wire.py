@@ -10,13 +10,11 @@ from __future__ import annotations
 import io
 import math
 import struct
-from datetime import datetime, timezone
 
 import numpy as np
 import pandas as pd
 
 MAGIC = 0
-_EPOCH = datetime(1970, 1, 1)
 
 
 def frame(schema_id: int, body: bytes) -> bytes:
