@@ -142,7 +142,7 @@ def run_panel(panel: dict, ctx: Context):
             if kind(t if t.get("datasource") else panel) == "cql":
                 q = ctx.interpolate(t["target"])
                 res.queries.append(q)
-                frames.append(_cql_frame(q, t.get("alias", ""), panel["type"] == "timeseries"))
+                frames.append(_cql_frame(q, t.get("alias", ""), panel["type"] in ("timeseries", "stat")))
             else:
                 q = ctx.interpolate(t["expr"])
                 res.queries.append(q)

@@ -87,6 +87,7 @@ class SparkMetrics(_Exporter):
         self.zone_window = Gauge("lab_zone_window_start_seconds", "Start of the latest window of a pickup zone (epoch s)", zone, registry=r)
         self._names: dict[str, str] = {}
         self._ends: dict[str, dict[str, int]] = {}
+        self._batches: dict[str, int] = {}
         self._fares: Callable[[], Iterable[dict]] | None = None
         self._fares_every, self._fares_at = 2.0, 0.0
 
@@ -123,6 +124,7 @@ class SparkMetrics(_Exporter):
                 if (topic, part) in latest:
                     self.latest_offset.labels(q, topic, part).set(latest[(topic, part)])
                     self.partition_behind.labels(q, topic, part).set(max(0, latest[(topic, part)] - off))
+        self._batches[q] = p.batchId
         self.poll_fares()
 
     def idle(self, query_id: str) -> None:
@@ -138,8 +140,16 @@ class SparkMetrics(_Exporter):
         self.input_rate.labels(q).set(0)
         self.processed_rate.labels(q).set(0)
 
-    def end_offsets(self, query: str = "trip_windows") -> dict[str, int]:
-        """Partition → next offset the query will read, as of its last progress event (what its checkpoint holds)."""
+    def end_offsets(self, query: str = "trip_windows", batch_id: int | None = None, timeout: float = 30.0) -> dict[str, int]:
+        """Partition → next offset the query will read, as of its last progress event (what its checkpoint holds).
+
+        Listener events arrive asynchronously: with `batch_id`, first wait (bounded) until that batch was seen.
+        """
+        if batch_id is not None:
+            from .wait import until
+
+            until(lambda: self._batches.get(query, -1) >= batch_id, service=f"progress of batch {batch_id} of {query}",
+                  timeout=timeout, interval=0.2)
         return dict(self._ends.get(query, {}))
 
     # -- zone fares --------------------------------------------------------------------------

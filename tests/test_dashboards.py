@@ -148,7 +148,7 @@ def test_every_panel_of_every_dashboard_returns_data_from_the_real_pipeline(stac
     own query: a panel that errors or comes back empty fails the test (bounded wait for the first scrapes)."""
     from confluent_kafka import Producer
 
-    from lab import kafka, metrics, produce, stream, tables, topics
+    from lab import charts, kafka, metrics, produce, stream, tables, topics
     from lab import spark as lab_spark
     from lab.wait import until
 
@@ -171,6 +171,10 @@ def test_every_panel_of_every_dashboard_returns_data_from_the_real_pipeline(stac
             return True
 
         until(all_panels_have_data, service="every dashboard panel", timeout=120, interval=3.0)
+        for name in dashboard.names():   # and every panel draws (the notebook's view of it)
+            for result in dashboard.run(name):
+                fig = charts.figure(result)
+                assert fig.data, f"{name} / {result.title}: empty figure"
     finally:
         metrics.stop_all()   # free the metrics ports for the notebook kernels that run later
         lab_spark.stop()
