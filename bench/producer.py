@@ -7,7 +7,7 @@ lab.produce (vectorised Avro frames, delivery reports counted). The reference is
 org.apache.kafka.tools.ProducerPerformance (kafka-producer-perf-test) from the Kafka bundle, whose
 payload is random letters of that size (no key). Targets: >= 150k trips/s and >= 0.5x the reference.
 
-    LAB_HOME=… LAB_PORT_OFFSET=… .venv/bin/python bench/producer.py [--records 1000000]
+    LAB_HOME=… LAB_PORT_OFFSET=… .venv/bin/python bench/producer.py [--records 1000000] [--rounds 2]
 """
 from __future__ import annotations
 
@@ -90,20 +90,27 @@ def reference(records: int, size: int, topic: str) -> tuple[float, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=2, help="alternate ours/reference this often; best of each")
     args = parser.parse_args()
     from lab import stack, topics
 
     stack.up(["kafka", "schema_registry"])
-    stamp = time.strftime("%H%M%S")
-    ours_topic, ref_topic = f"bench-trips-{stamp}", f"bench-perf-{stamp}"
-    try:
-        rate, avg, sent = ours(args.records, ours_topic)
-        ref_rate, ref_line = reference(sent, round(avg), ref_topic)
-    finally:
-        topics.delete_topics([ours_topic, ours_topic + "-dlq", ref_topic, ref_topic + "-dlq"])
+    rates, refs = [], []
+    for n in range(args.rounds):  # alternating rounds: a busy moment on a shared box hits both sides
+        stamp = f"{time.strftime('%H%M%S')}-{n}"
+        ours_topic, ref_topic = f"bench-trips-{stamp}", f"bench-perf-{stamp}"
+        try:
+            rate, avg, sent = ours(args.records, ours_topic)
+            ref_rate, ref_line = reference(sent, round(avg), ref_topic)
+        finally:
+            topics.delete_topics([ours_topic, ours_topic + "-dlq", ref_topic, ref_topic + "-dlq"])
+        print(f"round {n + 1}: lab.produce {rate:,.0f} trips/s, kafka-producer-perf-test {ref_rate:,.0f} records/s", flush=True)
+        rates.append(rate)
+        refs.append((ref_rate, ref_line))
+    rate, (ref_rate, ref_line) = max(rates), max(refs)
     ratio = rate / ref_rate
     fast, slow = encoders()
-    print(f"records: {sent:,}   average Avro value: {avg:.1f} B   acks=all, idempotent, lz4")
+    print(f"best of {args.rounds} rounds; records: {sent:,}   average Avro value: {avg:.1f} B   acks=all, idempotent, lz4")
     print(f"lab.produce (Avro, TLC rows)        {rate:>12,.0f} trips/s   (target >= {TARGET_RATE:,}: "
           f"{'met' if rate >= TARGET_RATE else 'NOT met'})")
     print(f"kafka-producer-perf-test (Java)     {ref_rate:>12,.0f} records/s")
