@@ -149,3 +149,17 @@ def test_undeliverable_messages_fail_the_check(monkeypatch):
     assert report.failed == len(accepted) and report.delivered == 0 and report.dlq_failed == len(rejected)
     with pytest.raises(ProduceError, match="failed"):
         report.check()
+
+
+def test_produce_month_scaled_and_shifted_to_now(mock_cluster):
+    """produce(): load + validate + SYNTHETIC scale-up, every copy accounted for; replay "as if now"."""
+    report = produce.produce("yellow", "2025-01", scale=3, ensure=False, topic="unit-scale", dlq="unit-scale-dlq",
+                             progress=False, producer_conf=mock_cluster)
+    accepted, rejected = data.validate(data.load("yellow", "2025-01"), "2025-01")
+    assert (report.read, report.accepted, report.rejected) == (3000, 3 * len(accepted), 3 * len(rejected))
+    assert report.delivered == 3 * len(accepted) and report.dlq_delivered == 3 * len(rejected)
+    first = accepted.sort_values("pickup_ts").head(50)
+    span = (first["pickup_ts"].max() - first["pickup_ts"].min()).total_seconds()
+    report = produce.produce_frame(first, topic="unit-now", speedup=span / 0.5, shift_to_now=True, progress=False,
+                                   producer_conf=mock_cluster)
+    assert report.delivered == 50 and report.elapsed_s >= 0.4
