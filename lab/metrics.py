@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -32,7 +33,7 @@ class _Exporter:
 
         if self.server is None:
             try:
-                self.server, _thread = start_http_server(self.port, addr="127.0.0.1", registry=self.registry)
+                self.server, _thread = start_http_server(self.port, addr=bind_address(), registry=self.registry)
             except OSError as exc:  # another process of this lab serves the port: count anyway, never fail the caller
                 log.warning("metrics endpoint 127.0.0.1:%s not started (%s); values are kept in this process only",
                             self.port, exc)
@@ -47,6 +48,11 @@ class _Exporter:
             self.server.shutdown()
             self.server.server_close()
             self.server = None
+
+
+def bind_address() -> str:
+    """Where the endpoints listen: 127.0.0.1, or env LAB_METRICS_ADDR (0.0.0.0 in a pod, so Prometheus can scrape it)."""
+    return os.environ.get("LAB_METRICS_ADDR", "127.0.0.1")
 
 
 def _exporter(kind: str, port: int, factory: Callable[[int], "_Exporter"]) -> "_Exporter":
