@@ -33,7 +33,8 @@ def process() -> LocalProcess:
     p = config.ports()
     key = (str(config.lab_home()), p.cassandra_cql)
     if key not in _procs:
-        _procs[key] = LocalProcess(NAME, (p.cassandra_cql, p.cassandra_storage, p.cassandra_jmx, p.cassandra_jmx_exporter))
+        ports = (p.cassandra_cql, p.cassandra_storage, p.cassandra_jmx, p.cassandra_jmx_exporter)
+        _procs[key] = LocalProcess(NAME, ports)
     return _procs[key]
 
 

@@ -59,7 +59,8 @@ def _probe_topics() -> None:
     """List topics with a throwaway, quiet client (a probe of a broker that is still starting must not spam logs)."""
     from confluent_kafka.admin import AdminClient
 
-    AdminClient({"bootstrap.servers": bootstrap_servers(), "socket.timeout.ms": 3000, "log_level": 0}).list_topics(timeout=3)
+    probe = AdminClient({"bootstrap.servers": bootstrap_servers(), "socket.timeout.ms": 3000, "log_level": 0})
+    probe.list_topics(timeout=3)
 
 
 def write_config() -> Path:

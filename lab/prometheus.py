@@ -12,7 +12,8 @@ from .wait import until
 
 NAME = "prometheus"
 RESOURCES = Path(__file__).parent / "resources" / "prometheus"
-INSTALL_HINT = "Install it: `sudo apt-get update && sudo apt-get install -y prometheus` (Debian/Ubuntu), or put a prometheus 2.x binary on PATH"
+INSTALL_HINT = ("Install it: `sudo apt-get update && sudo apt-get install -y prometheus` (Debian/Ubuntu), "
+                "or put a prometheus 2.x binary on PATH")
 _procs: dict[tuple, LocalProcess] = {}
 
 

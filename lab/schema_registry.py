@@ -75,8 +75,9 @@ def java_bin() -> str:
     """
     import shutil
 
-    fix = (f"Apicurio {config.APICURIO_VERSION} needs Java {config.REGISTRY_JAVA_MIN}+ (Kafka, Cassandra and Spark keep Java 17). "
-           "Install one (Debian/Ubuntu: `apt-get install openjdk-21-jdk-headless` where available, or Temurin 21/25 from "
+    fix = (f"Apicurio {config.APICURIO_VERSION} needs Java {config.REGISTRY_JAVA_MIN}+ "
+           "(Kafka, Cassandra and Spark keep Java 17). Install one (Debian/Ubuntu: "
+           "`apt-get install openjdk-21-jdk-headless` where available, or Temurin 21/25 from "
            "adoptium.net; conda: `openjdk=21`) and set LAB_REGISTRY_JAVA_HOME to it.")
     home = config.registry_java_home()
     if home:
@@ -94,7 +95,8 @@ def java_bin() -> str:
         seen.append(f"{java} (Java {major})")
         if major >= config.REGISTRY_JAVA_MIN:
             return str(java)
-    raise ToolMissing("java", f"no Java {config.REGISTRY_JAVA_MIN}+ for the schema registry; found: {', '.join(seen) or 'none'}", fix)
+    problem = f"no Java {config.REGISTRY_JAVA_MIN}+ for the schema registry; found: {', '.join(seen) or 'none'}"
+    raise ToolMissing("java", problem, fix)
 
 
 def _system_properties(home: Path) -> dict[str, str]:

@@ -19,7 +19,7 @@ os.environ.setdefault("LAB_TLC_BASE_URL", SHARED_TLC.as_uri())
 
 
 def pytest_collection_modifyitems(items):
-    """A test that uses the `stack` fixture without a stack/spark/notebook marker gets `stack`, so -m selects it right."""
+    """A test using the `stack` fixture without a stack/spark/notebook marker gets `stack`, so -m selects it right."""
     for item in items:
         if "stack" in getattr(item, "fixturenames", ()) and not any(item.get_closest_marker(m) for m in STACK_MARKERS):
             item.add_marker(pytest.mark.stack)

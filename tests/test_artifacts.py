@@ -31,7 +31,8 @@ def _deps(bundle: artifacts.Bundle) -> list[dict]:
 def test_pom_lists_every_coordinate_with_type_and_classifier():
     bundle = artifacts.Bundle("demo", ("g.one:a-one:1.0", "g.two:a-two:2.0:tar.gz:all"))
     deps = _deps(bundle)
-    assert [(d["groupId"], d["artifactId"], d["version"]) for d in deps] == [("g.one", "a-one", "1.0"), ("g.two", "a-two", "2.0")]
+    coords = [(d["groupId"], d["artifactId"], d["version"]) for d in deps]
+    assert coords == [("g.one", "a-one", "1.0"), ("g.two", "a-two", "2.0")]
     assert "type" not in deps[0] and deps[1]["type"] == "tar.gz" and deps[1]["classifier"] == "all"
     assert "exclusions" not in deps[0]
 
