@@ -18,9 +18,9 @@ def _conf(**extra) -> dict:
 
 def describe_cluster(timeout: float = 10.0) -> dict:
     """Cluster id, the active controller and the broker nodes, as the AdminClient sees them."""
-    from confluent_kafka.admin import AdminClient
+    from . import kafka
 
-    result = AdminClient(_conf()).describe_cluster(request_timeout=timeout).result(timeout)
+    result = kafka.admin().describe_cluster(request_timeout=timeout).result(timeout)
     return {
         "cluster_id": result.cluster_id,
         "controller": f"node {result.controller.id} at {result.controller.host}:{result.controller.port}" if result.controller else None,
@@ -55,9 +55,11 @@ def quorum_status() -> dict:
 def create_topic(name: str, partitions: int, replication: int = 1, timeout: float = 30.0, **configs: str) -> None:
     """Create a topic (no-op when it exists with the same partition count; LabError when it differs)."""
     from confluent_kafka import KafkaException
-    from confluent_kafka.admin import AdminClient, NewTopic
+    from confluent_kafka.admin import NewTopic
 
-    admin = AdminClient(_conf())
+    from . import kafka
+
+    admin = kafka.admin()
     existing = admin.list_topics(timeout=timeout).topics.get(name)
     if existing is not None:
         if len(existing.partitions) != partitions:
@@ -72,9 +74,9 @@ def create_topic(name: str, partitions: int, replication: int = 1, timeout: floa
 
 def delete_topics(*names: str, timeout: float = 30.0) -> list[str]:
     """Delete topics that exist; returns the names deleted."""
-    from confluent_kafka.admin import AdminClient
+    from . import kafka
 
-    admin = AdminClient(_conf())
+    admin = kafka.admin()
     present = [n for n in names if n in admin.list_topics(timeout=timeout).topics]
     for name, fut in (admin.delete_topics(present) if present else {}).items():
         fut.result(timeout)
@@ -88,9 +90,9 @@ def delete_topics(*names: str, timeout: float = 30.0) -> list[str]:
 
 def partitions_of(name: str, timeout: float = 10.0) -> int:
     """How many partitions a topic has (0 when it does not exist)."""
-    from confluent_kafka.admin import AdminClient
+    from . import kafka
 
-    topic = AdminClient(_conf()).list_topics(topic=name, timeout=timeout).topics.get(name)
+    topic = kafka.admin().list_topics(topic=name, timeout=timeout).topics.get(name)
     return 0 if topic is None or topic.error is not None else len(topic.partitions)
 
 
