@@ -5,21 +5,18 @@ Submodules load on first use (`lab.kafka`, `lab.produce`, …), so `import lab` 
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 from .config import target, use
 from .errors import LabError
 
 __all__ = ["LabError", "target", "use"]
 
-_SUBMODULES = {
-    "alerts", "artifacts", "cassandra", "charts", "config", "dashboard", "data", "decode", "environment", "errors", "exercises",
-    "kafka", "kraft", "kube", "metrics", "notebooks", "process", "produce", "prometheus", "promql", "replay", "schema_registry",
-    "schemas", "spark", "stack", "stream", "tables", "topics", "transforms", "truth", "wait", "wire",
-}
+_HERE = Path(__file__).resolve().parent
 
 
 def __getattr__(name: str):
-    if name in _SUBMODULES:
+    if not name.startswith("_") and ((_HERE / f"{name}.py").exists() or (_HERE / name / "__init__.py").exists()):
         module = importlib.import_module(f".{name}", __name__)
         globals()[name] = module
         return module
