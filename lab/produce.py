@@ -210,9 +210,7 @@ def produce_frame(accepted: pd.DataFrame, rejected: pd.DataFrame | None = None, 
         for lo in range(0, len(accepted), CHUNK):
             chunk = accepted.iloc[lo:lo + CHUNK]
             if serializer is None:
-                buf, off = wire.encode_frames(chunk, schema_dict, report.schema_id)
-                off = off.tolist()
-                values = [buf[off[i]:off[i + 1]] for i in range(len(chunk))]
+                values = wire.encode_frames(chunk, schema_dict, report.schema_id)
             else:
                 values = [serializer(row, ctx) for row in chunk.to_dict("records")]
             keys = _keys(chunk["pu_location_id"])

@@ -142,8 +142,8 @@ def _kind(avro_type) -> str:
     return avro_type
 
 
-def encode_frames(df: pd.DataFrame, schema: dict, schema_id: int) -> tuple[bytes, np.ndarray]:
-    """Confluent frames for every row of `df`, vectorised.
+def encode_frames(df: pd.DataFrame, schema: dict, schema_id: int) -> list[bytes]:
+    """Confluent frames (magic byte, schema id, Avro body) for every row of `df`, vectorised.
 
     Parameters
     ----------
@@ -153,15 +153,17 @@ def encode_frames(df: pd.DataFrame, schema: dict, schema_id: int) -> tuple[bytes
 
     Returns
     -------
-    (buffer, offsets) : message i is ``buffer[offsets[i]:offsets[i + 1]]``
+    One ``bytes`` message per row, in row order.
     """
     n = len(df)
     header = np.frombuffer(frame(schema_id, b""), np.uint8)
     parts = [(np.broadcast_to(header, (n, 5)), None)]
     parts += [part for field in schema["fields"] for part in _column(df[field["name"]], field["type"])]
-    width = sum(mat.shape[1] for mat, _ in parts)
-    grid = np.empty((n, width), np.uint8)
-    runs: list[list] = []  # [first column, width, used lengths or None]; neighbouring full-width parts merge
+    # A part whose used length is the same in every row (a constant varint, a never-null column) is fixed width.
+    parts = [(mat[:, :int(length[0])], None) if length is not None and n and length.min() == length.max()
+             else (mat, length) for mat, length in parts]
+    grid = np.empty((n, sum(mat.shape[1] for mat, _ in parts)), np.uint8)
+    runs: list[list] = []  # [first column, width, used lengths or None]; neighbouring fixed parts merge
     col = 0
     for mat, length in parts:
         w = mat.shape[1]
@@ -171,22 +173,25 @@ def encode_frames(df: pd.DataFrame, schema: dict, schema_id: int) -> tuple[bytes
         else:
             runs.append([col, w, length])
         col += w
-    # Gather the used bytes of every (row, run) range, in order, with one index array.
-    starts = np.empty((n, len(runs)), np.int64)
-    lens = np.empty((n, len(runs)), np.int64)
-    rows = np.arange(n, dtype=np.int64) * width
-    for r, (first, w, length) in enumerate(runs):
-        starts[:, r] = rows + first
-        lens[:, r] = w if length is None else length
-    sizes = lens.sum(axis=1)
-    starts, lens = starts.ravel(), lens.ravel()
-    ends = np.cumsum(lens)
-    index = np.repeat(starts - (ends - lens), lens)
-    index += np.arange(index.size, dtype=np.int64)
-    body = grid.ravel().take(index)
-    offsets = np.zeros(n + 1, np.int64)
-    np.cumsum(sizes, out=offsets[1:])
-    return body.tobytes(), offsets
+    # Rows whose variable parts have the same lengths share a layout: one fancy-index gather per layout.
+    variable = [(w, length) for _, w, length in runs if length is not None]
+    if math.prod(w + 1 for w, _ in variable) < 2**62:
+        layout = np.zeros(n, np.int64)
+        for w, length in variable:  # the variable lengths as one mixed-radix number
+            layout = layout * (w + 1) + length
+    else:  # too many wide variable parts for one int64: number the distinct length tuples instead
+        layout = np.unique(np.stack([length for _, length in variable], axis=1), axis=0, return_inverse=True)[1].ravel()
+    order = np.argsort(layout, kind="stable")
+    bounds = np.flatnonzero(np.diff(layout[order])) + 1
+    pieces: list[bytes] = []  # messages in layout order
+    for rows in np.split(order, bounds) if n else []:
+        cols = np.concatenate([np.arange(c, c + (w if length is None else int(length[rows[0]])))
+                               for c, w, length in runs])
+        block, size = np.take(np.take(grid, rows, axis=0), cols, axis=1).tobytes(), len(cols)
+        pieces.extend([block[at:at + size] for at in range(0, len(block), size)])
+    position = np.empty(n, np.int64)
+    position[order] = np.arange(n)
+    return [pieces[i] for i in position.tolist()]  # back to row order
 
 
 def hexdump(message: bytes, width: int = 16, limit: int = 256) -> str:

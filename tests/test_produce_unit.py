@@ -13,9 +13,9 @@ from lab.errors import ProduceError
 
 
 def frames(df: pd.DataFrame, schema: dict, schema_id: int) -> list[bytes]:
-    buf, off = wire.encode_frames(df, schema, schema_id)
-    assert len(off) == len(df) + 1 and off[-1] == len(buf)
-    return [buf[off[i]:off[i + 1]] for i in range(len(df))]
+    out = wire.encode_frames(df, schema, schema_id)
+    assert len(out) == len(df) and all(isinstance(m, bytes) for m in out)
+    return out
 
 
 @pytest.mark.parametrize("service,month,name", [
@@ -66,6 +66,13 @@ def test_encoder_edge_values():
         fastavro.schemaless_writer(ref, parsed, wire.to_dict(df.iloc[i]))
         assert sid == 7 and body == ref.getvalue(), i
     assert frames(df.iloc[:0], schema, 7) == []
+    wide = {"type": "record", "name": "Wide", "fields": [{"name": f"s{i}", "type": "string"} for i in range(8)]}
+    texts = pd.DataFrame({f"s{i}": [("x" * ((i * 37 + r * 101) % 4000)) for r in range(30)] for i in range(8)})
+    parsed_wide = fastavro.parse_schema(wide)
+    for r, msg in enumerate(frames(texts, wide, 3)):  # 8 parts up to 4000 wide: the layouts exceed an int64
+        ref = io.BytesIO()
+        fastavro.schemaless_writer(ref, parsed_wide, texts.iloc[r].to_dict())
+        assert wire.unframe(msg)[1] == ref.getvalue(), r
     with pytest.raises(TypeError, match="does not support"):
         wire.encode_frames(df, {"type": "record", "name": "B", "fields": [{"name": "i", "type": "boolean"}]}, 1)
 
