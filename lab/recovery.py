@@ -101,3 +101,33 @@ def crash_and_recover(job: Job, expected: dict, kill_after_batches: int = 3, wit
     finish(restart, timeout)
     report = truth.check(expected)
     return CrashReport(done, time.monotonic() - t0, report, notes)
+
+
+def stop_and_restart(job: Job, expected: dict, stop_after_batches: int = 2, with_checkpoint: bool = True,
+                     spark=None, timeout: float = 600.0) -> CrashReport:
+    """The same experiment inside this Python process (fast, for notebooks): stop the query mid-stream, restart.
+
+    `StreamingQuery.stop()` interrupts the running micro-batch, which then never commits: for the
+    checkpoint that is the same situation as a crash.
+    """
+    from . import stream, tables, truth
+    from .wait import until
+
+    t0 = time.monotonic()
+    tables.truncate(tables.WINDOW_TABLES)
+    stream.reset(job)
+    running = stream.start(job, spark)
+    try:
+        until(lambda: committed_batches(job) >= stop_after_batches or running.check(),
+              service=f"{job.name} batches", timeout=timeout, interval=0.2)
+    finally:
+        running.stop()
+    done = committed_batches(job)
+    notes = [f"stopped the query after {done} committed micro-batches"]
+    restart = replace(job, trigger="availableNow", max_offsets_per_trigger=None)
+    if not with_checkpoint:
+        stream.reset(job)
+        restart = replace(restart, starting_offsets="latest")
+        notes.append("deleted the checkpoint; restarted at the end of the topic (startingOffsets=latest)")
+    stream.start(restart, spark).await_done(timeout)
+    return CrashReport(done, time.monotonic() - t0, truth.check(expected), notes)

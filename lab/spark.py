@@ -76,6 +76,7 @@ def start(**overrides: str) -> "pyspark.sql.SparkSession":  # noqa: F821
         return _session
     os.environ["PYSPARK_PYTHON"] = sys.executable
     os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")   # no "hostname resolves to a loopback address" warning
     settings = {**conf(), **{k.replace("__", "."): v for k, v in overrides.items()}}
     Path(settings["spark.local.dir"]).mkdir(parents=True, exist_ok=True)
     from pyspark.sql import SparkSession
@@ -88,7 +89,23 @@ def start(**overrides: str) -> "pyspark.sql.SparkSession":  # noqa: F821
     except Exception as exc:  # noqa: BLE001 - py4j/launcher errors come in many types
         raise ServiceStartError("spark", f"{type(exc).__name__}: {exc}") from exc
     _session.sparkContext.setLogLevel("WARN")
+    _quiet(_session)
     return _session
+
+
+QUIET_LOGGERS = (  # warnings that are expected in the lab and would bury the notebook's output
+    "org.apache.spark.sql.kafka010.consumer.KafkaDataConsumer",       # KAFKA-1894 note on every batch
+    "org.apache.spark.sql.execution.streaming.ProcessingTimeExecutor",  # "batch is falling behind" (shown in progress)
+    "org.apache.kafka.clients.admin.AdminClientConfig",
+    "org.apache.spark.util.SparkStringUtils",
+)
+
+
+def _quiet(spark) -> None:
+    jvm = spark.sparkContext._jvm
+    level = jvm.org.apache.logging.log4j.Level.ERROR
+    for name in QUIET_LOGGERS:
+        jvm.org.apache.logging.log4j.core.config.Configurator.setLevel(name, level)
 
 
 def session():

@@ -308,6 +308,8 @@ def _run(args: argparse.Namespace) -> int:
         reset(job)
     tables.apply()
     spark = lab_spark.start(**({"spark.ui.enabled": "false"} if args.no_ui else {}))
+    from . import metrics  # observability: progress listener → Prometheus gauges (lab/metrics.py)
+    print(f"metrics at {metrics.attach(spark)}", flush=True)
     running = start(job, spark)
     print(f"streaming {job.topic} → Cassandra {config.KEYSPACE}: queries {', '.join(running.queries)}, "
           f"trigger {job.trigger}, checkpoints under {job.checkpoint('').parent}", flush=True)
@@ -344,3 +346,9 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def raw_batch(spark, topic: str = config.TRIPS_TOPIC, limit: int = 5):
+    """The first records of a topic as a batch DataFrame (key, value, topic, partition, offset, timestamp)."""
+    return (spark.read.format("kafka").option("kafka.bootstrap.servers", bootstrap_servers())
+            .option("subscribe", topic).option("startingOffsets", "earliest").load().limit(limit))

@@ -186,3 +186,41 @@ def check(expected: dict[str, pd.DataFrame], *, cutoff: pd.Timestamp | None = No
     if strict and not report.ok:
         raise CheckFailed(report.summary())
     return report
+
+
+def from_topic(topic: str, timeout: float = 60.0) -> pd.DataFrame:
+    """Every usable trip in a Kafka topic, read with a plain consumer and confluent-kafka's AvroDeserializer.
+
+    Independent of Spark and of lab.decode: records the deserializer cannot read, and trips that break
+    lab.data's rules, are left out (the stream quarantines them). Use it when the topic does not hold
+    exactly one copy of a TLC file (smoke runs, replays).
+    """
+    from . import data, topics
+    from .schemas import deserializer
+
+    msgs = topics.peek(topic, max_messages=topics.count_messages(topic), timeout=timeout)
+    des, rows = deserializer(), []
+    from confluent_kafka.serialization import MessageField, SerializationContext
+
+    ctx = SerializationContext(topic, MessageField.VALUE)
+    for m in msgs:
+        try:
+            rows.append(des(m["value"], ctx))
+        except Exception:  # noqa: BLE001 - not decodable: quarantined by the stream, not a trip
+            continue
+    df = pd.DataFrame(rows)
+    if df.empty:
+        return df
+    for col in ("pickup_ts", "dropoff_ts"):
+        df[col] = pd.to_datetime(df[col], utc=True).dt.tz_localize(None).astype("datetime64[us]")
+    for col in ("pu_location_id", "do_location_id", "passenger_count"):
+        df[col] = pd.to_numeric(df[col]).astype("Int64")
+    for col in (*data.AMOUNTS, *data.OPTIONAL_AMOUNTS, "trip_distance"):
+        if col not in df:
+            df[col] = np.nan
+        df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
+    keep = []
+    for month, part in df.groupby(df["pickup_ts"].dt.strftime("%Y-%m"), sort=False):
+        ok, _ = data.validate(part, month)
+        keep.append(ok)
+    return pd.concat(keep)
