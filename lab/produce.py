@@ -266,6 +266,7 @@ def register(subparsers) -> None:
     p.add_argument("--speedup", type=float, default=None, help="replay in event time N× faster (default: as fast as possible)")
     p.add_argument("--now", action="store_true", help="with --speedup: shift timestamps so the month replays as if now")
     p.add_argument("--scale", type=int, default=1, help="SYNTHETIC: send N time-shifted copies of every row")
+    p.add_argument("--schema", default=schemas.V1, choices=[schemas.V1, schemas.V2], help="value schema (v2 adds trip_type)")
     p.add_argument("--topic", default=config.TRIPS_TOPIC)
     p.add_argument("--dlq", default=config.DLQ_TOPIC)
     p.add_argument("--base-url", default=None, help="TLC base URL (default: env LAB_TLC_BASE_URL or the TLC site)")
@@ -274,7 +275,8 @@ def register(subparsers) -> None:
 
 def _cli(args) -> int:
     report = produce(args.service, args.month, limit=args.limit, scale=args.scale, speedup=args.speedup,
-                     shift_to_now=args.now, base_url=args.base_url, topic=args.topic, dlq=args.dlq, check=False)
+                     shift_to_now=args.now, base_url=args.base_url, topic=args.topic, dlq=args.dlq, schema=args.schema,
+                     check=False)
     print(report)
     report.check()
     print("accounting OK: every row delivered or in the DLQ")
