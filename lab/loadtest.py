@@ -57,6 +57,17 @@ class Load:
         return self.report
 
 
+def wait_running(running, timeout: float = 120.0) -> dict:
+    """Wait until the windows query has finished its first micro-batch (so the load measures steady state)."""
+    from .wait import until
+
+    def probe():
+        running.check()
+        return running.windows.lastProgress
+
+    return until(probe, service="spark streaming query", timeout=timeout, interval=0.5)
+
+
 def start_load(accepted: pd.DataFrame, rate: float, topic: str = config.LIVE_TOPIC) -> Load:
     """Produce `accepted` to `topic` at about `rate` trips/s, times shifted to now, in a background thread."""
     from . import produce
