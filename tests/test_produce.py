@@ -139,3 +139,21 @@ def test_lab_produce_command(stack, unique_name, capsys):
     finally:
         topics.delete_topics([unique_name, f"{unique_name}-dlq"])
         schemas.delete_subject(f"{unique_name}-value")
+
+
+def test_replay_as_if_now_lands_near_the_wall_clock(trips_topic):
+    """Fails when replayed pickups are not shifted to the present (encoded as UTC micros) or pacing is ignored."""
+    import datetime as dt
+
+    topic, dlq = trips_topic
+    accepted, _ = data.validate(data.load("yellow", "2021-01", limit=3000), "2021-01")
+    first = accepted.sort_values("pickup_ts").head(100)
+    span = (first["pickup_ts"].max() - first["pickup_ts"].min()).total_seconds()
+    started = dt.datetime.now(dt.timezone.utc)
+    report = produce.produce_frame(first, topic=topic, dlq=dlq, speedup=span / 2.0, shift_to_now=True, progress=False)
+    assert report.delivered == 100 and report.elapsed_s >= 1.8
+    des = schemas.deserializer()
+    pickups = [des(m["value"], None)["pickup_ts"] for m in topics.peek(topic, max_messages=200, timeout=30)]
+    assert len(pickups) == 100
+    assert started - dt.timedelta(seconds=5) <= min(pickups) <= started + dt.timedelta(seconds=30)
+    assert max(pickups) - min(pickups) <= dt.timedelta(seconds=2.5)
