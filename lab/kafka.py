@@ -76,7 +76,10 @@ def write_config() -> Path:
 
 
 def _jvm_opts(home: Path) -> list[str]:
-    return ["-Xms256m", "-Xmx512m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-Djava.awt.headless=true",
+    # C1 only (TieredStopAtLevel=1): measured side by side on 2 busy cores, ready in 7-15 s instead of 19-23 s,
+    # and 2-4x the produce rate over a 300k-message run (C2 spends those seconds compiling).
+    return ["-Xms256m", "-Xmx512m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:TieredStopAtLevel=1",
+            "-Djava.awt.headless=true",
             f"-Dkafka.logs.dir={home}", f"-Dlog4j2.configurationFile={home / 'log4j2.xml'}"]
 
 
