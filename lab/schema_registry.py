@@ -112,6 +112,10 @@ def _system_properties(home: Path) -> dict[str, str]:
         # The KafkaSQL bootstrap polls the snapshots and journal topics until a poll comes back empty;
         # the default 5 s poll makes every start ~10 s slower on a local broker.
         "apicurio.kafkasql.consumer.poll.timeout": "1000",
+        # the in-memory H2 cache behind KafkaSQL: a lab needs a few connections, not the default pool of 20
+        "apicurio.datasource.jdbc.initial-size": "2",
+        "apicurio.datasource.jdbc.min-size": "2",
+        "apicurio.datasource.jdbc.max-size": "10",
         "apicurio.storage.kind": "kafkasql",
         "apicurio.kafkasql.bootstrap.servers": kafka.bootstrap_servers(),
         "apicurio.kafkasql.topic": JOURNAL_TOPIC,
