@@ -110,3 +110,31 @@ def inject_fares(zone_id: int, window_start, fare: float, trips: int = 5):
     df["total_amount"] = df["fare_amount"] + df["extra"] + df["mta_tax"] + df["tolls_amount"] + df["improvement_surcharge"]
     df["trip_id"] = [f"fault-{zone_id}-{start:%Y%m%d%H%M}-{i}" for i in range(len(df))]
     return produce.produce_frame(df, progress=False)
+
+
+def register(subparsers) -> None:
+    """Add `lab alerts` (rule states) and `lab dashboards` (run every panel query) to the CLI."""
+    p = subparsers.add_parser("alerts", help="the alert rules Prometheus evaluates and their states")
+    p.set_defaults(func=_cli_alerts)
+    d = subparsers.add_parser("dashboards", help="run every panel query of grafana/*.json; non-zero if one is broken or empty")
+    d.add_argument("names", nargs="*", help="dashboards (default: all)")
+    d.set_defaults(func=_cli_dashboards)
+
+
+def _cli_alerts(_args) -> int:
+    print(rules()[["alert", "state", "for_s", "severity", "health"]].to_string(index=False))
+    for a in active():
+        print(f"{a['state']:8} {a['alert']} {a['labels']} since {a['since']}")
+    return 0
+
+
+def _cli_dashboards(args) -> int:
+    from . import dashboard
+
+    bad = 0
+    for name in args.names or dashboard.names():
+        for r in dashboard.run(name):
+            status = f"ERROR {r.error}" if r.error else ("EMPTY" if r.empty else f"{len(r.data)} rows")
+            bad += bool(r.error or r.empty)
+            print(f"{name:9} {r.title[:55]:55} {status}")
+    return 1 if bad else 0

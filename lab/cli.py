@@ -14,6 +14,7 @@ _COMMANDS = [
     "lab.stream",
     "lab.notebooks",
     "lab.kind",
+    "lab.alerts",
 ]
 
 
