@@ -84,7 +84,7 @@ def test_absurd_fares_in_one_zone_fire_fare_anomaly_and_normal_fares_resolve_it(
     # the baseline needs a history: wait until Prometheus holds enough samples of the zone's fare
     prometheus_has = lambda: prometheus.query(f'count_over_time(lab_zone_window_avg_fare{{zone="{zone}"}}[10m]) >= 15')
     until(prometheus_has, service=f"fare history of zone {zone}", timeout=60, interval=1.0)
-    assert alerts.state("FareAnomaly", zone=zone) == "inactive"
+    alerts.wait("FareAnomaly", "inactive", timeout=60, zone=zone)
 
     alerts.inject_fares(int(zone), newest + timedelta(minutes=10), fare=min(999.0, max(10 * normal, 100.0)))
     alerts.wait("FareAnomaly", "firing", timeout=60, zone=zone)
