@@ -77,3 +77,11 @@ def topic(stack, unique_name):
 def subject(topic) -> str:
     """The value subject of the test's topic (`<topic>-value`, the TopicNameStrategy)."""
     return f"{topic}-value"
+
+
+@pytest.fixture(autouse=True)
+def _local_target():
+    """Every test starts and ends on the local target (a kind test must not leak its selection)."""
+    lab_config.use("local")
+    yield
+    lab_config.use("local")
