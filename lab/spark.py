@@ -153,6 +153,20 @@ def metrics_url() -> str:
     return f"{ui_url()}/metrics/prometheus"
 
 
+def submit_command(job_args: list[str] | None = None) -> list[str]:
+    """The spark-submit command that runs the streaming job with the same jars and settings as `start()`."""
+    import shlex
+
+    from . import stream
+
+    settings = conf()
+    cmd = ["spark-submit", "--master", settings.pop("spark.master"), "--jars", settings.pop("spark.jars"),
+           "--driver-memory", settings.pop("spark.driver.memory"), "--conf", f"spark.pyspark.python={sys.executable}"]
+    for key, value in settings.items():
+        cmd += ["--conf", shlex.quote(f"{key}={value}")]
+    return [*cmd, stream.__file__, *map(shlex.quote, job_args or [])]
+
+
 def checkpoint_dir(name: str) -> Path:
     """The checkpoint folder of one streaming query under LAB_HOME."""
     return config.lab_home() / "checkpoints" / name

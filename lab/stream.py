@@ -7,30 +7,28 @@ writes every record that cannot be used to kappa.quarantine. Run it from Python 
 """
 from __future__ import annotations
 
+if __name__ == "__main__" and not __package__:  # `spark-submit lab/stream.py …` runs the file: run the module instead
+    import os as _os
+    import runpy as _runpy
+    import sys as _sys
+
+    _sys.path.insert(0, _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__))))
+    _runpy.run_module("lab.stream", run_name="__main__", alter_sys=True)
+    raise SystemExit(0)
+
 import argparse
 import shutil
 import sys
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
 from pathlib import Path
 
-from . import config
+from . import config, sink
 from .errors import StreamError
 
 WINDOW = "5 minutes"
 WATERMARK = "10 minutes"
 TRIGGER = "2 seconds"          # processing-time trigger; "availableNow" or "once" for bounded runs
 QUERY = "trip_windows"
-CASSANDRA = "org.apache.spark.sql.cassandra"
-ZONE_COLS = ("zone_id", "day", "window_start", "window_end", "zone", "borough", "trips", "passengers", "fare_total",
-             "fare_avg", "distance_total", "distance_avg", "tip_trips", "tip_pct_avg", "revenue_total",
-             "last_kafka_ts", "written_at")
-BOROUGH_COLS = tuple(c for c in ZONE_COLS if c not in ("zone_id", "zone"))
-TOP_COLS = ("day", "window_start", "zone_id", "window_end", "zone", "borough", "trips", "revenue_total", "fare_avg",
-            "written_at")
-QUARANTINE_COLS = ("day", "topic", "kafka_partition", "kafka_offset", "reason", "detail", "schema_id", "kafka_ts",
-                   "value", "quarantined_at")
-
 
 @dataclass(frozen=True)
 class Job:
@@ -45,6 +43,7 @@ class Job:
     name: str = QUERY
     checkpoint_root: str | None = None      # default: <LAB_HOME>/checkpoints
     quarantine: bool = True
+    quarantine_trigger: str = "10 seconds"  # processing-time trigger of the quarantine query (not latency-critical)
     sink: str = "cassandra"                 # "cassandra", or "memory" to only look at the rows
 
     def checkpoint(self, query: str) -> Path:
@@ -64,15 +63,6 @@ def bootstrap_servers() -> str:
     return kafka.bootstrap_servers()
 
 
-def _lookup_map(column, mapping: dict):
-    """A Spark expression mapping a column through a small dict (e.g. zone id → borough)."""
-    from itertools import chain
-
-    from pyspark.sql import functions as F
-
-    return F.create_map(*[F.lit(x) for x in chain(*mapping.items())])[column]
-
-
 def raw(spark, job: Job):
     """The Kafka source: key, value, topic, partition, offset, timestamp …"""
     reader = (spark.readStream.format("kafka")
@@ -83,6 +73,12 @@ def raw(spark, job: Job):
     if job.max_offsets_per_trigger:
         reader = reader.option("maxOffsetsPerTrigger", str(job.max_offsets_per_trigger))
     return reader.load()
+
+
+def raw_batch(spark, topic: str = config.TRIPS_TOPIC, limit: int = 5):
+    """The first records of a topic as a batch DataFrame (key, value, topic, partition, offset, timestamp)."""
+    return (spark.read.format("kafka").option("kafka.bootstrap.servers", bootstrap_servers())
+            .option("subscribe", topic).option("startingOffsets", "earliest").load().limit(limit))
 
 
 def decoded(spark, job: Job):
@@ -112,7 +108,7 @@ def windows(spark, job: Job):
     trips = (decoded(spark, job).where(F.col("reason").isNull())
              .select(F.timestamp_micros("pickup_us").alias("pickup_ts"), "pu_location_id", "passenger_count",
                      "fare_amount", "tip_amount", "trip_distance", "total_amount", "kafka_ts")
-             .withColumn("borough", _lookup_map(F.col("pu_location_id"), borough))
+             .withColumn("borough", sink.lookup_map(F.col("pu_location_id"), borough))
              .withWatermark("pickup_ts", job.watermark))
     view = f"{job.name}_trips"
     trips.createOrReplaceTempView(view)
@@ -126,52 +122,6 @@ def windows(spark, job: Job):
                sum(total_amount) AS revenue_total, max(kafka_ts) AS last_kafka_ts
         FROM {view}
         GROUP BY GROUPING SETS (({w}, borough, pu_location_id), ({w}, borough))""")
-
-
-def window_rows(batch, zone_names: dict, written_at: datetime | None = None):
-    """Aggregate rows → (zone rows, borough rows) with the columns of kappa.zone_windows / borough_windows."""
-    from pyspark.sql import functions as F
-
-    written_at = written_at or datetime.now(timezone.utc)
-    base = (batch.withColumn("window_start", F.col("w.start")).withColumn("window_end", F.col("w.end"))
-            .withColumn("day", F.to_date("window_start"))
-            .withColumn("fare_avg", F.col("fare_total") / F.col("trips"))
-            .withColumn("distance_avg", F.col("distance_total") / F.col("trips"))
-            .withColumn("tip_pct_avg", F.when(F.col("tip_trips") > 0, F.col("tip_pct_sum") / F.col("tip_trips")))
-            .withColumn("written_at", F.lit(written_at)))
-    zone = base.where("gid = 0").withColumn("zone", _lookup_map(F.col("zone_id"), zone_names))
-    return zone, base.where("gid = 1")
-
-
-def _save(df, table: str) -> None:
-    df.write.format(CASSANDRA).options(keyspace=config.KEYSPACE, table=table).mode("append").save()
-
-
-def _window_writer(job: Job):
-    from . import data
-
-    zones = data.zones()
-    names = dict(zip(zones["LocationID"].astype(int), zones["Zone"]))
-
-    def write(batch, epoch_id: int) -> None:
-        batch = batch.persist()
-        try:
-            zone, borough = window_rows(batch, names)
-            _save(zone.select(*ZONE_COLS), "zone_windows")
-            _save(zone.select(*TOP_COLS), "top_zones")
-            _save(borough.select(*BOROUGH_COLS), "borough_windows")
-        finally:
-            batch.unpersist()
-
-    return write
-
-
-def _write_quarantine(batch, epoch_id: int) -> None:
-    from pyspark.sql import functions as F
-
-    rows = (batch.withColumn("day", F.to_date("kafka_ts"))
-            .withColumn("quarantined_at", F.lit(datetime.now(timezone.utc))).select(*QUARANTINE_COLS))
-    _save(rows, "quarantine")
 
 
 def _trigger(writer, trigger: str):
@@ -196,6 +146,17 @@ class Running:
     def progress(self) -> list[dict]:
         """Recent progress reports of the windows query (dicts, newest last)."""
         return [p for p in self.windows.recentProgress]
+
+    def watermark(self):
+        """Spark's current event-time watermark (pandas Timestamp, naive UTC), or None before the first batch.
+
+        Windows ending at or before it are final: pass it as `cutoff` to lab.truth.check while the job runs.
+        """
+        import pandas as pd
+
+        marks = [p.get("eventTime", {}).get("watermark") for p in self.progress()]
+        marks = [m for m in marks if m]
+        return pd.Timestamp(marks[-1]).tz_convert(None) if marks else None
 
     def dropped_by_watermark(self) -> int:
         """Rows dropped as too late, summed over the recent progress reports."""
@@ -255,14 +216,15 @@ def start(job: Job | None = None, spark=None, listeners=(), **settings) -> Runni
     if job.sink == "memory":
         writer = writer.format("memory")
     else:
-        writer = writer.foreachBatch(_window_writer(job))
+        writer = writer.foreachBatch(sink.window_writer())
     running.queries[job.name] = _trigger(writer, job.trigger).start()
     if job.quarantine and job.sink == "cassandra":
         qname = f"{job.name}_quarantine"
         bad = decoded(spark, job).where("reason IS NOT NULL")
         qw = (bad.writeStream.queryName(qname).outputMode("append")
-              .option("checkpointLocation", str(job.checkpoint(qname))).foreachBatch(_write_quarantine))
-        running.queries[qname] = _trigger(qw, job.trigger).start()
+              .option("checkpointLocation", str(job.checkpoint(qname))).foreachBatch(sink.write_quarantine))
+        bounded = job.trigger in ("availableNow", "once")
+        running.queries[qname] = _trigger(qw, job.trigger if bounded else job.quarantine_trigger).start()
     return running
 
 
@@ -295,12 +257,18 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reset", action="store_true", help="delete the checkpoints first")
     p.add_argument("--no-ui", action="store_true", help="no Spark UI (lets a second driver run beside a notebook's)")
     p.add_argument("--timeout", type=float, default=None, help="stop after this many seconds")
+    p.add_argument("--print-submit", action="store_true", help="print the equivalent spark-submit command and exit")
 
 
 def _run(args: argparse.Namespace) -> int:
     from . import spark as lab_spark
     from . import tables
 
+    if args.print_submit:
+        from . import spark as lab_spark
+
+        print(" ".join(lab_spark.submit_command([a for a in sys.argv[1:] if a not in ("stream", "--print-submit")])))
+        return 0
     job = Job(topic=args.topic, window=args.window, watermark=args.watermark, trigger=args.trigger,
               starting_offsets=args.starting_offsets, max_offsets_per_trigger=args.max_offsets_per_trigger,
               name=args.name, checkpoint_root=args.checkpoint_root)
@@ -347,8 +315,3 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     sys.exit(main())
 
-
-def raw_batch(spark, topic: str = config.TRIPS_TOPIC, limit: int = 5):
-    """The first records of a topic as a batch DataFrame (key, value, topic, partition, offset, timestamp)."""
-    return (spark.read.format("kafka").option("kafka.bootstrap.servers", bootstrap_servers())
-            .option("subscribe", topic).option("startingOffsets", "earliest").load().limit(limit))

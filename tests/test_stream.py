@@ -91,17 +91,22 @@ def test_bad_records_are_quarantined_and_the_query_keeps_going(stack, spark, tmp
     kafka.admin().create_topics([NewTopic(topic, 1, 1)])[topic].result(timeout=30)
     tables.apply()
     sid = schemas.register(f"{topic}-value", schemas.load())
-    trips = data.load("yellow", "2021-01", limit=3)
-    trips["pickup_ts"] = pd.Timestamp("2030-01-01 00:01:00")
-    trips["dropoff_ts"] = pd.Timestamp("2030-01-01 00:11:00")
+    sid2 = schemas.register(f"{topic}-value", schemas.load(schemas.V2))   # the compatible evolution
+    assert sid2 != sid
+    trips = data.load("yellow", "2021-01", limit=4)
+    day = pd.Timestamp("2030-01-01") + pd.Timedelta(days=uuid.uuid4().int % 3000)   # partitions of this run only
+    trips["pickup_ts"] = day + pd.Timedelta(minutes=1)
+    trips["dropoff_ts"] = day + pd.Timedelta(minutes=11)
     parsed = fastavro.parse_schema(schemas.load())
+    parsed2 = fastavro.parse_schema(schemas.load(schemas.V2), named_schemas={})
 
-    def body(row) -> bytes:
+    def body(row, schema=parsed) -> bytes:
         buf = io.BytesIO()
-        fastavro.schemaless_writer(buf, parsed, wire.to_dict(row))
+        fastavro.schemaless_writer(buf, schema, wire.to_dict(row))
         return buf.getvalue()
 
     good = [body(r) for r in trips.to_dict("records")]
+    v2 = body({**trips.iloc[3].to_dict(), "trip_type": 1}, parsed2)
     bad_zone = body({**trips.iloc[0].to_dict(), "pu_location_id": 999})
     negative = body({**trips.iloc[1].to_dict(), "fare_amount": -5.0})
     values = [
@@ -114,6 +119,7 @@ def test_bad_records_are_quarantined_and_the_query_keeps_going(stack, spark, tmp
         (_frame(sid, negative), "negative_amount"),
         (_frame(sid, good[1]), None),
         (_frame(sid, good[2]), None),
+        (_frame(sid2, v2), None),                  # written with v2: decodes by its id, resolves to v1
     ]
     producer = Producer({"bootstrap.servers": kafka.bootstrap_servers()})
     for value, _ in values:
@@ -129,8 +135,10 @@ def test_bad_records_are_quarantined_and_the_query_keeps_going(stack, spark, tmp
     assert q["reason"].to_dict() == want
     assert (q["kafka_partition"] == 0).all() and q["detail"].str.len().gt(0).all()
     assert q.loc[1, "value"] == values[1][0], "the original bytes are kept"
-    # the good trips around the bad ones still reach the window table
-    zw = tables.connect().execute(
-        f"SELECT trips FROM {config.KEYSPACE}.zone_windows WHERE zone_id = %s AND day = '2030-01-01'",
-        (int(trips.iloc[0]["pu_location_id"]),)).all()
-    assert sum(r.trips for r in zw) == (trips["pu_location_id"] == trips.iloc[0]["pu_location_id"]).sum()
+    # the good trips around the bad ones (one of them v2) still reach the window tables
+    boroughs = trips["pu_location_id"].astype(int).map(data.zones().set_index("LocationID")["Borough"])
+    for borough, want in boroughs.value_counts().items():   # one good frame per trip row, the last one v2
+        rows = tables.connect().execute(
+            f"SELECT trips FROM {config.KEYSPACE}.borough_windows WHERE borough = %s AND day = %s",
+            (borough, day.date())).all()
+        assert sum(r.trips for r in rows) == want, borough

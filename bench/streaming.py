@@ -1,0 +1,234 @@
+"""Streaming benchmarks: end-to-end freshness at a steady rate, replay throughput vs a batch Spark job, peak RSS.
+
+Prints figures and ratios measured in the same run; asserts nothing. Needs the local stack (`lab up`).
+
+    python bench/streaming.py                       # all three, defaults below
+    python bench/streaming.py --rate 2000 --seconds 60 --replay-trips 1000000
+
+Freshness: a producer sends `rate` trips/s with pickup_ts = now; for every (zone, 5-minute window) row the
+delay is Cassandra's write time of the row's final version minus the Kafka ack time of the window's last
+trip. Replay: the real 2021-01 sample scaled up to >= `replay_trips` trips (SYNTHETIC: time-shifted copies,
+lab.data.scale_up) goes Kafka → Spark → Cassandra with trigger availableNow; the reference is a batch Spark
+job computing the same aggregates from the same rows in Parquet, writing the same tables.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lab import config, data, produce, recovery, schemas, stream, tables, topics, truth, wire  # noqa: F401
+from lab import spark as lab_spark
+
+GIB = 1 << 30
+
+
+def tree_rss(pid: int) -> int:
+    """RSS of a process and all its descendants, bytes."""
+    kids: dict[int, list[int]] = {}
+    for p in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            ppid = int(Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            kids.setdefault(ppid, []).append(int(p))
+        except (OSError, IndexError, ValueError):
+            continue
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        todo += kids.get(p, [])
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            pass
+    return total
+
+
+class RssSampler(threading.Thread):
+    """Samples the RSS of the whole local stack (services + this process tree: Spark driver, Python workers)."""
+
+    def __init__(self, every_s: float = 0.5):
+        super().__init__(daemon=True)
+        from lab import cassandra, kafka, schema_registry
+
+        self.pids = [m.process().pid() for m in (kafka, schema_registry, cassandra)]
+        self.every_s, self.peak, self.parts, self._halt = every_s, 0, {}, threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.wait(self.every_s):
+            parts = {"kafka+registry+cassandra": sum(tree_rss(p) for p in self.pids if p),
+                     "spark driver + workers + bench": tree_rss(os.getpid())}
+            if sum(parts.values()) > self.peak:
+                self.peak, self.parts = sum(parts.values()), parts
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(5)
+
+
+def _pct(values, q) -> float:
+    return float(np.percentile(values, q)) if len(values) else float("nan")
+
+
+def freshness(rate: int, seconds: int, trigger: str) -> dict:
+    """Steady `rate` trips/s for `seconds`; per window row: Cassandra write time − Kafka ack of its last trip."""
+    from confluent_kafka import Producer
+
+    topic = f"bench-fresh-{uuid.uuid4().hex[:6]}"
+    topics.ensure_topics(topic, f"{topic}-dlq")
+    schema = schemas.load()
+    sid = schemas.register(f"{topic}-value", schema)
+    base = truth.accepted().reset_index(drop=True)
+    tables.truncate(tables.WINDOW_TABLES)
+    job = stream.Job(topic=topic, trigger=trigger, starting_offsets="earliest", name="bench_fresh")
+    stream.reset(job)
+    running = stream.start(job)
+    running.windows.processAllAvailable()            # warm: the query is up before the clock starts
+    acks: list[tuple[int, float]] = []
+
+    def on_ack(err, msg):
+        if err is None:
+            acks.append((int(msg.key()), time.time()))   # key = trip number
+
+    producer = Producer(produce.producer_config(**{"linger.ms": 5}))
+    sent, rows, chunk = 0, [], max(1, rate // 20)     # 20 chunks per second
+    t0 = time.time()
+    while time.time() - t0 < seconds:
+        due = t0 + sent / rate
+        if due > time.time():
+            producer.poll(max(0.0, due - time.time()))
+            continue
+        trips = base.iloc[[(sent + i) % len(base) for i in range(chunk)]].copy()
+        now = pd.Timestamp.now(tz="UTC").tz_localize(None)
+        dur = trips["dropoff_ts"] - trips["pickup_ts"]
+        trips["pickup_ts"] = now.floor("us")
+        trips["dropoff_ts"] = (trips["pickup_ts"] + dur).astype("datetime64[us]")
+        trips["trip_id"] = [f"bench-{sent + i}" for i in range(chunk)]
+        for i, value in enumerate(wire.encode_frames(trips, schema, sid)):
+            producer.produce(topic, value=value, key=str(sent + i), on_delivery=on_ack)
+        rows.append(trips[["pickup_ts", "pu_location_id"]].assign(n=range(sent, sent + chunk)))
+        sent += chunk
+        producer.poll(0)
+    producer.flush(30)
+    elapsed = time.time() - t0
+    running.process_all_available()
+    dropped = running.dropped_by_watermark()
+    running.stop()
+    sent_df = pd.concat(rows)
+    ack = pd.Series(dict(acks), name="ack")
+    sent_df = sent_df.join(ack, on="n")
+    sent_df["window_start"] = sent_df["pickup_ts"].dt.floor("5min")
+    last = sent_df.groupby(["pu_location_id", "window_start"])["ack"].max().rename("last_ack").reset_index()
+    rs = tables.connect().execute(f"SELECT zone_id, window_start, writetime(trips) AS wt FROM {config.KEYSPACE}.zone_windows",
+                                  timeout=120)
+    got = pd.DataFrame([r._asdict() for r in rs])
+    got["window_start"] = pd.to_datetime(got["window_start"])
+    m = last.merge(got, left_on=["pu_location_id", "window_start"], right_on=["zone_id", "window_start"])
+    delay = (m["wt"] / 1e6 - m["last_ack"]).to_numpy()
+    topics.delete_topics([topic, f"{topic}-dlq"])
+    return {"sent": sent, "seconds": round(elapsed, 1), "rate": round(sent / elapsed), "windows": len(m),
+            "p50_s": _pct(delay, 50), "p95_s": _pct(delay, 95), "p99_s": _pct(delay, 99),
+            "batches": len(running.progress()), "dropped_by_watermark": dropped}
+
+
+def replay(n_trips: int, max_offsets: int) -> dict:
+    """>= n_trips SYNTHETIC trips (scaled-up sample) through Kafka → Spark → Cassandra vs a batch Spark job."""
+    from pyspark.sql import functions as F
+
+    base = truth.accepted()
+    scale = -(-n_trips // len(base))
+    trips = data.scale_up(base, scale)
+    topic = f"bench-replay-{uuid.uuid4().hex[:6]}"
+    topics.ensure_topics(topic, f"{topic}-dlq")
+    t = time.time()
+    rep = produce.produce_frame(trips, topic=topic, dlq=f"{topic}-dlq", progress=False)
+    produce_s = time.time() - t
+    parquet = config.lab_home() / "bench" / "replay.parquet"
+    parquet.parent.mkdir(parents=True, exist_ok=True)
+    trips.reset_index(drop=True).to_parquet(parquet, coerce_timestamps="us", allow_truncated_timestamps=True)
+
+    spark = lab_spark.start()
+    tables.truncate(tables.WINDOW_TABLES)
+    job = stream.Job(topic=topic, trigger="availableNow", watermark="10 minutes", max_offsets_per_trigger=max_offsets,
+                     name="bench_replay")
+    stream.reset(job)
+    sampler = RssSampler()
+    sampler.start()
+    t = time.time()
+    running = stream.start(job, spark).await_done(7200)
+    stream_s = time.time() - t
+    sampler.stop()
+    dropped = running.dropped_by_watermark()
+    print(f"   (stream finished: {len(trips):,} trips in {stream_s:.1f} s, peak RSS {sampler.peak / GIB:.2f} GiB)", flush=True)
+
+    # the reference: the same aggregates by a batch job over the same rows (Parquet, no Kafka, no Avro)
+    from lab import sink
+
+    t = time.time()
+    df = (spark.read.parquet(str(parquet)).select(
+        F.col("pickup_ts").cast("timestamp").alias("pickup_ts"), "pu_location_id", "passenger_count", "fare_amount",
+        "tip_amount", "trip_distance", "total_amount", F.current_timestamp().alias("kafka_ts")))
+    zones = data.zones()
+    borough = dict(zip(zones["LocationID"].astype(int), zones["Borough"]))
+    df = df.withColumn("borough", sink.lookup_map(F.col("pu_location_id").cast("int"), borough))
+    df.createOrReplaceTempView("bench_batch")
+    w = "window(pickup_ts, '5 minutes')"
+    agg = spark.sql(f"""
+        SELECT {w} AS w, borough, CAST(pu_location_id AS INT) AS zone_id, grouping_id() AS gid, count(*) AS trips,
+               sum(coalesce(passenger_count, 0)) AS passengers, sum(fare_amount) AS fare_total,
+               sum(trip_distance) AS distance_total, sum(CASE WHEN fare_amount > 0 THEN 1 ELSE 0 END) AS tip_trips,
+               sum(CASE WHEN fare_amount > 0 THEN 100 * tip_amount / fare_amount END) AS tip_pct_sum,
+               sum(total_amount) AS revenue_total, max(kafka_ts) AS last_kafka_ts
+        FROM bench_batch GROUP BY GROUPING SETS (({w}, borough, pu_location_id), ({w}, borough))""")
+    sink.window_writer()(agg, -1)
+    batch_s = time.time() - t
+    topics.delete_topics([topic, f"{topic}-dlq"])
+    return {"trips": len(trips), "scale": scale, "produce_s": round(produce_s, 1), "produce_rate": round(rep.rate),
+            "stream_s": round(stream_s, 1), "stream_rate": round(len(trips) / stream_s),
+            "batch_s": round(batch_s, 1), "ratio_stream_to_batch": round(stream_s / batch_s, 2),
+            "batches": len(running.progress()), "dropped_by_watermark": dropped,
+            "peak_rss_gib": round(sampler.peak / GIB, 2),
+            "rss_parts_gib": {k: round(v / GIB, 2) for k, v in sampler.parts.items()}}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--rate", type=int, default=2000)
+    p.add_argument("--seconds", type=int, default=60)
+    p.add_argument("--trigger", default="1 second")
+    p.add_argument("--replay-trips", type=int, default=1_000_000)
+    p.add_argument("--max-offsets", type=int, default=250_000)
+    p.add_argument("--skip", choices=["freshness", "replay"], action="append", default=[])
+    args = p.parse_args()
+    tables.apply()
+    lab_spark.start()
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
+    if "freshness" not in args.skip:
+        f = freshness(args.rate, args.seconds, args.trigger)
+        print(f"\n== freshness: {f['sent']:,} trips in {f['seconds']} s ({f['rate']:,}/s), trigger {args.trigger!r}, "
+              f"{f['batches']} micro-batches, {f['windows']} window rows")
+        print(f"   delay ack(last trip) → row written: p50 {f['p50_s']:.2f} s  p95 {f['p95_s']:.2f} s  p99 {f['p99_s']:.2f} s"
+              f"   (targets p50 ≤ 2 s, p95 ≤ 4 s); dropped by watermark {f['dropped_by_watermark']}")
+    if "replay" not in args.skip:
+        r = replay(args.replay_trips, args.max_offsets)
+        print(f"\n== replay (SYNTHETIC: the 2021-01 sample × {r['scale']}, time-shifted copies): {r['trips']:,} trips")
+        print(f"   produce {r['produce_s']} s ({r['produce_rate']:,}/s)")
+        print(f"   stream Kafka → Spark → Cassandra: {r['stream_s']} s = {r['stream_rate']:,} trips/s "
+              f"({r['batches']} micro-batches; target ≥ 20,000/s)")
+        print(f"   batch Spark job, same aggregates from Parquet: {r['batch_s']} s; stream/batch = "
+              f"{r['ratio_stream_to_batch']}× (target ≤ 2×)")
+        print(f"   peak RSS of the local stack with the job running: {r['peak_rss_gib']} GiB {r['rss_parts_gib']} "
+              f"(target ≤ 4 GiB)")
+    lab_spark.stop()
+    print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
