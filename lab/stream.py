@@ -12,7 +12,9 @@ if __name__ == "__main__" and not __package__:  # `spark-submit lab/stream.py â€
     import runpy as _runpy
     import sys as _sys
 
-    _sys.path.insert(0, _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__))))
+    _here = _os.path.dirname(_os.path.abspath(__file__))   # lab/ itself must not be on the path: lab/cassandra.py
+    _sys.path[:] = [p for p in _sys.path if _os.path.abspath(p or ".") != _here]  # would shadow cassandra-driver
+    _sys.path.insert(0, _os.path.dirname(_here))
     _runpy.run_module("lab.stream", run_name="__main__", alter_sys=True)
     raise SystemExit(0)
 
@@ -308,6 +310,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(args)
     except Exception as exc:  # noqa: BLE001
+        import os
+        import traceback
+
+        if os.environ.get("LAB_TRACEBACK"):
+            traceback.print_exc()
         print(f"lab.stream: {exc}", file=sys.stderr)
         return 1
 
