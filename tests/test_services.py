@@ -128,13 +128,14 @@ def test_cassandra_answers_cql(stack, unique_name):
 
 
 def test_prometheus_scrapes_kafka_and_cassandra(stack):
-    def both_up():
-        health = prometheus.targets()
-        return health if health.get("kafka") == "up" and health.get("cassandra") == "up" else None
+    jobs = ("kafka", "cassandra", "schema-registry")
 
-    until(both_up, service="prometheus targets", timeout=30, interval=1)
-    up = {r["metric"]["job"]: r["value"][1] for r in prometheus.query("up")}
-    assert up["kafka"] == "1" and up["cassandra"] == "1" and up["schema-registry"] == "1"
+    def all_up():  # polled: an earlier test may have just restarted the registry
+        up = {r["metric"]["job"]: r["value"][1] for r in prometheus.query("up")}
+        return up if all(up.get(j) == "1" for j in jobs) else None
+
+    up = until(all_up, service="prometheus targets", timeout=60, interval=1)
+    assert all(up[j] == "1" for j in jobs)
     assert prometheus.query("kafka_server_replicamanager_partitioncount"), "Kafka's JMX rules export nothing"
 
 
