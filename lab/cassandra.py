@@ -4,9 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 from string import Template
 
-from . import artifacts, config
+from . import artifacts, config, lifecycle
 from .process import LocalProcess
-from .wait import port_open, until
+from .wait import port_open
 
 NAME = "cassandra"
 RESOURCES = Path(__file__).parent / "resources"
@@ -89,17 +89,8 @@ def write_config() -> Path:
     return home / "cassandra.yaml"
 
 
-def start(timeout: float = 180.0) -> int | None:
-    """Start the node and wait until CQL answers; returns the pid. A no-op when our node already runs."""
-    if config.target() == "kind":
-        from .stack import kind_driver
-
-        return kind_driver().up([NAME])
-    proc = process()
-    if proc.running():
-        wait_ready(timeout)
-        return proc.pid()
-    proc.check_ports()
+def _launch(proc) -> tuple[list[str], None]:
+    """The node's command line: the flags bin/cassandra and cassandra-env.sh would add, with our sizes."""
     java = artifacts.java_bin()
     yaml_path = write_config()
     home, p = proc.home, config.ports()
@@ -121,9 +112,12 @@ def start(timeout: float = 180.0) -> int | None:
         "-Dcassandra.skip_wait_for_gossip_to_settle=0", "-Dcassandra.superuser_setup_delay_ms=0",
         "-cp", artifacts.classpath(NAME), "org.apache.cassandra.service.CassandraDaemon",
     ]
-    pid = proc.spawn(argv)
-    wait_ready(timeout)
-    return pid
+    return argv, None
+
+
+def start(timeout: float = 180.0) -> int | None:
+    """Start the node and wait until CQL answers; returns the pid. A no-op when our node already runs."""
+    return lifecycle.start(NAME, process(), _launch, _probe, timeout, 1.0)
 
 
 def _cluster():
@@ -164,40 +158,30 @@ def release_version() -> str:
     return session().execute("SELECT release_version FROM system.local").one().release_version
 
 
+def _probe() -> str:
+    """Raises with the reason unless the CQL port answers and system.local can be read."""
+    if not port_open(contact_points()[0], cql_port()):
+        raise ConnectionError(f"CQL port {cql_port()} not open yet")
+    try:
+        return release_version()
+    except Exception:
+        close_sessions()
+        raise
+
+
 def ready() -> bool:
     """One quick probe: the CQL port answers and system.local can be read."""
-    if not port_open(contact_points()[0], cql_port()):
-        return False
-    try:
-        return bool(release_version())
-    except Exception:  # noqa: BLE001 - any driver error means "not ready yet"
-        close_sessions()
-        return False
+    return lifecycle.ready(_probe)
 
 
 def wait_ready(timeout: float = 180.0) -> None:
     """Poll CQL with a bound; ServiceStartError if the process dies, ServiceNotReady on timeout."""
-    if config.target() == "kind":
-        from .stack import kind_driver
-
-        return kind_driver().wait_ready(NAME, timeout)
-    proc = process()
-
-    def probe():
-        if not port_open("127.0.0.1", cql_port()):
-            raise ConnectionError(f"CQL port {cql_port()} not open yet")
-        try:
-            return release_version()
-        except Exception:
-            close_sessions()
-            raise
-
-    until(probe, service=NAME, timeout=timeout, interval=1.0, log_tail=proc.tail, alive=proc.exit_reason)
+    lifecycle.wait_ready(NAME, process(), _probe, timeout, 1.0)
 
 
 def stop() -> bool:
     """Close driver sessions and stop our node; True when a process was stopped."""
     close_sessions()
-    if config.target() == "kind":
-        return False  # one kind service is not stopped alone: `lab down` deletes the whole cluster
-    return process().stop(timeout=60)
+    return lifecycle.stop(process(), 60)
+
+

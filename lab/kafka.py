@@ -7,10 +7,10 @@ import uuid
 from pathlib import Path
 from string import Template
 
-from . import artifacts, config
+from . import artifacts, config, lifecycle
 from .errors import ServiceStartError
 from .process import LocalProcess
-from .wait import port_open, until
+from .wait import port_open
 
 NAME = "kafka"
 RESOURCES = Path(__file__).parent / "resources"
@@ -98,65 +98,49 @@ def format_storage(properties: Path) -> bool:
     return True
 
 
+def _launch(proc) -> tuple[list[str], None]:
+    """The broker's command line (storage formatted first, once)."""
+    java = artifacts.java_bin()
+    properties = write_config()
+    format_storage(properties)
+    agent = artifacts.jar("agents", "jmx_prometheus_javaagent")
+    rules = RESOURCES / "jmx" / "kafka.yaml"
+    return [java, *_jvm_opts(proc.home),
+            f"-javaagent:{agent}=127.0.0.1:{config.ports().kafka_jmx_exporter}:{rules}",
+            "-cp", artifacts.classpath(NAME), "kafka.Kafka", str(properties)], None
+
+
 def start(timeout: float = 90.0) -> int | None:
     """Start Kafka (format storage on first start) and wait until it is ready; returns the pid.
 
     A no-op when our Kafka is already running. Raises PortInUse, ToolMissing, ServiceStartError
     or ServiceNotReady with the log tail.
     """
-    if config.target() == "kind":
-        from .stack import kind_driver
+    return lifecycle.start(NAME, process(), _launch, _probe, timeout, 0.5)
 
-        return kind_driver().up([NAME])
-    proc = process()
-    if proc.running():
-        wait_ready(timeout)
-        return proc.pid()
-    proc.check_ports()
-    java = artifacts.java_bin()
-    properties = write_config()
-    format_storage(properties)
-    agent = artifacts.jar("agents", "jmx_prometheus_javaagent")
-    rules = RESOURCES / "jmx" / "kafka.yaml"
-    argv = [java, *_jvm_opts(proc.home),
-            f"-javaagent:{agent}=127.0.0.1:{config.ports().kafka_jmx_exporter}:{rules}",
-            "-cp", artifacts.classpath(NAME), "kafka.Kafka", str(properties)]
-    pid = proc.spawn(argv)
-    wait_ready(timeout)
-    return pid
+
+def _probe() -> bool:
+    """Raises with the reason unless the client port answers and the AdminClient lists topics."""
+    if config.target() == "local" and not port_open("127.0.0.1", config.ports().kafka):
+        raise ConnectionError(f"port {config.ports().kafka} not open yet")
+    _probe_topics()
+    return True
 
 
 def ready() -> bool:
     """One quick readiness probe: the client port answers and the AdminClient lists topics."""
-    if config.target() == "local" and not port_open("127.0.0.1", config.ports().kafka):
-        return False
-    try:
-        _probe_topics()
-        return True
-    except Exception:  # noqa: BLE001 - any client failure means "not ready yet"
-        return False
+    return lifecycle.ready(_probe)
 
 
 def wait_ready(timeout: float = 90.0) -> None:
-    """Poll `ready()` until it holds; ServiceStartError if the process dies, ServiceNotReady on timeout."""
-    if config.target() == "kind":
-        from .stack import kind_driver
-
-        return kind_driver().wait_ready(NAME, timeout)
-    proc = process()
-
-    def probe():
-        if not port_open("127.0.0.1", config.ports().kafka):
-            raise ConnectionError(f"port {config.ports().kafka} not open yet")
-        _probe_topics()
-        return True
-
-    until(probe, service=NAME, timeout=timeout, interval=0.5, log_tail=proc.tail, alive=proc.exit_reason)
+    """Poll until ready; ServiceStartError if the process dies, ServiceNotReady on timeout."""
+    lifecycle.wait_ready(NAME, process(), _probe, timeout, 0.5)
 
 
 def stop() -> bool:
     """Stop our Kafka (controlled shutdown); True when a process was stopped."""
-    if config.target() == "kind":
-        return False  # one kind service is not stopped alone: `lab down` deletes the whole cluster
-    _admins.clear()  # a cached client would log connection failures for as long as the broker is gone
-    return process().stop(timeout=60)
+    if config.target() == "local":
+        _admins.clear()  # a cached client would log connection failures for as long as the broker is gone
+    return lifecycle.stop(process(), 60)
+
+

@@ -5,10 +5,9 @@ import shutil
 from pathlib import Path
 from string import Template
 
-from . import config
+from . import config, lifecycle
 from .errors import LabError, ToolMissing
 from .process import LocalProcess
-from .wait import until
 
 NAME = "prometheus"
 RESOURCES = Path(__file__).parent / "resources" / "prometheus"
@@ -62,25 +61,18 @@ def write_config(scrape_interval: str = "5s", evaluation_interval: str = "5s") -
     return home / "prometheus.yml"
 
 
-def start(timeout: float = 60.0) -> int | None:
-    """Start Prometheus and wait for /-/ready; returns the pid. A no-op when ours already runs."""
-    if config.target() == "kind":
-        from .stack import kind_driver
-
-        return kind_driver().up([NAME])
-    proc = process()
-    if proc.running():
-        wait_ready(timeout)
-        return proc.pid()
-    proc.check_ports()
+def _launch(proc) -> tuple[list[str], None]:
+    """Prometheus's command line with our rendered config."""
     exe = binary()
     cfg = write_config()
-    argv = [exe, f"--config.file={cfg}", f"--storage.tsdb.path={data_dir()}",
+    return [exe, f"--config.file={cfg}", f"--storage.tsdb.path={data_dir()}",
             f"--web.listen-address=127.0.0.1:{config.ports().prometheus}", "--web.enable-lifecycle",
-            "--storage.tsdb.retention.time=2d", "--log.level=warn"]
-    pid = proc.spawn(argv)
-    wait_ready(timeout)
-    return pid
+            "--storage.tsdb.retention.time=2d", "--log.level=warn"], None
+
+
+def start(timeout: float = 60.0) -> int | None:
+    """Start Prometheus and wait for /-/ready; returns the pid. A no-op when ours already runs."""
+    return lifecycle.start(NAME, process(), _launch, _probe, timeout, 0.25)
 
 
 def reload() -> None:
@@ -93,33 +85,24 @@ def reload() -> None:
         raise LabError(f"prometheus refused the reload (HTTP {r.status_code}): {r.text.strip()[:300]}")
 
 
-def ready() -> bool:
-    """One quick probe of /-/ready."""
+def _probe() -> bool:
+    """Raises with the reason unless /-/ready answers 200."""
     import requests
 
-    try:
-        return requests.get(prometheus_url() + "/-/ready", timeout=2).ok
-    except requests.RequestException:
-        return False
+    r = requests.get(prometheus_url() + "/-/ready", timeout=2)
+    if not r.ok:
+        raise RuntimeError(f"/-/ready answered {r.status_code}: {r.text.strip()[:200]}")
+    return True
+
+
+def ready() -> bool:
+    """One quick probe of /-/ready."""
+    return lifecycle.ready(_probe)
 
 
 def wait_ready(timeout: float = 60.0) -> None:
     """Poll /-/ready with a bound; ServiceStartError if the process dies, ServiceNotReady on timeout."""
-    if config.target() == "kind":
-        from .stack import kind_driver
-
-        return kind_driver().wait_ready(NAME, timeout)
-    import requests
-
-    proc = process()
-
-    def probe():
-        r = requests.get(prometheus_url() + "/-/ready", timeout=2)
-        if not r.ok:
-            raise RuntimeError(f"/-/ready answered {r.status_code}: {r.text.strip()[:200]}")
-        return True
-
-    until(probe, service=NAME, timeout=timeout, interval=0.25, log_tail=proc.tail, alive=proc.exit_reason)
+    lifecycle.wait_ready(NAME, process(), _probe, timeout, 0.25)
 
 
 def query(promql: str, timeout: float = 10.0) -> list[dict]:
@@ -143,6 +126,6 @@ def targets() -> dict[str, str]:
 
 def stop() -> bool:
     """Stop our Prometheus; True when a process was stopped."""
-    if config.target() == "kind":
-        return False  # one kind service is not stopped alone: `lab down` deletes the whole cluster
-    return process().stop(timeout=30)
+    return lifecycle.stop(process(), 30)
+
+

@@ -5,7 +5,6 @@ import uuid
 
 import pandas as pd
 
-from . import config
 from .errors import LabError
 
 

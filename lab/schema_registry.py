@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import artifacts, config, kafka
+from . import artifacts, config, kafka, lifecycle
 from .errors import ArtifactError, ToolMissing
 from .process import LocalProcess
-from .wait import until
 
 NAME = "schema_registry"
 CCOMPAT_PATH = "/apis/ccompat/v7"
@@ -128,68 +127,50 @@ def _system_properties(home: Path) -> dict[str, str]:
     }
 
 
-def start(timeout: float = 120.0) -> int | None:
-    """Start the registry (Kafka must be up: KafkaSQL keeps every schema in a Kafka topic); returns the pid.
-
-    A no-op when our registry is already running.
-    """
-    if config.target() == "kind":
-        from .stack import kind_driver
-
-        return kind_driver().up([NAME])
-    proc = process()
-    if proc.running():
-        wait_ready(timeout)
-        return proc.pid()
-    proc.check_ports()
+def _launch(proc) -> tuple[list[str], Path]:
+    """The registry's command line (run from the folder of quarkus-run.jar)."""
     java = java_bin()
     jar = quarkus_run_jar()
     home = proc.home
     for sub in ("snapshots", "import", "tmp"):
         (home / sub).mkdir(parents=True, exist_ok=True)
     props = [f"-D{k}={v}" for k, v in _system_properties(home).items()]
-    argv = [java, "-Xms128m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-            "-Djava.util.logging.manager=org.jboss.logmanager.LogManager", *props, "-jar", str(jar)]
-    pid = proc.spawn(argv, cwd=jar.parent)
-    wait_ready(timeout)
-    return pid
+    return [java, "-Xms128m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            "-Djava.util.logging.manager=org.jboss.logmanager.LogManager", *props, "-jar", str(jar)], jar.parent
+
+
+def start(timeout: float = 120.0) -> int | None:
+    """Start the registry (Kafka must be up: KafkaSQL keeps every schema in a Kafka topic); returns the pid.
+
+    A no-op when our registry is already running.
+    """
+    return lifecycle.start(NAME, process(), _launch, _probe, timeout, 0.5)
+
+
+def _probe() -> bool:
+    """Raises with the reason unless /health/ready answers UP (local) and the ccompat API lists subjects."""
+    import requests
+
+    if config.target() == "local":
+        health = requests.get(management_url() + "/health/ready", timeout=2)
+        if not health.ok:
+            raise RuntimeError(f"/health/ready answered {health.status_code}: {health.text[:200]}")
+    requests.get(registry_url() + "/subjects", timeout=2).raise_for_status()
+    return True
 
 
 def ready() -> bool:
     """One quick probe: /health/ready answers UP (local) and the ccompat API lists subjects."""
-    import requests
-
-    try:
-        if config.target() == "local" and not requests.get(management_url() + "/health/ready", timeout=2).ok:
-            return False
-        return requests.get(registry_url() + "/subjects", timeout=2).ok
-    except requests.RequestException:
-        return False
+    return lifecycle.ready(_probe)
 
 
 def wait_ready(timeout: float = 120.0) -> None:
     """Poll readiness with a bound; ServiceStartError if the process dies, ServiceNotReady on timeout."""
-    if config.target() == "kind":
-        from .stack import kind_driver
-
-        return kind_driver().wait_ready(NAME, timeout)
-    import requests
-
-    proc = process()
-
-    def probe():
-        health = requests.get(management_url() + "/health/ready", timeout=2)
-        if not health.ok:
-            raise RuntimeError(f"/health/ready answered {health.status_code}: {health.text[:200]}")
-        subjects = requests.get(registry_url() + "/subjects", timeout=2)
-        subjects.raise_for_status()
-        return True
-
-    until(probe, service=NAME, timeout=timeout, interval=0.5, log_tail=proc.tail, alive=proc.exit_reason)
+    lifecycle.wait_ready(NAME, process(), _probe, timeout, 0.5)
 
 
 def stop() -> bool:
     """Stop our registry; True when a process was stopped (its schemas stay in Kafka)."""
-    if config.target() == "kind":
-        return False  # one kind service is not stopped alone: `lab down` deletes the whole cluster
-    return process().stop(timeout=30)
+    return lifecycle.stop(process(), 30)
+
+
