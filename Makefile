@@ -4,7 +4,14 @@ PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
 LAB := $(VENV)/bin/lab
-export LAB_TLC_BASE_URL ?=
+# TLC data: the official site by default; a local copy with the same layout beside the clone (../shared/data/tlc,
+# as on the build machines) is used when present and LAB_TLC_BASE_URL is not set.
+TLC_MIRROR := $(abspath ../shared/data/tlc)
+ifeq ($(origin LAB_TLC_BASE_URL),undefined)
+ifneq ($(wildcard $(TLC_MIRROR)/misc/taxi_zone_lookup.csv),)
+export LAB_TLC_BASE_URL := file://$(TLC_MIRROR)
+endif
+endif
 PYTEST_ARGS ?=
 
 .PHONY: help setup prereqs venv jars demo test test-unit test-week lab up down status bench strip clean

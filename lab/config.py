@@ -144,7 +144,7 @@ def data_dir() -> Path:
 
 def tlc_base_url() -> str:
     """TLC base URL with the official layout (env LAB_TLC_BASE_URL); tests point it at file://…/shared/data/tlc."""
-    return os.environ.get("LAB_TLC_BASE_URL", TLC_DEFAULT_BASE_URL).rstrip("/")
+    return (os.environ.get("LAB_TLC_BASE_URL") or TLC_DEFAULT_BASE_URL).rstrip("/")
 
 
 def registry_java_home() -> Path | None:
