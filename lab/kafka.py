@@ -90,7 +90,7 @@ def format_storage(properties: Path) -> bool:
     home = process().home
     cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
     cmd = [artifacts.java_bin(), *_jvm_opts(home), "-cp", artifacts.classpath(NAME), "kafka.tools.StorageTool",
-           "format", "--standalone", "--cluster-id", cluster_id, "--config", str(properties)]
+           "format", "--standalone", f"--cluster-id={cluster_id}", "--config", str(properties)]  # "=": an id may start with "-"
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     if out.returncode != 0:
         tail = "\n".join((out.stdout + out.stderr).splitlines()[-20:])
