@@ -113,11 +113,20 @@ def _offsets(topic: str) -> dict[int, tuple[int, int]]:
     from confluent_kafka import TopicPartition
     from confluent_kafka.admin import OffsetSpec
 
+    from confluent_kafka import KafkaError
+
     parts = describe(topic)["partitions"]
     admin = _admin()
-    low = _result(admin.list_offsets({TopicPartition(topic, p): OffsetSpec.earliest() for p in range(parts)}), "offsets of")
-    high = _result(admin.list_offsets({TopicPartition(topic, p): OffsetSpec.latest() for p in range(parts)}), "offsets of")
-    return {tp.partition: (low[tp].offset, high[tp].offset) for tp in sorted(low, key=lambda t: t.partition)}
+
+    def read() -> dict[int, tuple[int, int]]:
+        low = _result(admin.list_offsets({TopicPartition(topic, p): OffsetSpec.earliest() for p in range(parts)}), "offsets of")
+        high = _result(admin.list_offsets({TopicPartition(topic, p): OffsetSpec.latest() for p in range(parts)}), "offsets of")
+        errors = [f"{tp.partition}: {r.str()}" for d in (low, high) for tp, r in d.items() if isinstance(r, KafkaError)]
+        if errors:  # e.g. a leader not elected yet right after the topic was created: asked again, bounded
+            raise LabError(f"offsets of {topic} not available: {'; '.join(errors[:3])}")
+        return {tp.partition: (low[tp].offset, high[tp].offset) for tp in sorted(low, key=lambda t: t.partition)}
+
+    return until(read, service=f"offsets of topic {topic}", timeout=TIMEOUT_S, interval=0.2)
 
 
 def partition_counts(topic: str) -> dict[int, int]:
