@@ -18,37 +18,15 @@ import os
 import threading
 import time
 import uuid
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from lab import config, data, produce, recovery, schemas, stream, tables, topics, truth, wire  # noqa: F401
 from lab import spark as lab_spark
+from lab.process import rss_bytes
 
 GIB = 1 << 30
-
-
-def tree_rss(pid: int) -> int:
-    """RSS of a process and all its descendants, bytes."""
-    kids: dict[int, list[int]] = {}
-    for p in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            ppid = int(Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            kids.setdefault(ppid, []).append(int(p))
-        except (OSError, IndexError, ValueError):
-            continue
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        todo += kids.get(p, [])
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-        except OSError:
-            pass
-    return total
 
 
 class RssSampler(threading.Thread):
@@ -63,8 +41,8 @@ class RssSampler(threading.Thread):
 
     def run(self) -> None:
         while not self._halt.wait(self.every_s):
-            parts = {"kafka+registry+cassandra": sum(tree_rss(p) for p in self.pids if p),
-                     "spark driver + workers + bench": tree_rss(os.getpid())}
+            parts = {"kafka+registry+cassandra": sum(rss_bytes(p) for p in self.pids if p),
+                     "spark driver + workers + bench": rss_bytes(os.getpid())}
             if sum(parts.values()) > self.peak:
                 self.peak, self.parts = sum(parts.values()), parts
 

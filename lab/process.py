@@ -170,15 +170,18 @@ def _alive(pid: int) -> bool:
 
 
 def rss_bytes(pid: int) -> int:
-    """Resident set size of a process and its children, in bytes."""
-    total = 0
-    pids = [pid]
-    try:
-        for line in subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout.split():
-            pids.append(int(line))
-    except OSError:
-        pass
-    for p in pids:
+    """Resident set size of a process and all its descendants, in bytes (0 when it is gone)."""
+    kids: dict[int, list[int]] = {}
+    for p in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            ppid = int(Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            kids.setdefault(ppid, []).append(int(p))
+        except (OSError, IndexError, ValueError):
+            continue
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        todo += kids.get(p, [])
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
