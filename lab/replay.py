@@ -1,49 +1,12 @@
-"""Week 9: reprocessing the Kappa way — replay the log from offset 0 and prove the rebuilt tables exact."""
+"""Week 9: reprocessing the Kappa way — replay the log from offset 0 and prove the rebuilt tables exact.
+
+The independent side of the comparison is lab.truth.from_topic (a plain consumer, no Spark).
+"""
 from __future__ import annotations
 
-import uuid
 
 import pandas as pd
 
-from .errors import LabError
-
-
-def topic_trips(topic: str, timeout: float = 60.0) -> pd.DataFrame:
-    """Every usable trip now in `topic`, decoded in plain Python (confluent-kafka + lab.decode; no Spark).
-
-    This is the independent side of the comparison: a batch read of the same log the stream reads.
-    """
-    from confluent_kafka import Consumer, TopicPartition
-
-    from . import data, decode, kafka, schema_registry
-
-    consumer = Consumer({"bootstrap.servers": kafka.bootstrap_servers(), "group.id": f"lab-replay-{uuid.uuid4().hex[:8]}",
-                         "enable.auto.commit": False})
-    values = []
-    try:
-        meta = consumer.list_topics(topic, timeout=timeout).topics.get(topic)
-        if meta is None or meta.error is not None:
-            raise LabError(f"topic {topic!r} does not exist")
-        for p in meta.partitions:
-            low, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout)
-            if high <= low:
-                continue
-            consumer.assign([TopicPartition(topic, p, low)])
-            while True:
-                batch = consumer.consume(10_000, timeout=5.0)
-                if not batch:
-                    raise LabError(f"{topic}[{p}] stopped answering before offset {high}")
-                values += [m.value() for m in batch if not m.error()]
-                if batch[-1].offset() >= high - 1:
-                    break
-    finally:
-        consumer.close()
-    trips = decode.decode_values(values, decode.registry_lookup(schema_registry.registry_url()))
-    zone_ids = set(int(z) for z in data.zones()["LocationID"])
-    trips = decode.validate(trips, zone_ids)
-    ok = trips[trips["reason"].isna()].copy()
-    ok["pickup_ts"] = pd.to_datetime(ok["pickup_ts"], unit="us")
-    return ok
 
 
 def expected_for(trips: pd.DataFrame, window: str = "5 minutes") -> dict[str, pd.DataFrame]:

@@ -1,7 +1,7 @@
 """Week 1 exercise checks: topics, keys and partitions, consumer groups."""
 from __future__ import annotations
 
-from .. import kraft
+from .. import kraft, topics
 from . import expect
 
 
@@ -27,7 +27,7 @@ def check_committed(topic: str, group: str) -> str:
     """The group has committed offsets covering every message in the topic."""
     offsets = kraft.committed_offsets(topic, group)
     total = sum(o for o in offsets.values() if o >= 0)
-    expected_total = kraft.message_count(topic)
+    expected_total = topics.count_messages(topic)
     expect(total > 0, f"group {group!r} has committed nothing on {topic!r}: consume with commit=True")
     expect(total == expected_total, f"committed offsets add up to {total}, but the topic holds {expected_total} messages")
     return f"group {group} committed {total} = every message in {topic}"
