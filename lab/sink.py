@@ -1,6 +1,7 @@
 """Where the streaming job's micro-batches go: idempotent upserts into the Cassandra tables (connector, foreachBatch)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from . import config
@@ -17,26 +18,37 @@ QUARANTINE_COLS = ("day", "topic", "kafka_partition", "kafka_offset", "reason", 
 
 
 def lookup_map(column, mapping: dict):
-    """A Spark expression mapping a column through a small dict (e.g. zone id → borough)."""
-    from itertools import chain
+    """A Spark expression mapping a column through a small dict (e.g. zone id → borough).
 
+    Built as one SQL map literal: one call into the JVM instead of one per key and value.
+    """
     from pyspark.sql import functions as F
 
-    return F.create_map(*[F.lit(x) for x in chain(*mapping.items())])[column]
+    def literal(x) -> str:
+        if isinstance(x, str):
+            return "'" + x.replace("\\", "\\\\").replace("'", "\\'") + "'"
+        return repr(int(x))
+
+    pairs = ", ".join(f"{literal(k)}, {literal(v)}" for k, v in mapping.items())
+    return F.element_at(F.expr(f"map({pairs})"), column)
 
 
-def window_rows(batch, zone_names: dict, written_at: datetime | None = None):
-    """Aggregate rows → (zone rows, borough rows) with the columns of kappa.zone_windows / borough_windows."""
+def window_rows(batch, zone_names, written_at: datetime | None = None):
+    """Aggregate rows → (zone rows, borough rows) with the columns of kappa.zone_windows / borough_windows.
+
+    `zone_names` is a dict zone id → name, or a Column built from one with lookup_map (reused per batch).
+    """
     from pyspark.sql import functions as F
 
     written_at = written_at or datetime.now(timezone.utc)
+    zone_name = zone_names if not isinstance(zone_names, dict) else lookup_map(F.col("zone_id"), zone_names)
     base = (batch.withColumn("window_start", F.col("w.start")).withColumn("window_end", F.col("w.end"))
             .withColumn("day", F.to_date("window_start"))
             .withColumn("fare_avg", F.col("fare_total") / F.col("trips"))
             .withColumn("distance_avg", F.col("distance_total") / F.col("trips"))
             .withColumn("tip_pct_avg", F.when(F.col("tip_trips") > 0, F.col("tip_pct_sum") / F.col("tip_trips")))
             .withColumn("written_at", F.lit(written_at)))
-    zone = base.where("gid = 0").withColumn("zone", lookup_map(F.col("zone_id"), zone_names))
+    zone = base.where("gid = 0").withColumn("zone", zone_name)
     return zone, base.where("gid = 1")
 
 
@@ -53,28 +65,92 @@ def window_writer():
     """
     from . import data
 
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pyspark.sql import functions as F
+
     zones = data.zones()
-    names = dict(zip(zones["LocationID"].astype(int), zones["Zone"]))
+    names = lookup_map(F.col("zone_id"), dict(zip(zones["LocationID"].astype(int), zones["Zone"])))
+    pool = ThreadPoolExecutor(2, thread_name_prefix="lab-sink")
 
     def write(batch, epoch_id: int) -> None:
-        batch = batch.persist()
+        batch = batch.persist()       # computed once (by the first write), read from memory by the other two
         try:
-            if batch.count() == 0:        # materialises the cache once; no-data batches write nothing
-                return
             zone, borough = window_rows(batch, names)
-            save(zone.select(*ZONE_COLS), "zone_windows")
-            save(zone.select(*TOP_COLS), "top_zones")
-            save(borough.select(*BOROUGH_COLS), "borough_windows")
+            save(zone.select(*ZONE_COLS), "zone_windows")     # first: its write time is the freshness figure
+            # the two derived tables read the cached batch: two small Spark jobs side by side
+            done = [pool.submit(save, zone.select(*TOP_COLS), "top_zones"),
+                    pool.submit(save, borough.select(*BOROUGH_COLS), "borough_windows")]
+            for f in done:
+                f.result()
         finally:
             batch.unpersist()
 
     return write
 
 
-def write_quarantine(batch, epoch_id: int) -> None:
-    """The foreachBatch function of the quarantine query: keyed by (day, topic, partition, offset)."""
-    from pyspark.sql import functions as F
+@dataclass(frozen=True)
+class Quarantine:
+    """Where the decoder puts the records it cannot use: kappa.quarantine, written from the Spark workers.
 
-    rows = (batch.withColumn("day", F.to_date("kafka_ts"))
-            .withColumn("quarantined_at", F.lit(datetime.now(timezone.utc))).select(*QUARANTINE_COLS))
-    save(rows, "quarantine")
+    The job decodes each Kafka record once: the good trips go on to the windows, the bad ones are
+    written here by the decoding task itself (a side output), keyed by (day, topic, partition, offset)
+    so a retried task or a replayed batch overwrites the same rows. Picklable: it travels to the
+    Python workers, which keep one driver session each.
+    """
+
+    host: str
+    port: int
+    keyspace: str = config.KEYSPACE
+    local_dc: str = config.LOCAL_DATACENTER
+    username: str | None = None
+    password: str | None = None
+
+    @classmethod
+    def for_target(cls) -> "Quarantine":
+        """The Cassandra the Spark connector writes to, with its credentials (kind) or none (local)."""
+        from . import spark
+
+        host, port = spark.cassandra_host_port()
+        user, password = spark.cassandra_credentials()
+        return cls(host, port, username=user, password=password)
+
+    def _session(self):
+        sess = _sessions.get(self)
+        if sess is None or sess.is_shutdown:
+            from cassandra.auth import PlainTextAuthProvider
+            from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
+            from cassandra.policies import DCAwareRoundRobinPolicy
+
+            auth = PlainTextAuthProvider(self.username, self.password) if self.username else None
+            profile = ExecutionProfile(load_balancing_policy=DCAwareRoundRobinPolicy(local_dc=self.local_dc),
+                                       request_timeout=30)
+            cluster = Cluster([self.host], port=self.port, protocol_version=5, connect_timeout=10, auth_provider=auth,
+                              execution_profiles={EXEC_PROFILE_DEFAULT: profile})
+            sess = _sessions[self] = cluster.connect(self.keyspace)
+        return sess
+
+    def write(self, bad) -> int:
+        """Insert decoded-but-unusable rows (lab.decode.SPARK_SCHEMA columns, `reason` set); returns how many."""
+        import pandas as pd
+        from cassandra.concurrent import execute_concurrent_with_args
+
+        if len(bad) == 0:
+            return 0
+        sess = self._session()
+        insert = sess.prepare(f"INSERT INTO {self.keyspace}.quarantine ({', '.join(QUARANTINE_COLS)}) "
+                              f"VALUES ({', '.join('?' * len(QUARANTINE_COLS))})")
+        kafka_ts = pd.to_datetime(bad["kafka_us"], unit="us")
+        now = datetime.now(timezone.utc)
+        rows = [(ts.date(), topic, int(part), int(off), reason, detail, None if pd.isna(sid) else int(sid),
+                 ts.to_pydatetime(), None if value is None else bytes(value), now)
+                for ts, topic, part, off, reason, detail, sid, value in zip(
+                    kafka_ts, bad["topic"], bad["kafka_partition"], bad["kafka_offset"], bad["reason"],
+                    bad["detail"], bad["schema_id"], bad["value"])]
+        for ok, result in execute_concurrent_with_args(sess, insert, rows, concurrency=32, raise_on_first_error=False):
+            if not ok:
+                raise result
+        return len(rows)
+
+
+_sessions: dict = {}   # Quarantine -> cassandra-driver Session, per (worker) process

@@ -26,13 +26,24 @@ def cassandra_host_port() -> tuple[str, int]:
         return "127.0.0.1", config.ports().cassandra_cql
 
 
+def cassandra_credentials() -> tuple[str | None, str | None]:
+    """(user, password) for the connector: none locally (AllowAllAuthenticator), the lab's role on kind."""
+    if config.target() != "kind":
+        return None, None
+    from .stack import kind_driver
+
+    return kind_driver().cassandra_credentials()
+
+
 def conf(master: str = MASTER, driver_memory: str = DRIVER_MEMORY, ui: bool = True) -> dict[str, str]:
     """The Spark settings the lab uses (connector jars via spark.jars, never --packages)."""
     from . import artifacts
 
     host, port = cassandra_host_port()
+    user, password = cassandra_credentials()
     home = config.lab_home() / "spark"
-    return {
+    auth = {"spark.cassandra.auth.username": user, "spark.cassandra.auth.password": password} if user else {}
+    return {**auth,
         "spark.master": master,
         "spark.app.name": APP_NAME,
         "spark.driver.memory": driver_memory,
@@ -163,6 +174,9 @@ def submit_command(job_args: list[str] | None = None) -> list[str]:
     cmd = ["spark-submit", "--master", settings.pop("spark.master"), "--jars", settings.pop("spark.jars"),
            "--driver-memory", settings.pop("spark.driver.memory"), "--conf", f"spark.pyspark.python={sys.executable}"]
     for key, value in settings.items():
+        if key == "spark.cassandra.auth.password":      # never print a secret: let the shell read it
+            cmd += ["--conf", f'"{key}=$LAB_CASSANDRA_PASSWORD"']
+            continue
         cmd += ["--conf", shlex.quote(f"{key}={value}")]
     return [*cmd, stream.__file__, *map(shlex.quote, job_args or [])]
 
