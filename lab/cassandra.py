@@ -100,7 +100,7 @@ def _launch(proc) -> tuple[list[str], None]:
         "-XX:+ExitOnOutOfMemoryError",
         # C1 only: on 2 busy cores the node is ready ~40% sooner (11-18 s vs 20-33 s measured side by side),
         # and the lab's write rates are far below what C1-compiled code serves.
-        "-XX:TieredStopAtLevel=1",
+        # "-XX:TieredStopAtLevel=1",
         "-Djava.net.preferIPv4Stack=true", "-Djdk.attach.allowAttachSelf=true", *JVM_MODULE_FLAGS,
         "-Dio.netty.tryReflectionSetAccessible=true", "-Dio.netty.allocator.useCacheForAllThreads=true",
         "-Dio.netty.allocator.maxOrder=11",

@@ -94,7 +94,7 @@ def decoded(spark, job: Job, quarantine=None):
     """Every Kafka record decoded (lab.decode in mapInPandas): trip columns, or a quarantine reason.
 
     With `quarantine` (a lab.sink.Quarantine), the records that have a reason are written there by the
-    decoding task and only the usable trips come out.
+    decoding task and only the usable trips come out, with the columns the windows need (decode.TRIP_SCHEMA).
     """
     from pyspark.sql import functions as F
 
@@ -110,11 +110,11 @@ def decoded(spark, job: Job, quarantine=None):
             bad = out["reason"].notna()
             if bad.any():
                 quarantine.write(out[bad])
-            yield out[~bad]
+            yield out.loc[~bad, list(decode.TRIP_COLUMNS)]
 
     src = raw(spark, job).select("value", "topic", "partition", "offset", F.unix_micros("timestamp").alias("kafka_us"))
-    return (src.mapInPandas(run, decode.SPARK_SCHEMA)
-            .withColumn("kafka_ts", F.timestamp_micros("kafka_us")))
+    schema = decode.SPARK_SCHEMA if quarantine is None else decode.TRIP_SCHEMA
+    return src.mapInPandas(run, schema).withColumn("kafka_ts", F.timestamp_micros("kafka_us"))
 
 
 def windows(spark, job: Job):
