@@ -9,7 +9,7 @@ from . import config
 from .errors import ServiceStartError
 
 MASTER = "local[2]"
-DRIVER_MEMORY = "1g"
+DRIVER_MEMORY = "768m"   # local[2] with small micro-batches; keeps the stack + job within 4 GiB
 SHUFFLE_PARTITIONS = 2
 APP_NAME = "kappa-lab"
 
