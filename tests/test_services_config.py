@@ -76,3 +76,34 @@ def test_unknown_service_is_a_lab_error():
 def test_endpoints_are_what_the_clients_take(lab_home):
     assert stack.endpoints() == {"kafka": "127.0.0.1:9192", "schema_registry": "http://127.0.0.1:8181/apis/ccompat/v7",
                                  "cassandra": "127.0.0.1:9142", "prometheus": "http://127.0.0.1:9190"}
+
+
+@pytest.fixture
+def spark_conf(lab_home, monkeypatch):
+    """lab.spark.conf() without resolved jars (unit test: nothing is started)."""
+    from lab import artifacts, spark
+
+    monkeypatch.setattr(artifacts, "spark_jars", lambda: [])
+    monkeypatch.setattr(spark, "cassandra_host_port", lambda: ("10.0.0.7", 9042))
+    return spark
+
+
+def test_spark_connector_has_no_credentials_locally(spark_conf):
+    settings = spark_conf.conf()
+    assert not any(k.startswith("spark.cassandra.auth") for k in settings)
+    assert settings["spark.cassandra.connection.host"] == "10.0.0.7"
+
+
+def test_spark_connector_and_quarantine_get_the_cassandra_role_on_kind(spark_conf, monkeypatch):
+    from lab import sink
+
+    monkeypatch.setattr(config, "_current_target", "kind")
+    monkeypatch.setenv("LAB_CASSANDRA_USERNAME", "lab")
+    monkeypatch.setenv("LAB_CASSANDRA_PASSWORD", "s3cret-pw")
+    settings = spark_conf.conf()
+    assert settings["spark.cassandra.auth.username"] == "lab"
+    assert settings["spark.cassandra.auth.password"] == "s3cret-pw"
+    q = sink.Quarantine.for_target()     # the decoder's side output writes with the same role
+    assert (q.host, q.port, q.username, q.password) == ("10.0.0.7", 9042, "lab", "s3cret-pw")
+    cmd = " ".join(spark_conf.submit_command())
+    assert "s3cret-pw" not in cmd and "spark.cassandra.auth.password=$LAB_CASSANDRA_PASSWORD" in cmd

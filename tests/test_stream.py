@@ -135,6 +135,12 @@ def test_bad_records_are_quarantined_and_the_query_keeps_going(stack, spark, tmp
     assert q["reason"].to_dict() == want
     assert (q["kafka_partition"] == 0).all() and q["detail"].str.len().gt(0).all()
     assert q.loc[1, "value"] == values[1][0], "the original bytes are kept"
+    # the decoder writes the quarantine as a side output: a replay of the same offsets overwrites, never adds
+    stream.start(job, spark, checkpoint_root=str(tmp_path / "replayed")).await_done(600)
+    again = tables.read("quarantine")
+    again = again[again["topic"] == topic].set_index("kafka_offset").sort_index()
+    assert again["reason"].to_dict() == want
+    assert (again["quarantined_at"] >= q["quarantined_at"]).all() and (again["quarantined_at"] > q["quarantined_at"]).any()
     # the good trips around the bad ones (one of them v2) still reach the window tables
     boroughs = trips["pu_location_id"].astype(int).map(data.zones().set_index("LocationID")["Borough"])
     for borough, want in boroughs.value_counts().items():   # one good frame per trip row, the last one v2
@@ -142,3 +148,18 @@ def test_bad_records_are_quarantined_and_the_query_keeps_going(stack, spark, tmp
             f"SELECT trips FROM {config.KEYSPACE}.borough_windows WHERE borough = %s AND day = %s",
             (borough, day.date())).all()
         assert sum(r.trips for r in rows) == want, borough
+
+
+def test_zone_and_borough_lookups_are_exact_in_spark(spark):
+    """lab.sink.lookup_map builds one SQL map literal: every id maps to its name, quotes included."""
+    from pyspark.sql import functions as F
+
+    from lab import data, sink
+
+    zones = data.zones()
+    for column in ("Zone", "Borough"):
+        mapping = dict(zip(zones["LocationID"].astype(int), zones[column]))
+        got = (spark.createDataFrame([(k,) for k in [*mapping, 9999]], "zone_id int")
+               .withColumn("name", sink.lookup_map(F.col("zone_id"), mapping)).toPandas())
+        assert dict(zip(got["zone_id"], got["name"])) == {**mapping, 9999: None}
+    assert any("'" in name for name in zones["Zone"]), "the lookup has names with quotes (e.g. Governor's Island)"
