@@ -3,7 +3,7 @@
 Prints figures and ratios measured in the same run; asserts nothing. Needs the local stack (`lab up`).
 
     python bench/streaming.py                       # all three, defaults below
-    python bench/streaming.py --rate 2000 --seconds 60 --replay-trips 1000000
+    python bench/streaming.py --rate 2000 --seconds 60 --replay-trips 1000000 --max-offsets 500000
 
 Freshness: a producer sends `rate` trips/s with pickup_ts = now; for every (zone, 5-minute window) row the
 delay is Cassandra's write time of the row's final version minus the Kafka ack time of the window's last
@@ -258,7 +258,7 @@ def main() -> None:
     p.add_argument("--seconds", type=int, default=60)
     p.add_argument("--trigger", default="1 second")
     p.add_argument("--replay-trips", type=int, default=1_000_000)
-    p.add_argument("--max-offsets", type=int, default=250_000)
+    p.add_argument("--max-offsets", type=int, default=500_000, help="maxOffsetsPerTrigger of the replay")
     p.add_argument("--skip", choices=["freshness", "replay"], action="append", default=[])
     args = p.parse_args()
     tables.apply()

@@ -57,6 +57,7 @@ def conf(master: str = MASTER, driver_memory: str = DRIVER_MEMORY, ui: bool = Tr
         "spark.default.parallelism": "2",
         "spark.sql.adaptive.enabled": "false",         # stable plans for the lessons
         "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.sql.execution.arrow.maxRecordsPerBatch": "25000",   # fewer, larger pandas batches for the decoder
         "spark.python.worker.reuse": "true",
         "spark.ui.enabled": str(ui).lower(),
         "spark.ui.port": str(config.ports().spark_ui),
