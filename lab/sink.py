@@ -1,7 +1,7 @@
 """Where the streaming job's micro-batches go: idempotent upserts into the Cassandra tables (connector, foreachBatch)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from . import config
@@ -63,11 +63,11 @@ def window_writer():
     The batch holds the complete current aggregate of every window it changed (update mode), so
     writing it again after a crash overwrites the same rows with the same values.
     """
-    from . import data
-
     from concurrent.futures import ThreadPoolExecutor
 
     from pyspark.sql import functions as F
+
+    from . import data
 
     zones = data.zones()
     names = lookup_map(F.col("zone_id"), dict(zip(zones["LocationID"].astype(int), zones["Zone"])))
@@ -104,7 +104,7 @@ class Quarantine:
     keyspace: str = config.KEYSPACE
     local_dc: str = config.LOCAL_DATACENTER
     username: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)   # never in a log line or a notebook output
 
     @classmethod
     def for_target(cls) -> "Quarantine":

@@ -105,5 +105,6 @@ def test_spark_connector_and_quarantine_get_the_cassandra_role_on_kind(spark_con
     assert settings["spark.cassandra.auth.password"] == "s3cret-pw"
     q = sink.Quarantine.for_target()     # the decoder's side output writes with the same role
     assert (q.host, q.port, q.username, q.password) == ("10.0.0.7", 9042, "lab", "s3cret-pw")
+    assert "s3cret-pw" not in repr(q)
     cmd = " ".join(spark_conf.submit_command())
     assert "s3cret-pw" not in cmd and "spark.cassandra.auth.password=$LAB_CASSANDRA_PASSWORD" in cmd
