@@ -22,7 +22,7 @@ import uuid
 import numpy as np
 import pandas as pd
 
-from lab import config, data, produce, recovery, schemas, stream, tables, topics, truth, wire  # noqa: F401
+from lab import config, data, produce, schemas, stream, tables, topics, truth, wire
 from lab import spark as lab_spark
 from lab.process import rss_bytes
 
@@ -106,10 +106,20 @@ def steady_producer(topic: str, rate: int, seconds: int, out: str) -> None:
     print(f"   producer: {sent:,} trips in {elapsed:.1f} s, {len(acks):,} acknowledged", flush=True)
 
 
-def freshness(rate: int, seconds: int, trigger: str) -> dict:
-    """Steady `rate` trips/s for `seconds`; per window row: Cassandra write time − Kafka ack of its last trip."""
+def _in_child(target, args: tuple, timeout: float, what: str) -> None:
+    """Run `target(*args)` in a fresh (spawned) process and wait; SystemExit naming `what` if it fails."""
     import multiprocessing
 
+    proc = multiprocessing.get_context("spawn").Process(target=target, args=args)
+    proc.start()
+    proc.join(timeout)
+    if proc.exitcode != 0:
+        proc.kill()
+        raise SystemExit(f"{what} failed (exit code {proc.exitcode})")
+
+
+def freshness(rate: int, seconds: int, trigger: str) -> dict:
+    """Steady `rate` trips/s for `seconds`; per window row: Cassandra write time − Kafka ack of its last trip."""
     topic = f"bench-fresh-{uuid.uuid4().hex[:6]}"
     topics.ensure_topics(topic, f"{topic}-dlq")
     tables.truncate(tables.WINDOW_TABLES)
@@ -119,12 +129,11 @@ def freshness(rate: int, seconds: int, trigger: str) -> dict:
     running.windows.processAllAvailable()            # warm: the query is up before the clock starts
     out = str(config.lab_home() / "bench" / f"{topic}.parquet")
     (config.lab_home() / "bench").mkdir(parents=True, exist_ok=True)
-    proc = multiprocessing.get_context("spawn").Process(target=steady_producer, args=(topic, rate, seconds, out))
-    proc.start()
-    proc.join(seconds + 120)
-    if proc.exitcode != 0:
+    try:
+        _in_child(steady_producer, (topic, rate, seconds, out), seconds + 120, "the bench producer")
+    except SystemExit:
         running.stop()
-        raise SystemExit(f"the bench producer failed (exit code {proc.exitcode})")
+        raise
     running.process_all_available()
     dropped = running.dropped_by_watermark()
     phases = _phases(running.progress())
@@ -164,43 +173,28 @@ def prepare_replay(scale: int, topic: str, parquet: str, out: str) -> None:
 
 def _prepare(scale: int, name: str) -> tuple[str, str, dict]:
     import json
-    import multiprocessing
 
     folder = config.lab_home() / "bench"
     folder.mkdir(parents=True, exist_ok=True)
     topic = f"bench-{name}-{uuid.uuid4().hex[:6]}"
     parquet, out = str(folder / f"{name}.parquet"), str(folder / f"{name}.json")
-    proc = multiprocessing.get_context("spawn").Process(target=prepare_replay, args=(scale, topic, parquet, out))
-    proc.start()
-    proc.join(1800)
-    if proc.exitcode != 0:
-        raise SystemExit(f"preparing the {name} data failed (exit code {proc.exitcode})")
+    _in_child(prepare_replay, (scale, topic, parquet, out), 1800, f"preparing the {name} data")
     with open(out) as f:
         return topic, parquet, json.load(f)
 
 
 def batch_job(spark, parquet: str) -> None:
-    """The reference: the same aggregates by a batch Spark job over the same rows (Parquet; no Kafka, no Avro)."""
+    """The reference: the job's own aggregate query (lab.stream.aggregate) as a batch job over the same rows
+    (Parquet; no Kafka, no Avro), written by the same foreachBatch function."""
     from pyspark.sql import functions as F
 
     from lab import sink
 
     df = (spark.read.parquet(parquet).select(
-        F.col("pickup_ts").cast("timestamp").alias("pickup_ts"), "pu_location_id", "passenger_count", "fare_amount",
-        "tip_amount", "trip_distance", "total_amount", F.current_timestamp().alias("kafka_ts")))
-    zones = data.zones()
-    borough = dict(zip(zones["LocationID"].astype(int), zones["Borough"]))
-    df = df.withColumn("borough", sink.lookup_map(F.col("pu_location_id").cast("int"), borough))
-    df.createOrReplaceTempView("bench_batch")
-    w = "window(pickup_ts, '5 minutes')"
-    agg = spark.sql(f"""
-        SELECT {w} AS w, borough, CAST(pu_location_id AS INT) AS zone_id, grouping_id() AS gid, count(*) AS trips,
-               sum(coalesce(passenger_count, 0)) AS passengers, sum(fare_amount) AS fare_total,
-               sum(trip_distance) AS distance_total, sum(CASE WHEN fare_amount > 0 THEN 1 ELSE 0 END) AS tip_trips,
-               sum(CASE WHEN fare_amount > 0 THEN 100 * tip_amount / fare_amount END) AS tip_pct_sum,
-               sum(total_amount) AS revenue_total, max(kafka_ts) AS last_kafka_ts
-        FROM bench_batch GROUP BY GROUPING SETS (({w}, borough, pu_location_id), ({w}, borough))""")
-    sink.window_writer()(agg, -1)
+        F.col("pickup_ts").cast("timestamp").alias("pickup_ts"), F.col("pu_location_id").cast("int"),
+        "passenger_count", "fare_amount", "tip_amount", "trip_distance", "total_amount",
+        F.current_timestamp().alias("kafka_ts")))
+    sink.window_writer()(stream.aggregate(spark, df, view="bench_batch"), -1)
 
 
 def stream_job(spark, topic: str, name: str, max_offsets: int):

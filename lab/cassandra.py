@@ -60,16 +60,13 @@ def cql_port() -> int:
     return _kind_endpoint()[1] if config.target() == "kind" else config.ports().cassandra_cql
 
 
-def auth_provider():
-    """Credentials for the driver: none locally (AllowAll), the generated role's on kind."""
+def credentials() -> tuple[str | None, str | None]:
+    """(user, password) of the lab's role: none locally (AllowAllAuthenticator), the generated role's on kind."""
     if config.target() != "kind":
-        return None
-    from cassandra.auth import PlainTextAuthProvider
-
+        return None, None
     from .stack import kind_driver
 
-    user, password = kind_driver().cassandra_credentials()
-    return PlainTextAuthProvider(username=user, password=password)
+    return kind_driver().cassandra_credentials()
 
 
 def local_datacenter() -> str:
@@ -121,29 +118,36 @@ def start(timeout: float = 180.0) -> int | None:
     return lifecycle.start(NAME, process(), _launch, _probe, timeout, 1.0)
 
 
-def _cluster():
+def _cluster(points: tuple[str, ...], port: int, user: str | None, password: str | None):
+    from cassandra.auth import PlainTextAuthProvider
     from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
     from cassandra.policies import DCAwareRoundRobinPolicy
 
-    key = (tuple(contact_points()), cql_port())
+    key = (points, port, user)
     cluster = _clusters.get(key)
     if cluster is None or cluster.is_shutdown:
         profile = ExecutionProfile(load_balancing_policy=DCAwareRoundRobinPolicy(local_dc=local_datacenter()),
                                    request_timeout=30)
-        cluster = Cluster(contact_points(), port=cql_port(), protocol_version=5, connect_timeout=5,
-                          auth_provider=auth_provider(), execution_profiles={EXEC_PROFILE_DEFAULT: profile})
+        auth = PlainTextAuthProvider(username=user, password=password) if user else None
+        cluster = Cluster(list(points), port=port, protocol_version=5, connect_timeout=5,
+                          auth_provider=auth, execution_profiles={EXEC_PROFILE_DEFAULT: profile})
         _clusters[key] = cluster
     return cluster
 
 
-def session(keyspace: str | None = None):
-    """A cassandra-driver Session for the selected target, cached per process and keyspace (closed by stop())."""
-    key = (tuple(contact_points()), cql_port(), keyspace)
+def session_at(points: tuple[str, ...], port: int, keyspace: str | None = None,
+               user: str | None = None, password: str | None = None):
+    """A cassandra-driver Session for explicit contact points (e.g. in a Spark worker), cached per process."""
+    key = (points, port, user, keyspace)
     sess = _sessions.get(key)
     if sess is None or sess.is_shutdown:
-        sess = _cluster().connect(keyspace)
-        _sessions[key] = sess
+        sess = _sessions[key] = _cluster(points, port, user, password).connect(keyspace)
     return sess
+
+
+def session(keyspace: str | None = None):
+    """A cassandra-driver Session for the selected target, cached per process and keyspace (closed by stop())."""
+    return session_at(tuple(contact_points()), cql_port(), keyspace, *credentials())
 
 
 def close_sessions() -> None:

@@ -203,6 +203,21 @@ def validate(df: pd.DataFrame, month: str, zone_ids=None) -> tuple[pd.DataFrame,
     return accepted, rejected
 
 
+def validate_by_month(df: pd.DataFrame, zone_ids=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """validate() for trips of any months (a topic, a stream): each pickup month is checked against itself.
+
+    So `pickup_outside_month` cannot apply; every other rule is validate's, in the same order.
+    Trips without a pickup time are checked as 1970-01 (and rejected as missing_timestamp).
+    """
+    pickup = df["pickup_ts"]
+    month = (pickup.dt.year * 100 + pickup.dt.month).fillna(197001).astype("int64")   # no strftime per row
+    parts = [validate(part, f"{m // 100:04d}-{m % 100:02d}", zone_ids=zone_ids)
+             for m, part in df.groupby(month, sort=False)]
+    if not parts:
+        return validate(df, "1970-01", zone_ids=zone_ids)
+    return pd.concat([a for a, _ in parts]), pd.concat([r for _, r in parts])
+
+
 def _detail(row: pd.Series, reason: str, amount_cols, numeric, start, end) -> str:
     """Human text for one rejected row."""
     pu, do = row["pickup_ts"], row["dropoff_ts"]

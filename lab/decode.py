@@ -127,8 +127,8 @@ def decode_values(values: Iterable[bytes | None], lookup: Callable[[int], object
 def validate(trips: pd.DataFrame, zone_ids: set[int]) -> pd.DataFrame:
     """Set `reason`/`detail` of decoded trips that break lab.data's rules (the producer's rules).
 
-    `pickup_outside_month` cannot apply to an unbounded stream, so each pickup month is checked
-    against itself; every other rule is lab.data.validate's, in the same order.
+    `pickup_outside_month` cannot apply to an unbounded stream: lab.data.validate_by_month checks each
+    pickup month against itself; every other rule is lab.data.validate's, in the same order.
     """
     from . import data
 
@@ -145,12 +145,9 @@ def validate(trips: pd.DataFrame, zone_ids: set[int]) -> pd.DataFrame:
         if col not in good:
             good[col] = np.nan
         good[col] = pd.to_numeric(good[col], errors="coerce").astype("float64")
-    pickup = good["pickup_ts"]
-    month = (pickup.dt.year * 100 + pickup.dt.month).fillna(197001).astype("int64")   # no strftime per row
-    for m, part in good.groupby(month, sort=False):
-        _, rejected = data.validate(part, f"{m // 100:04d}-{m % 100:02d}", zone_ids=zone_ids)
-        trips.loc[rejected.index, "reason"] = rejected["reason"]
-        trips.loc[rejected.index, "detail"] = rejected["reason_detail"]
+    _, rejected = data.validate_by_month(good, zone_ids)
+    trips.loc[rejected.index, "reason"] = rejected["reason"]
+    trips.loc[rejected.index, "detail"] = rejected["reason_detail"]
     return trips
 
 

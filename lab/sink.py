@@ -96,48 +96,34 @@ class Quarantine:
     The job decodes each Kafka record once: the good trips go on to the windows, the bad ones are
     written here by the decoding task itself (a side output), keyed by (day, topic, partition, offset)
     so a retried task or a replayed batch overwrites the same rows. Picklable: it travels to the
-    Python workers, which keep one driver session each.
+    Python workers, which keep one driver session each (lab.cassandra.session_at).
     """
 
     host: str
     port: int
     keyspace: str = config.KEYSPACE
-    local_dc: str = config.LOCAL_DATACENTER
     username: str | None = None
     password: str | None = field(default=None, repr=False)   # never in a log line or a notebook output
 
     @classmethod
     def for_target(cls) -> "Quarantine":
         """The Cassandra the Spark connector writes to, with its credentials (kind) or none (local)."""
-        from . import spark
+        from . import cassandra, spark
 
         host, port = spark.cassandra_host_port()
-        user, password = spark.cassandra_credentials()
+        user, password = cassandra.credentials()
         return cls(host, port, username=user, password=password)
-
-    def _session(self):
-        sess = _sessions.get(self)
-        if sess is None or sess.is_shutdown:
-            from cassandra.auth import PlainTextAuthProvider
-            from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-            from cassandra.policies import DCAwareRoundRobinPolicy
-
-            auth = PlainTextAuthProvider(self.username, self.password) if self.username else None
-            profile = ExecutionProfile(load_balancing_policy=DCAwareRoundRobinPolicy(local_dc=self.local_dc),
-                                       request_timeout=30)
-            cluster = Cluster([self.host], port=self.port, protocol_version=5, connect_timeout=10, auth_provider=auth,
-                              execution_profiles={EXEC_PROFILE_DEFAULT: profile})
-            sess = _sessions[self] = cluster.connect(self.keyspace)
-        return sess
 
     def write(self, bad) -> int:
         """Insert decoded-but-unusable rows (lab.decode.SPARK_SCHEMA columns, `reason` set); returns how many."""
         import pandas as pd
         from cassandra.concurrent import execute_concurrent_with_args
 
+        from . import cassandra
+
         if len(bad) == 0:
             return 0
-        sess = self._session()
+        sess = cassandra.session_at((self.host,), self.port, self.keyspace, self.username, self.password)
         insert = sess.prepare(f"INSERT INTO {self.keyspace}.quarantine ({', '.join(QUARANTINE_COLS)}) "
                               f"VALUES ({', '.join('?' * len(QUARANTINE_COLS))})")
         kafka_ts = pd.to_datetime(bad["kafka_us"], unit="us")
@@ -152,5 +138,3 @@ class Quarantine:
                 raise result
         return len(rows)
 
-
-_sessions: dict = {}   # Quarantine -> cassandra-driver Session, per (worker) process

@@ -18,29 +18,17 @@ _session = None
 
 def cassandra_host_port() -> tuple[str, int]:
     """Where the Spark Cassandra Connector connects: the first contact point and the CQL port."""
-    try:
-        from . import cassandra
+    from . import cassandra
 
-        return cassandra.contact_points()[0], int(cassandra.cql_port())
-    except (ImportError, AttributeError):
-        return "127.0.0.1", config.ports().cassandra_cql
-
-
-def cassandra_credentials() -> tuple[str | None, str | None]:
-    """(user, password) for the connector: none locally (AllowAllAuthenticator), the lab's role on kind."""
-    if config.target() != "kind":
-        return None, None
-    from .stack import kind_driver
-
-    return kind_driver().cassandra_credentials()
+    return cassandra.contact_points()[0], int(cassandra.cql_port())
 
 
 def conf(master: str = MASTER, driver_memory: str = DRIVER_MEMORY, ui: bool = True) -> dict[str, str]:
     """The Spark settings the lab uses (connector jars via spark.jars, never --packages)."""
-    from . import artifacts
+    from . import artifacts, cassandra
 
     host, port = cassandra_host_port()
-    user, password = cassandra_credentials()
+    user, password = cassandra.credentials()
     home = config.lab_home() / "spark"
     auth = {"spark.cassandra.auth.username": user, "spark.cassandra.auth.password": password} if user else {}
     return {**auth,

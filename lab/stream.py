@@ -121,19 +121,28 @@ def windows(spark, job: Job):
     """The streaming aggregate: one row per (window, borough, zone) and per (window, borough), gid 0 / 1."""
     from pyspark.sql import functions as F
 
-    from . import data
-
-    zones = data.zones()
-    borough = dict(zip(zones["LocationID"].astype(int), zones["Borough"]))
     side = sink.Quarantine.for_target() if job.quarantine and job.sink == "cassandra" else None
     trips = (decoded(spark, job, side).where(F.col("reason").isNull())
              .select(F.timestamp_micros("pickup_us").alias("pickup_ts"), "pu_location_id", "passenger_count",
                      "fare_amount", "tip_amount", "trip_distance", "total_amount", "kafka_ts")
-             .withColumn("borough", sink.lookup_map(F.col("pu_location_id"), borough))
              .withWatermark("pickup_ts", job.watermark))
-    view = f"{job.name}_trips"
-    trips.createOrReplaceTempView(view)
-    w = f"window(pickup_ts, '{job.window}')"
+    return aggregate(spark, trips, job.window, view=f"{job.name}_trips")
+
+
+def aggregate(spark, trips, window: str = WINDOW, view: str = "lab_trips"):
+    """Tumbling-window aggregates of trips (pickup_ts, pu_location_id int, amounts, kafka_ts), streaming or batch.
+
+    Boroughs are joined from the zone lookup; grouping sets give zone rows (gid 0) and borough
+    rows (gid 1) in one pass. The batch reference of bench/streaming.py runs the very same query.
+    """
+    from pyspark.sql import functions as F
+
+    from . import data
+
+    zones = data.zones()
+    borough = dict(zip(zones["LocationID"].astype(int), zones["Borough"]))
+    trips.withColumn("borough", sink.lookup_map(F.col("pu_location_id"), borough)).createOrReplaceTempView(view)
+    w = f"window(pickup_ts, '{window}')"
     return spark.sql(f"""
         SELECT {w} AS w, borough, pu_location_id AS zone_id, grouping_id() AS gid,
                count(*) AS trips, sum(coalesce(passenger_count, 0)) AS passengers,
@@ -278,8 +287,6 @@ def _run(args: argparse.Namespace) -> int:
     from . import tables
 
     if args.print_submit:
-        from . import spark as lab_spark
-
         print(" ".join(lab_spark.submit_command([a for a in sys.argv[1:] if a not in ("stream", "--print-submit")])))
         return 0
     job = Job(topic=args.topic, window=args.window, watermark=args.watermark, trigger=args.trigger,

@@ -110,10 +110,8 @@ def _configs(topic: str, only_set: bool = True) -> dict[str, str]:
 
 def _offsets(topic: str) -> dict[int, tuple[int, int]]:
     """{partition: (earliest, latest)} offsets, read with the AdminClient."""
-    from confluent_kafka import TopicPartition
+    from confluent_kafka import KafkaError, TopicPartition
     from confluent_kafka.admin import OffsetSpec
-
-    from confluent_kafka import KafkaError
 
     parts = describe(topic)["partitions"]
     admin = _admin()

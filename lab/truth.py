@@ -198,10 +198,10 @@ def from_topic(topic: str, timeout: float = 60.0) -> pd.DataFrame:
     from . import data, topics
     from .schemas import deserializer
 
-    msgs = topics.peek(topic, max_messages=topics.count_messages(topic), timeout=timeout)
-    des, rows = deserializer(), []
     from confluent_kafka.serialization import MessageField, SerializationContext
 
+    msgs = topics.peek(topic, max_messages=topics.count_messages(topic), timeout=timeout)
+    des, rows = deserializer(), []
     ctx = SerializationContext(topic, MessageField.VALUE)
     for m in msgs:
         try:
@@ -219,8 +219,5 @@ def from_topic(topic: str, timeout: float = 60.0) -> pd.DataFrame:
         if col not in df:
             df[col] = np.nan
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
-    keep = []
-    for month, part in df.groupby(df["pickup_ts"].dt.strftime("%Y-%m"), sort=False):
-        ok, _ = data.validate(part, month)
-        keep.append(ok)
-    return pd.concat(keep)
+    ok, _ = data.validate_by_month(df)
+    return ok
