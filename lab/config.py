@@ -64,6 +64,16 @@ KIND_SERVICES = {
 TRIPS_TOPIC = "taxi-trips"
 DLQ_TOPIC = "taxi-trips-dlq"
 TRIPS_SUBJECT = f"{TRIPS_TOPIC}-value"
+
+
+READER_SUBJECT = "lab-stream-reader-value"   # the streaming job registers its reader schema here to learn its id
+
+
+def subject(topic: str) -> str:
+    """The registry subject of a topic's values (the serializer's TopicNameStrategy)."""
+    return f"{topic}-value"
+
+
 TOPIC_PARTITIONS = 6
 DLQ_PARTITIONS = 1
 LIVE_TOPIC = "taxi-trips-live"   # week 9's live demo and replay run on their own topic

@@ -185,7 +185,7 @@ def produce_frame(accepted: pd.DataFrame, rejected: pd.DataFrame | None = None, 
 
     rejected = rejected if rejected is not None else accepted.iloc[:0].assign(reason=[], reason_detail=[])
     schema_dict = schemas.load(schema) if isinstance(schema, str) else schema
-    subject = f"{topic}-value"
+    subject = config.subject(topic)
     schemas.set_compatibility(subject, config.DEFAULT_COMPATIBILITY)
     report = ProduceReport(topic=topic, dlq=dlq, source=accepted.attrs.get("source", ""),
                            schema_id=schemas.register(subject, schema_dict),

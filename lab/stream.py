@@ -91,30 +91,36 @@ def raw_batch(spark, topic: str = config.TRIPS_TOPIC, limit: int = 5):
 
 
 def decoded(spark, job: Job, quarantine=None):
-    """Every Kafka record decoded (lab.decode in mapInPandas): trip columns, or a quarantine reason.
+    """Every Kafka record decoded: trip columns, or a quarantine reason (lab.decode in mapInPandas).
 
-    With `quarantine` (a lab.sink.Quarantine), the records that have a reason are written there by the
-    decoding task and only the usable trips come out, with the columns the windows need (decode.TRIP_SCHEMA).
+    With `quarantine` (a lab.sink.Quarantine), only the usable trips come out, with the columns the
+    windows need (decode.TRIP_SCHEMA, `reason` null), and the records that have a reason are written
+    there by the decoding task. Spark's own Avro reader takes the certainly good records of the schema ids
+    registered at start (decode.spark_trips); lab.decode, in a pandas UDF, decodes and judges all others.
     """
     from pyspark.sql import functions as F
 
     from . import data, decode
 
     url, zone_ids = registry_url(), set(int(z) for z in data.zones()["LocationID"])
-
-    def run(batches):
-        for out in decode.decode_batches(batches, url, zone_ids):
-            if quarantine is None:
-                yield out
-                continue
-            bad = out["reason"].notna()
-            if bad.any():
-                quarantine.write(out[bad])
-            yield out.loc[~bad, list(decode.TRIP_COLUMNS)]
-
     src = raw(spark, job).select("value", "topic", "partition", "offset", F.unix_micros("timestamp").alias("kafka_us"))
-    schema = decode.SPARK_SCHEMA if quarantine is None else decode.TRIP_SCHEMA
-    return src.mapInPandas(run, schema).withColumn("kafka_ts", F.timestamp_micros("kafka_us"))
+    if quarantine is None:
+        return (src.mapInPandas(lambda batches: decode.decode_batches(batches, url, zone_ids), decode.SPARK_SCHEMA)
+                .withColumn("kafka_ts", F.timestamp_micros("kafka_us")))
+    fields = [c for c in decode.TRIP_COLUMNS if c not in ("kafka_us", "reason")]
+    rescue = F.pandas_udf(decode.rescue(url, zone_ids, quarantine),
+                          ", ".join(f for f in decode.TRIP_SCHEMA.split(", ") if f.split()[0] in fields))
+    df = decode.spark_trips(src, decode.fast_ids(config.subject(job.topic), url), zone_ids)
+    slow = rescue.asNondeterministic()(*[F.when(~F.col("fast"), F.col(c))
+                                         for c in ("value", "topic", "partition", "offset", "kafka_us")])
+    fast = {"pickup_us": F.unix_micros(F.col("t.pickup_ts")),
+            **{c: F.col(f"t.{c}") for c in fields if c != "pickup_us"}}
+    df = df.withColumn("slow", slow).observe(  # progress → observedMetrics: how many records took which path
+        f"{job.name}_decode", F.count(F.lit(1)).alias("records"), F.sum(F.col("fast").cast("int")).alias("by_spark"))
+    return (df.where(F.col("fast") | F.col("slow.pickup_us").isNotNull())
+            .select(*[F.when(F.col("fast"), fast[c]).otherwise(F.col(f"slow.{c}")).alias(c) for c in fields],
+                    "kafka_us", F.lit(None).cast("string").alias("reason"),
+                    F.timestamp_micros("kafka_us").alias("kafka_ts")))
 
 
 def windows(spark, job: Job):
@@ -191,6 +197,16 @@ class Running:
     def dropped_by_watermark(self) -> int:
         """Rows dropped as too late, summed over the recent progress reports."""
         return sum(op.get("numRowsDroppedByWatermark", 0) for p in self.progress() for op in p.get("stateOperators", []))
+
+    def decode_paths(self) -> dict[str, int]:
+        """Records seen and records Spark's own Avro reader decoded, over the recent progress reports.
+
+        The rest went to lab.decode (other schema ids, and everything not certainly good).
+        """
+        seen = [p.get("observedMetrics", {}).get(f"{self.job.name}_decode") for p in self.progress()]
+        seen = [m for m in seen if m]
+        return {"records": sum(int(m.get("records") or 0) for m in seen),
+                "by_spark": sum(int(m.get("by_spark") or 0) for m in seen)}
 
     def check(self) -> None:
         """Raise StreamError if a query died."""

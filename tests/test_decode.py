@@ -117,3 +117,11 @@ def test_decode_batches_shapes_rows_for_spark():
     assert list(out.columns) == names
     assert out.loc[0, "value"] is None and out.loc[1, "value"] == b"junk bytes"
     assert out.loc[1, "reason"] == "bad_magic" and out.loc[1, "kafka_offset"] == 6
+
+
+def test_a_timestamp_beyond_pandas_range_is_quarantined_not_a_crash():
+    raw = decode.raw_schema(V1)   # timestamps as plain longs: write one far beyond the year 2262
+    buf = io.BytesIO()
+    fastavro.schemaless_writer(buf, raw, {**trip(), "pickup_ts": 2 ** 62, "dropoff_ts": 2 ** 62 + 60_000_000})
+    out = decode.validate(decode.decode_values([struct.pack(">bI", 0, 1) + buf.getvalue()], lookup), ZONES)
+    assert out.loc[0, "reason"] == "missing_timestamp"
