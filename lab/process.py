@@ -178,14 +178,28 @@ def rss_bytes(pid: int) -> int:
             kids.setdefault(ppid, []).append(int(p))
         except (OSError, IndexError, ValueError):
             continue
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        todo += kids.get(p, [])
+
+    def sizes(p: int) -> tuple[int, int]:   # (VmSize, VmRSS) in kB; (0, 0) when gone
         try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-        except OSError:
-            pass
+            fields = dict(line.split(":", 1) for line in Path(f"/proc/{p}/status").read_text().splitlines() if ":" in line)
+            return int(fields.get("VmSize", "0 kB").split()[0]), int(fields.get("VmRSS", "0 kB").split()[0])
+        except (OSError, ValueError):
+            return 0, 0
+
+    return tree_rss_kb(pid, kids, sizes) * 1024
+
+
+def tree_rss_kb(pid: int, kids: dict[int, list[int]], sizes) -> int:
+    """Sum of VmRSS over a process tree (`kids`: pid → child pids; `sizes`: pid → (VmSize, VmRSS) in kB).
+
+    A child caught between fork and exec (a JVM starting `chmod` for Hadoop's local file system, many times
+    a micro-batch) still shares its parent's memory and reports the parent's very sizes: counted once.
+    """
+    total, todo = 0, [(pid, None)]
+    while todo:
+        p, parent = todo.pop()
+        mine = sizes(p)
+        todo += [(k, mine) for k in kids.get(p, [])]
+        if mine != parent:
+            total += mine[1]
     return total

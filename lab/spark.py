@@ -36,8 +36,9 @@ def conf(master: str = MASTER, driver_memory: str = DRIVER_MEMORY, ui: bool = Tr
         "spark.app.name": APP_NAME,
         "spark.driver.memory": driver_memory,
         # HotSpot leaves methods over 8,000 bytes of bytecode interpreted; Spark's generated code for the job's
-        # decoding rules and window aggregates is bigger: compiled, the decode stage runs ~2× faster (bench/)
-        "spark.driver.extraJavaOptions": "-XX:-DontCompileHugeMethods",
+        # decoding rules and window aggregates is bigger: compiled, the decode stage runs ~2× faster. The parallel
+        # collector (throughput first) replays ~8% faster than G1 at the same RSS (bench/streaming.py)
+        "spark.driver.extraJavaOptions": "-XX:-DontCompileHugeMethods -XX:+UseParallelGC",
         "spark.driver.bindAddress": "127.0.0.1",
         "spark.driver.host": "127.0.0.1",
         "spark.jars": ",".join(str(p) for p in artifacts.spark_jars()),

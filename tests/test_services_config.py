@@ -108,3 +108,24 @@ def test_spark_connector_and_quarantine_get_the_cassandra_role_on_kind(spark_con
     assert "s3cret-pw" not in repr(q)
     cmd = " ".join(spark_conf.submit_command())
     assert "s3cret-pw" not in cmd and "spark.cassandra.auth.password=$LAB_CASSANDRA_PASSWORD" in cmd
+
+
+def test_rss_of_a_process_tree_counts_each_child_once_and_a_fork_twin_not_at_all():
+    import os
+    import subprocess
+    import sys
+
+    from lab.process import rss_bytes, tree_rss_kb
+
+    alone = rss_bytes(os.getpid())
+    child = subprocess.Popen([sys.executable, "-c", "import sys; b = bytearray(64 << 20); sys.stdout.write('ok\\n'); "
+                              "sys.stdout.flush(); sys.stdin.read()"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert child.stdout.readline() == b"ok\n"
+        assert rss_bytes(os.getpid()) - alone >= 64 << 20, "the child's 64 MiB belong to the tree"
+    finally:
+        child.communicate(b"")
+    # the rule, on a made-up tree: a JVM (1), a twin between fork and exec (2, same sizes), a real child (3)
+    kids, sizes = {1: [2, 3], 3: [4]}, {1: (5000, 1200), 2: (5000, 1200), 3: (900, 300), 4: (900, 300)}
+    assert tree_rss_kb(1, kids, sizes.get) == 1200 + 300
+    assert tree_rss_kb(1, {1: [3]}, sizes.get) == 1500 and tree_rss_kb(3, {}, sizes.get) == 300
