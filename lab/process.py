@@ -192,8 +192,8 @@ def rss_bytes(pid: int) -> int:
 def tree_rss_kb(pid: int, kids: dict[int, list[int]], sizes) -> int:
     """Sum of VmRSS over a process tree (`kids`: pid → child pids; `sizes`: pid → (VmSize, VmRSS) in kB).
 
-    A child caught between fork and exec (a JVM starting `chmod` for Hadoop's local file system, many times
-    a micro-batch) still shares its parent's memory and reports the parent's very sizes: counted once.
+    A child caught between fork and exec (seen: the Spark JVM starting a helper process) still shares its
+    parent's memory and reports the parent's very sizes: it is counted once, with the parent.
     """
     total, todo = 0, [(pid, None)]
     while todo:
