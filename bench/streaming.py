@@ -92,7 +92,7 @@ def steady_producer(topic: str, rate: int, seconds: int, out: str) -> None:
     from confluent_kafka import Producer
 
     schema = schemas.load()
-    sid = schemas.register(f"{topic}-value", schema)
+    sid = schemas.register(config.subject(topic), schema)
     base = truth.accepted().reset_index(drop=True)
     acks: list[tuple[int, float]] = []
 

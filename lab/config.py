@@ -63,10 +63,6 @@ KIND_SERVICES = {
 # --- names ----------------------------------------------------------------------------------
 TRIPS_TOPIC = "taxi-trips"
 DLQ_TOPIC = "taxi-trips-dlq"
-TRIPS_SUBJECT = f"{TRIPS_TOPIC}-value"
-
-
-READER_SUBJECT = "lab-stream-reader-value"   # the streaming job registers its reader schema here to learn its id
 
 
 def subject(topic: str) -> str:
@@ -74,6 +70,8 @@ def subject(topic: str) -> str:
     return f"{topic}-value"
 
 
+TRIPS_SUBJECT = subject(TRIPS_TOPIC)
+READER_SUBJECT = "lab-stream-reader-value"   # the streaming job registers its reader schema here to learn its id
 TOPIC_PARTITIONS = 6
 DLQ_PARTITIONS = 1
 LIVE_TOPIC = "taxi-trips-live"   # week 9's live demo and replay run on their own topic

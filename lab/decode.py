@@ -11,8 +11,10 @@ match its writer schema, or has trailing bytes), and lab.data's validation reaso
 from __future__ import annotations
 
 import copy
+import functools
 import io
 import json
+import operator
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -21,14 +23,10 @@ import pandas as pd
 
 READER_SCHEMA = Path(__file__).resolve().parent / "resources" / "avro" / "taxi_trip.avsc"
 TIMESTAMP_FIELDS = ("pickup_ts", "dropoff_ts")
-# what the stream keeps of a trip (the aggregates need no more)
-OUTPUT = ("trip_id", "pickup_us", "pu_location_id", "passenger_count", "fare_amount", "tip_amount",
-          "trip_distance", "total_amount")
-# what the windows need of an accepted trip (the job's hot path: fewer columns back through Arrow)
-TRIP_COLUMNS = ("pickup_us", "pu_location_id", "passenger_count", "fare_amount", "tip_amount", "trip_distance",
-                "total_amount", "kafka_us", "reason")
-TRIP_SCHEMA = ("pickup_us long, pu_location_id int, passenger_count int, fare_amount double, tip_amount double, "
-               "trip_distance double, total_amount double, kafka_us long, reason string")
+# what the windows need of an accepted trip, with its Spark type (the job's hot path: few columns)
+TRIP_FIELDS = {"pickup_us": "long", "pu_location_id": "int", "passenger_count": "int", "fare_amount": "double",
+               "tip_amount": "double", "trip_distance": "double", "total_amount": "double"}
+TRIP_SCHEMA = ", ".join(f"{name} {kind}" for name, kind in TRIP_FIELDS.items())
 SPARK_SCHEMA = ("trip_id string, pickup_us long, pu_location_id int, passenger_count int, fare_amount double, "
                 "tip_amount double, trip_distance double, total_amount double, topic string, kafka_partition int, "
                 "kafka_offset long, kafka_us long, schema_id int, reason string, detail string, value binary")
@@ -225,9 +223,7 @@ def certainly_good(t, body, zone_ids):
         *[t[c].isNull() | (F.encode(t[c], "UTF-8") == t[c].cast("binary"))
           for c in ("trip_id", "service", "store_and_fwd_flag")],
     ]
-    ok = rules[0]
-    for rule in rules[1:]:
-        ok = ok & rule
+    ok = functools.reduce(operator.and_, rules)
     # trailing bytes (or a body of another schema that happens to parse): the record must re-encode to itself
     exact = F.when(ok, to_avro(t, READER_SCHEMA.read_text()) == body)
     return F.coalesce(ok & exact, F.lit(False))
@@ -251,18 +247,18 @@ def spark_trips(src, ids: list[int], zone_ids):
 
 
 def rescue(url: str, zone_ids: set[int], quarantine=None):
-    """A function for a pandas UDF: the records the fast path left (value …, null elsewhere) → trip columns.
+    """A function for a pandas UDF: the records the fast path left (value …, null elsewhere) → TRIP_FIELDS.
 
     Arguments are the pandas Series of value, topic, partition, offset and kafka_us; rows whose offset
     is null were taken by the fast path and come back as nulls. Records with a reason go to `quarantine`
     (a lab.sink.Quarantine) and come back as nulls too; so do they when there is no quarantine.
     """
-    cols = [c for c in TRIP_COLUMNS if c not in ("kafka_us", "reason")]
+    dtypes = {c: "Float64" if kind == "double" else "Int64" for c, kind in TRIP_FIELDS.items()}
 
     def run(value: pd.Series, topic: pd.Series, partition: pd.Series, offset: pd.Series,
             kafka_us: pd.Series) -> pd.DataFrame:
-        out = pd.DataFrame({c: pd.array([None] * len(offset), dtype="Float64" if "amount" in c or "distance" in c
-                                        else "Int64") for c in cols}, index=offset.index)
+        out = pd.DataFrame({c: pd.array([None] * len(offset), dtype=dt) for c, dt in dtypes.items()},
+                           index=offset.index)
         todo = offset.notna()
         if not todo.any():
             return out
@@ -273,7 +269,7 @@ def rescue(url: str, zone_ids: set[int], quarantine=None):
             if quarantine is not None and bad.any():
                 quarantine.write(res[bad])
             good = res[~bad]
-            for c in cols:
+            for c in TRIP_FIELDS:
                 out.loc[good.index, c] = good[c]
         return out
 

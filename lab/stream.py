@@ -94,7 +94,7 @@ def decoded(spark, job: Job, quarantine=None):
     """Every Kafka record decoded: trip columns, or a quarantine reason (lab.decode in mapInPandas).
 
     With `quarantine` (a lab.sink.Quarantine), only the usable trips come out, with the columns the
-    windows need (decode.TRIP_SCHEMA, `reason` null), and the records that have a reason are written
+    windows need (decode.TRIP_FIELDS, kafka_us, kafka_ts, `reason` null), and the records that have a reason are written
     there by the decoding task. Spark's own Avro reader takes the certainly good records of the schema ids
     registered at start (decode.spark_trips); lab.decode, in a pandas UDF, decodes and judges all others.
     """
@@ -107,18 +107,17 @@ def decoded(spark, job: Job, quarantine=None):
     if quarantine is None:
         return (src.mapInPandas(lambda batches: decode.decode_batches(batches, url, zone_ids), decode.SPARK_SCHEMA)
                 .withColumn("kafka_ts", F.timestamp_micros("kafka_us")))
-    fields = [c for c in decode.TRIP_COLUMNS if c not in ("kafka_us", "reason")]
-    rescue = F.pandas_udf(decode.rescue(url, zone_ids, quarantine),
-                          ", ".join(f for f in decode.TRIP_SCHEMA.split(", ") if f.split()[0] in fields))
+    rescue = F.pandas_udf(decode.rescue(url, zone_ids, quarantine), decode.TRIP_SCHEMA)
     df = decode.spark_trips(src, decode.fast_ids(config.subject(job.topic), url), zone_ids)
     slow = rescue.asNondeterministic()(*[F.when(~F.col("fast"), F.col(c))
                                          for c in ("value", "topic", "partition", "offset", "kafka_us")])
     fast = {"pickup_us": F.unix_micros(F.col("t.pickup_ts")),
-            **{c: F.col(f"t.{c}") for c in fields if c != "pickup_us"}}
+            **{c: F.col(f"t.{c}") for c in decode.TRIP_FIELDS if c != "pickup_us"}}
     df = df.withColumn("slow", slow).observe(  # progress → observedMetrics: how many records took which path
         f"{job.name}_decode", F.count(F.lit(1)).alias("records"), F.sum(F.col("fast").cast("int")).alias("by_spark"))
     return (df.where(F.col("fast") | F.col("slow.pickup_us").isNotNull())
-            .select(*[F.when(F.col("fast"), fast[c]).otherwise(F.col(f"slow.{c}")).alias(c) for c in fields],
+            .select(*[F.when(F.col("fast"), fast[c]).otherwise(F.col(f"slow.{c}")).alias(c)
+                      for c in decode.TRIP_FIELDS],
                     "kafka_us", F.lit(None).cast("string").alias("reason"),
                     F.timestamp_micros("kafka_us").alias("kafka_ts")))
 
