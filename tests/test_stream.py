@@ -31,13 +31,13 @@ def expected():
     return truth.aggregate(truth.accepted("yellow", "2021-01"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def spark(stack):
     from lab import spark as lab_spark
 
     session = lab_spark.start()
     yield session
-    lab_spark.stop()
+    lab_spark.stop()    # frees the Spark UI port for the notebook kernels that may run later (as test_alerts does)
 
 
 def test_sample_stream_equals_the_ground_truth(sample, expected, spark, tmp_path):
