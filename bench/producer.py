@@ -22,7 +22,7 @@ TARGET_RATIO = 0.5
 
 
 def _fresh_topic(name: str) -> None:
-    from lab import topics
+    from lab.pipeline import topics
 
     topics.delete_topics([name, name + "-dlq"])
     topics.ensure_topics(name, name + "-dlq")
@@ -32,7 +32,7 @@ def ours(records: int, topic: str) -> tuple[float, float, int]:
     """(trips/s, average value bytes, messages) for lab.produce on scaled-up accepted TLC rows."""
     import numpy as np
 
-    from lab import data, produce, schemas, wire
+    from lab.pipeline import data, produce, schemas, wire
 
     df = data.load("yellow", "2021-01")
     accepted, _ = data.validate(df, "2021-01")
@@ -48,7 +48,7 @@ def encoders(rows: int = 20_000) -> tuple[float, float]:
     """(vectorised, AvroSerializer) rows/s encoding the same rows with a mock:// registry (no broker involved)."""
     from confluent_kafka.serialization import MessageField, SerializationContext
 
-    from lab import data, schemas, wire
+    from lab.pipeline import data, schemas, wire
 
     df = data.load("yellow", "2021-01", limit=rows)
     records = df.to_dict("records")
@@ -67,7 +67,8 @@ def encoders(rows: int = 20_000) -> tuple[float, float]:
 
 def reference(records: int, size: int, topic: str) -> tuple[float, str]:
     """(records/s, summary line) of Kafka's ProducerPerformance with the producer settings lab.produce uses."""
-    from lab import artifacts, kafka, produce
+    from lab.pipeline import produce
+    from lab.services import artifacts, kafka
 
     conf = produce.producer_config()
     props = {"bootstrap.servers": kafka.bootstrap_servers(), "acks": "all", "enable.idempotence": "true",
@@ -91,7 +92,8 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=2, help="alternate ours/reference this often; best of each")
     args = parser.parse_args()
-    from lab import stack, topics
+    from lab.pipeline import topics
+    from lab.services import stack
 
     stack.up(["kafka", "schema_registry"])
     rates, refs = [], []

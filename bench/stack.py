@@ -20,7 +20,7 @@ TARGET_BYTES = 4 * 2**30
 
 def _free_offset() -> int:
     from lab import config
-    from lab.process import port_listening
+    from lab.services.process import port_listening
 
     for offset in range(1100, 3000, 41):
         if not any(port_listening(p + offset) for p in config.Ports().__dict__.values()):
@@ -29,7 +29,7 @@ def _free_offset() -> int:
 
 
 def _java_reference() -> float:
-    from lab import artifacts
+    from lab.services import artifacts
 
     java = artifacts.java_bin()
     t0 = time.monotonic()
@@ -38,7 +38,7 @@ def _java_reference() -> float:
 
 
 def _one_run() -> tuple[float, list[dict], list[dict]]:
-    from lab import stack
+    from lab.services import stack
 
     t0 = time.monotonic()
     report = stack.up()
@@ -59,7 +59,8 @@ def _print_run(label: str, total: float, report: list[dict], rows: list[dict], j
 
 
 def main() -> int:
-    from lab import config, stack
+    from lab import config
+    from lab.services import stack
 
     java_s = _java_reference()
     print(f"reference: bare `java -version` {java_s * 1000:.0f} ms")

@@ -22,9 +22,10 @@ import uuid
 import numpy as np
 import pandas as pd
 
-from lab import config, data, produce, schemas, stream, tables, topics, truth, wire
-from lab import spark as lab_spark
-from lab.process import rss_bytes
+from lab import config
+from lab.pipeline import data, produce, schemas, stream, tables, topics, truth, wire
+from lab.services import spark as lab_spark
+from lab.services.process import rss_bytes
 
 GIB = 1 << 30
 
@@ -34,7 +35,7 @@ class RssSampler(threading.Thread):
 
     def __init__(self, every_s: float = 0.5):
         super().__init__(daemon=True)
-        from lab import cassandra, kafka, prometheus, schema_registry
+        from lab.services import cassandra, kafka, prometheus, schema_registry
 
         self.pids = [m.process().pid() for m in (kafka, schema_registry, cassandra, prometheus)]
         self.every_s, self.peak, self.parts, self._halt = every_s, 0, {}, threading.Event()
@@ -211,7 +212,7 @@ def batch_job(spark, parquet: str) -> None:
     (Parquet; no Kafka, no Avro), written by the same foreachBatch function."""
     from pyspark.sql import functions as F
 
-    from lab import sink
+    from lab.pipeline import sink
 
     df = (spark.read.parquet(parquet).select(
         F.col("pickup_ts").cast("timestamp").alias("pickup_ts"), F.col("pu_location_id").cast("int"),

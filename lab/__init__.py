@@ -1,23 +1,34 @@
 """Kappa Lab: the small package behind the notebooks (services, data, producer, stream, dashboards).
 
-Submodules load on first use (`lab.kafka`, `lab.produce`, …), so `import lab` starts nothing and stays fast.
+The layers, each importing only those before it: config/errors/wait → deploy → services → pipeline → observe →
+lessons → cli. The notebooks reach the modules by their short names (`lab.kafka`, `lab.produce`, …); each loads on
+first use, so `import lab` starts nothing and stays fast.
 """
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 
-from .config import target, use
-from .errors import LabError
+from lab.config import target, use
+from lab.errors import LabError
 
 __all__ = ["LabError", "target", "use"]
 
-_HERE = Path(__file__).resolve().parent
+_LAYERS = {
+    "deploy": ("kind", "kube", "kubeclient", "manifests"),
+    "services": ("process", "artifacts", "lifecycle", "exporter", "kafka", "schema_registry", "cassandra",
+                 "prometheus", "spark", "stack", "environment"),
+    "pipeline": ("data", "wire", "schemas", "topics", "produce", "decode", "sink", "tables", "truth",
+                 "stream"),
+    "observe": ("promql", "metrics", "transforms", "charts", "dashboard", "progress", "alerts"),
+    "lessons": ("kraft", "late", "loadtest", "recovery", "replay", "notebooks", "exercises"),
+}
+_SHORT = {name: f"lab.{layer}.{name}" for layer, names in _LAYERS.items() for name in names}
 
 
 def __getattr__(name: str):
-    if not name.startswith("_") and ((_HERE / f"{name}.py").exists() or (_HERE / name / "__init__.py").exists()):
-        module = importlib.import_module(f".{name}", __name__)
+    """`lab.produce` → lab.pipeline.produce, loaded on first use."""
+    if name in _SHORT or name in _LAYERS or name in ("config", "errors", "wait", "cli"):
+        module = importlib.import_module(_SHORT.get(name, f"lab.{name}"))
         globals()[name] = module
         return module
     raise AttributeError(f"module 'lab' has no attribute {name!r}")

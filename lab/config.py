@@ -5,7 +5,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_DIR.parent
+RESOURCES = PACKAGE_DIR / "resources"   # templates, Avro schemas, JMX rules, the Spark driver script
+CQL_DIR = PACKAGE_DIR / "cql"           # the versioned data model
+STREAM_DRIVER = RESOURCES / "spark" / "driver.py"   # what spark-submit runs: `lab stream`
 
 # --- versions (pinned; nothing floats on "latest") -------------------------------------------
 KAFKA_VERSION = "4.3.1"          # Strimzi 1.2.0's default Kafka: same broker in both targets
@@ -75,7 +79,7 @@ READER_SUBJECT = "lab-stream-reader-value"   # the streaming job registers its r
 TOPIC_PARTITIONS = 6
 DLQ_PARTITIONS = 1
 LIVE_TOPIC = "taxi-trips-live"   # week 9's live demo and replay run on their own topic
-LATE_TOPIC = "taxi-trips-late"   # the late-data demonstration (lab/late.py) has its own topic
+LATE_TOPIC = "taxi-trips-late"   # the late-data demonstration (lab/lessons/late.py) has its own topic
 TOPIC_RETENTION_MS = 7 * 24 * 3600 * 1000
 DEFAULT_COMPATIBILITY = "BACKWARD"
 KEYSPACE = "kappa"
@@ -176,7 +180,7 @@ def use(target: str) -> str:
     """Select the target ('local' or 'kind') for every later call; returns it."""
     global _current_target
     if target not in TARGETS:
-        from .errors import LabError
+        from lab.errors import LabError
 
         raise LabError(f"unknown target {target!r}: choose one of {', '.join(TARGETS)}")
     _current_target = target

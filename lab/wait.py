@@ -5,7 +5,7 @@ import socket
 import time
 from typing import Callable, TypeVar
 
-from .errors import ServiceNotReady
+from lab.errors import ServiceNotReady
 
 T = TypeVar("T")
 
@@ -40,7 +40,7 @@ def until(
         if alive is not None:
             dead = alive()
             if dead:
-                from .errors import ServiceStartError
+                from lab.errors import ServiceStartError
 
                 raise ServiceStartError(service, dead, log_tail() if log_tail else "")
         waited = time.monotonic() - start

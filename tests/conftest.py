@@ -33,7 +33,7 @@ def stack():
     already running before the session (a developer's `lab up`) are left running. Yields the rows of
     `lab.stack.up` (name, pid, started, seconds).
     """
-    from lab import stack as lab_stack
+    from lab.services import stack as lab_stack
 
     lab_config.use("local")
     before = {row["name"] for row in lab_stack.status() if row["running"]}
@@ -65,7 +65,7 @@ def topic(stack, unique_name):
     """A fresh one-partition topic on the stack's Kafka, deleted after the test. Yields its name."""
     from confluent_kafka.admin import NewTopic
 
-    from lab import kafka
+    from lab.services import kafka
 
     admin = kafka.admin()
     admin.create_topics([NewTopic(unique_name, 1, 1)])[unique_name].result(timeout=30)

@@ -11,8 +11,10 @@ from datetime import timedelta
 
 import pytest
 
-from lab import alerts, metrics, produce, prometheus, stream, tables, topics
-from lab import spark as lab_spark
+from lab.observe import alerts, metrics
+from lab.pipeline import produce, stream, tables, topics
+from lab.services import prometheus
+from lab.services import spark as lab_spark
 from lab.wait import until
 
 pytestmark = pytest.mark.spark

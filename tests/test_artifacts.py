@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from lab import artifacts, config, schema_registry
+from lab import config
 from lab.errors import ToolMissing
+from lab.services import artifacts, schema_registry
 
 POM = "{http://maven.apache.org/POM/4.0.0}"
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lab import config, dashboard, transforms
+from lab import config
+from lab.observe import dashboard, transforms
 
 GRAFANA = config.REPO_ROOT / "grafana"
 DASHBOARDS = sorted(GRAFANA.glob("*.json"))
@@ -148,8 +149,10 @@ def test_every_panel_of_every_dashboard_returns_data_from_the_real_pipeline(stac
     own query: a panel that errors or comes back empty fails the test (bounded wait for the first scrapes)."""
     from confluent_kafka import Producer
 
-    from lab import charts, kafka, metrics, produce, stream, tables, topics
-    from lab import spark as lab_spark
+    from lab.observe import charts, metrics
+    from lab.pipeline import produce, stream, tables, topics
+    from lab.services import kafka
+    from lab.services import spark as lab_spark
     from lab.wait import until
 
     tables.apply()

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lab import config, data
+from lab import config
 from lab.errors import DataError
+from lab.pipeline import data
 
 SAMPLES = [("yellow", "2021-01"), ("yellow", "2025-01"), ("green", "2024-01")]
 

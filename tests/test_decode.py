@@ -9,7 +9,7 @@ import fastavro
 import pandas as pd
 import pytest
 
-from lab import data, decode
+from lab.pipeline import data, decode
 
 AVRO = decode.READER_SCHEMA.parent
 V1 = json.loads((AVRO / "taxi_trip.avsc").read_text())

@@ -11,7 +11,8 @@ import uuid
 import pytest
 import requests
 
-from lab import config, kind, kube
+from lab import config
+from lab.deploy import kind, kube
 from lab.errors import LabError
 
 pytestmark = pytest.mark.kind

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from lab import config, kind, kube
+from lab import config
+from lab.deploy import kind, kube
 from lab.errors import KindError, ManifestError, ToolMissing
 
 
@@ -298,7 +299,7 @@ class FakeDynamic:
 
 
 def real_client(late=None):
-    from lab.kubeclient import KubeClient
+    from lab.deploy.kubeclient import KubeClient
 
     c = object.__new__(KubeClient)
     c.dynamic = FakeDynamic(late)
@@ -324,7 +325,7 @@ def test_kubeclient_rediscovers_a_just_installed_crd_and_names_unknown_kinds():
 
 
 def test_kubeclient_without_a_cluster_says_what_to_do(monkeypatch, tmp_path):
-    from lab.kubeclient import KubeClient
+    from lab.deploy.kubeclient import KubeClient
 
     empty = tmp_path / "kubeconfig"
     empty.write_text("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n")

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lab import config, kind, kube, manifests
+from lab import config
+from lab.deploy import kind, kube, manifests
 
 REPO = config.REPO_ROOT
 K8S = REPO / "k8s"

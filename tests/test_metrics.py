@@ -9,7 +9,8 @@ from types import SimpleNamespace as NS
 import pytest
 import yaml
 
-from lab import config, metrics
+from lab import config
+from lab.observe import metrics
 
 JMX = config.REPO_ROOT / "lab" / "resources" / "jmx"
 
@@ -91,7 +92,7 @@ def _jmx_name_patterns() -> list[re.Pattern]:
 
 
 def test_every_kafka_and_cassandra_metric_used_in_rules_and_dashboards_has_a_jmx_rule():
-    from lab import dashboard
+    from lab.observe import dashboard
 
     exprs = [r["expr"] for f in (config.REPO_ROOT / "lab" / "resources" / "prometheus" / "rules").glob("*.yml")
              for g in yaml.safe_load(f.read_text())["groups"] for r in g["rules"]]

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from lab import notebooks
+from lab.lessons import notebooks
 
 WEEKS = notebooks.week_notebooks()
 REQUIRED = {"target": "str", "smoke": "bool", "solutions": "bool"}

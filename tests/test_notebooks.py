@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from lab import notebooks
+from lab.lessons import notebooks
 
 WEEKS = notebooks.week_notebooks()
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from lab import data, produce, schemas, topics
 from lab.errors import LabError, SchemaRejected
+from lab.pipeline import data, produce, schemas, topics
 
 pytestmark = pytest.mark.stack
 
@@ -108,7 +108,7 @@ def test_backward_compatibility_in_the_registry(stack, unique_name):
 def test_ensure_topics_is_idempotent_and_refuses_a_different_setup(stack, unique_name):
     from confluent_kafka.admin import NewTopic
 
-    from lab import kafka
+    from lab.services import kafka
 
     trips, dlq = unique_name, f"{unique_name}-dlq"
     try:

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from confluent_kafka.serialization import MessageField, SerializationContext
 
-from lab import data, produce, schemas, wire
 from lab.errors import ProduceError
+from lab.pipeline import data, produce, schemas, wire
 
 
 def frames(df: pd.DataFrame, schema: dict, schema_id: int) -> list[bytes]:

@@ -7,8 +7,8 @@ import fastavro
 import pytest
 from fastavro.read import SchemaResolutionError
 
-from lab import data, schemas
 from lab.errors import LabError, SchemaRejected
+from lab.pipeline import data, schemas
 
 CONTRACT_V1 = [  # the shared data contract (common.md), field by field
     ("trip_id", "string"), ("service", "string"), ("vendor_id", ["null", "int"]),
@@ -54,7 +54,7 @@ def _write(schema: dict, record: dict) -> bytes:
 
 def test_backward_means_the_new_reader_reads_old_data():
     """What BACKWARD checks, done by fastavro's schema resolution: v2 reads v1 bytes, the broken v2 cannot."""
-    from lab import wire
+    from lab.pipeline import wire
 
     row = wire.to_dict(data.load("green", "2024-01", limit=1).iloc[0].drop("trip_type"))
     old = _write(schemas.load(schemas.V1), row)

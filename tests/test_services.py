@@ -8,9 +8,11 @@ import time
 
 import pytest
 
-from lab import cassandra, config, kafka, prometheus, schema_registry, stack as lab_stack
+from lab import config
 from lab.errors import PortInUse, ServiceStartError
-from lab.process import port_listening
+from lab.services import cassandra, kafka, prometheus, schema_registry
+from lab.services import stack as lab_stack
+from lab.services.process import port_listening
 from lab.wait import until
 
 pytestmark = pytest.mark.stack

@@ -7,8 +7,9 @@ import subprocess
 import pytest
 import yaml
 
-from lab import cassandra, config, kafka, prometheus, stack
+from lab import config
 from lab.errors import LabError
+from lab.services import cassandra, kafka, prometheus, stack
 
 
 @pytest.fixture
@@ -81,7 +82,7 @@ def test_endpoints_are_what_the_clients_take(lab_home):
 @pytest.fixture
 def spark_conf(lab_home, monkeypatch):
     """lab.spark.conf() without resolved jars (unit test: nothing is started)."""
-    from lab import artifacts, spark
+    from lab.services import artifacts, spark
 
     monkeypatch.setattr(artifacts, "spark_jars", lambda: [])
     monkeypatch.setattr(spark, "cassandra_host_port", lambda: ("10.0.0.7", 9042))
@@ -95,7 +96,7 @@ def test_spark_connector_has_no_credentials_locally(spark_conf):
 
 
 def test_spark_connector_and_quarantine_get_the_cassandra_role_on_kind(spark_conf, monkeypatch):
-    from lab import sink
+    from lab.pipeline import sink
 
     monkeypatch.setattr(config, "_current_target", "kind")
     monkeypatch.setenv("LAB_CASSANDRA_USERNAME", "lab")
@@ -115,7 +116,7 @@ def test_rss_of_a_process_tree_counts_each_child_once_and_a_fork_twin_not_at_all
     import subprocess
     import sys
 
-    from lab.process import rss_bytes, tree_rss_kb
+    from lab.services.process import rss_bytes, tree_rss_kb
 
     alone = rss_bytes(os.getpid())
     child = subprocess.Popen([sys.executable, "-c", "import sys; b = bytearray(64 << 20); sys.stdout.write('ok\\n'); "

@@ -7,7 +7,9 @@ import uuid
 import pandas as pd
 import pytest
 
-from lab import config, recovery, stream, tables, truth
+from lab import config
+from lab.lessons import recovery
+from lab.pipeline import stream, tables, truth
 
 pytestmark = [pytest.mark.spark, pytest.mark.timeout(900)]
 
@@ -17,7 +19,7 @@ SAMPLE_ROWS = 28_401
 @pytest.fixture(scope="session")
 def sample(stack):
     """The real yellow 2021-01 sample produced by lab.produce into a topic of its own; yields (topic, report)."""
-    from lab import produce
+    from lab.pipeline import produce
 
     topic = f"t-stream-sample-{uuid.uuid4().hex[:8]}"
     report = produce.produce("yellow", "2021-01", topic=topic, dlq=f"{topic}-dlq", progress=False)
@@ -33,7 +35,7 @@ def expected():
 
 @pytest.fixture(scope="module")
 def spark(stack):
-    from lab import spark as lab_spark
+    from lab.services import spark as lab_spark
 
     session = lab_spark.start()
     yield session
@@ -87,7 +89,7 @@ def test_sparks_fast_path_takes_only_what_lab_decode_accepts(spark):
     import numpy as np
     from pyspark.sql import functions as F
 
-    from lab import data, decode, schemas, wire
+    from lab.pipeline import data, decode, schemas, wire
 
     v1, v2 = decode.raw_schema(schemas.load()), decode.raw_schema(schemas.load(schemas.V2))
     zone_ids = set(int(z) for z in data.zones()["LocationID"])
@@ -152,13 +154,14 @@ def test_sparks_fast_path_takes_only_what_lab_decode_accepts(spark):
 
 
 def test_bad_records_are_quarantined_and_the_query_keeps_going(stack, spark, tmp_path):
-    import fastavro
     import io
 
+    import fastavro
     from confluent_kafka import Producer
     from confluent_kafka.admin import NewTopic
 
-    from lab import data, kafka, schemas, wire
+    from lab.pipeline import data, schemas, wire
+    from lab.services import kafka
 
     topic = f"t-quarantine-{uuid.uuid4().hex[:8]}"
     kafka.admin().create_topics([NewTopic(topic, 1, 1)])[topic].result(timeout=30)
@@ -229,7 +232,7 @@ def test_zone_and_borough_lookups_are_exact_in_spark(spark):
     """lab.sink.lookup_map builds one SQL map literal: every id maps to its name, quotes included."""
     from pyspark.sql import functions as F
 
-    from lab import data, sink
+    from lab.pipeline import data, sink
 
     zones = data.zones()
     for column in ("Zone", "Borough"):

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from lab import truth
 from lab.errors import CheckFailed
+from lab.pipeline import truth
 
 
 def trips() -> pd.DataFrame:

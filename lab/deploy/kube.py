@@ -1,0 +1,280 @@
+"""The kind target's driver: server-side apply in order, bounded waits on real conditions, status, logs, endpoints."""
+from __future__ import annotations
+
+import os
+from typing import Iterable
+
+from lab import config
+from lab.deploy import kind
+from lab.errors import KindError, ServiceNotReady, ServiceStartError
+from lab.wait import until
+
+STRIMZI_API = "kafka.strimzi.io/v1"
+FIELD_MANAGER = "kappa-lab"
+SERVICES = ("kafka", "schema_registry", "cassandra", "prometheus", "grafana", "spark", "producer")  # start order
+APP_IMAGES = {"spark": config.SPARK_IMAGE, "producer": config.PRODUCER_IMAGE}  # built by us, loaded into kind
+# What "ready" means, per service: the objects whose real condition we wait on, in order.
+READY = {
+    "strimzi": [("apps/v1", "Deployment", "strimzi-cluster-operator")],
+    "kafka": [(STRIMZI_API, "Kafka", config.KAFKA_CLUSTER), (STRIMZI_API, "KafkaTopic", config.TRIPS_TOPIC),
+              (STRIMZI_API, "KafkaTopic", config.DLQ_TOPIC)],
+    "schema_registry": [("apps/v1", "Deployment", "apicurio-registry")],
+    "cassandra": [("apps/v1", "StatefulSet", "cassandra"), ("batch/v1", "Job", "cassandra-schema")],
+    "prometheus": [("apps/v1", "Deployment", "prometheus")],
+    "grafana": [("apps/v1", "Deployment", "grafana")],
+    "spark": [("apps/v1", "Deployment", "spark-stream")],
+    "producer": [("apps/v1", "Deployment", "producer")],
+}
+PODS = {  # label selectors of each service's pods (logs)
+    "strimzi": "strimzi.io/kind=cluster-operator",
+    "kafka": f"strimzi.io/cluster={config.KAFKA_CLUSTER},strimzi.io/pool-name={config.KAFKA_NODE_POOL}",
+    "schema_registry": "app.kubernetes.io/name=apicurio-registry", "cassandra": "app.kubernetes.io/name=cassandra",
+    "prometheus": "app.kubernetes.io/name=prometheus", "grafana": "app.kubernetes.io/name=grafana",
+    "spark": "app.kubernetes.io/name=spark-stream", "producer": "app.kubernetes.io/name=producer",
+}
+_BY_APP_LABEL = {"apicurio-registry": "schema_registry", "cassandra-schema": "cassandra", "spark-stream": "spark",
+                 "cassandra": "cassandra", "prometheus": "prometheus", "grafana": "grafana", "producer": "producer"}
+# Apply order: what others refer to first; custom resources after their operator; Jobs last.
+KIND_ORDER = ["Namespace", "CustomResourceDefinition", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role",
+              "RoleBinding", "ConfigMap", "Secret", "PersistentVolumeClaim", "Service", "Deployment", "StatefulSet",
+              "KafkaNodePool", "Kafka", "KafkaTopic", "KafkaUser", "Job"]
+_client = None
+
+
+def use_client(client) -> None:
+    """Use this client (a KubeClient, or a fake with the same methods in unit tests); None resets."""
+    global _client
+    _client = client
+
+
+def client():
+    """The API client of the kind cluster's context (kind-<KIND_CLUSTER>); KindError when there is no such cluster."""
+    global _client
+    if _client is None:
+        from lab.deploy.kubeclient import KubeClient
+
+        _client = KubeClient(f"kind-{config.KIND_CLUSTER}")
+    return _client
+
+
+def service_of(doc: dict) -> str | None:
+    """The service an object belongs to (None: shared, e.g. the Namespace, ConfigMaps, Secrets)."""
+    if doc.get("apiVersion", "").startswith("kafka.strimzi.io/"):
+        return "kafka"
+    if doc.get("kind") in ("ConfigMap", "Secret", "Namespace"):
+        return None
+    return _BY_APP_LABEL.get(doc.get("metadata", {}).get("labels", {}).get("app.kubernetes.io/name", ""))
+
+
+def ordered(docs: Iterable[dict]) -> list[dict]:
+    """The objects in apply order (KIND_ORDER; unknown kinds before Jobs, stable otherwise)."""
+    rank = {k: i for i, k in enumerate(KIND_ORDER)}
+    return sorted(docs, key=lambda d: rank.get(d.get("kind"), len(KIND_ORDER) - 1.5))
+
+
+def apply(docs: Iterable[dict]) -> list[str]:
+    """Server-side apply every object in order; returns 'Kind/name' of each, KindError naming the one that failed."""
+    done = []
+    for doc in ordered(docs):
+        ref = f"{doc['kind']}/{doc['metadata']['name']}"
+        try:
+            client().apply(doc, namespace=config.NAMESPACE, field_manager=FIELD_MANAGER)
+        except KindError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the API's answer is the message
+            raise KindError(f"applying {ref} failed: {getattr(exc, 'body', None) or exc}") from exc
+        done.append(ref)
+    return done
+
+
+def _conditions(obj: dict) -> dict[str, dict]:
+    return {c.get("type"): c for c in (obj.get("status") or {}).get("conditions") or []}
+
+
+def ready(obj: dict | None) -> tuple[bool, str]:
+    """(is it ready, its status in words) for a Kafka/KafkaTopic/CRD/Deployment/StatefulSet/Job object."""
+    if obj is None:
+        return False, "not found (not applied yet?)"
+    kind, status, spec = obj.get("kind"), obj.get("status") or {}, obj.get("spec") or {}
+    conds = _conditions(obj)
+    text = "; ".join(f"{t}={c.get('status')}" + (f" ({c.get('reason')}: {c.get('message')})" if c.get("message") else "")
+                     for t, c in conds.items()) or "no conditions yet"
+    if kind in ("Deployment", "StatefulSet"):
+        want = spec.get("replicas", 1)
+        have = status.get("availableReplicas" if kind == "Deployment" else "readyReplicas") or 0
+        ok = have >= want and (status.get("updatedReplicas") or 0) >= want
+        return ok, f"{have}/{want} replicas ready, {status.get('updatedReplicas') or 0} updated; {text}"
+    if kind == "Job":
+        return conds.get("Complete", {}).get("status") == "True", text
+    if kind == "CustomResourceDefinition":
+        return conds.get("Established", {}).get("status") == "True", text
+    return conds.get("Ready", {}).get("status") == "True", text  # Strimzi resources
+
+
+def failed(obj: dict | None) -> str | None:
+    """Why an object can never become ready (a failed Job), else None: stops a wait at once."""
+    if obj and obj.get("kind") == "Job" and _conditions(obj).get("Failed", {}).get("status") == "True":
+        return f"Job failed: {_conditions(obj)['Failed'].get('message')}"
+    return None
+
+
+def wait_for(api_version: str, kind_: str, name: str, timeout: float = 600, interval: float = 2.0) -> dict:
+    """Poll one object until ready(); KindError naming it with its last status and recent events otherwise."""
+    last: dict = {"obj": None}
+
+    def probe():
+        last["obj"] = client().get(api_version, kind_, name, config.NAMESPACE)
+        return last["obj"] if ready(last["obj"])[0] else None
+
+    try:
+        return until(probe, service=f"{kind_}/{name}", timeout=timeout, interval=interval,
+                     alive=lambda: failed(last["obj"]))
+    except (ServiceNotReady, ServiceStartError) as exc:
+        events = "\n".join(f"  {e}" for e in client().events(kind_, name, config.NAMESPACE)[-8:]) or "  (none)"
+        what = f"not ready after {exc.waited_s:.0f}s" if isinstance(exc, ServiceNotReady) else "failed"
+        raise KindError(f"{kind_}/{name} in namespace {config.NAMESPACE} {what}: {ready(last['obj'])[1]}\n"
+                        f"recent events:\n{events}\nmore: `lab --target kind logs`, "
+                        f"`kubectl -n {config.NAMESPACE} describe {kind_.lower()} {name}`") from exc
+
+
+def wait_ready(name: str, timeout: float = 600, interval: float = 2.0) -> None:
+    """Wait until every object of a service (READY[name]) is ready, each within `timeout` seconds."""
+    if name not in READY:
+        raise KindError(f"unknown service {name!r}: choose one of {', '.join(READY)}")
+    for api_version, kind_, obj_name in READY[name]:
+        wait_for(api_version, kind_, obj_name, timeout=timeout, interval=interval)
+
+
+def install_strimzi(timeout: float = 300, docs: list[dict] | None = None) -> list[str]:
+    """Apply the pinned Strimzi operator (CRDs, RBAC, Deployment) and wait until its CRDs and operator are ready."""
+    docs = docs if docs is not None else kind.strimzi_manifests()
+    applied = apply(docs)
+    for doc in docs:
+        if doc["kind"] == "CustomResourceDefinition":
+            wait_for("apiextensions.k8s.io/v1", doc["kind"], doc["metadata"]["name"], timeout=timeout)
+    wait_ready("strimzi", timeout=timeout)
+    return applied
+
+
+def manifests(names: Iterable[str] = SERVICES) -> list[dict]:
+    """The rendered kind overlay plus the Grafana chart, keeping shared objects and those of `names`."""
+    names = set(names)
+    docs = kind.render("kind") + (kind.grafana_manifests() if "grafana" in names else [])
+    return [d for d in docs if service_of(d) in names or service_of(d) is None]
+
+
+def default_services() -> list[str]:
+    """Every service, except apps whose image was neither built nor loaded (printed, so nothing is silently left out)."""
+    names = []
+    for name in SERVICES:
+        if name in APP_IMAGES and not kind.image_present(APP_IMAGES[name]):
+            print(f"skipping {name}: image {APP_IMAGES[name]} not built (see k8s/README.md, 'Images')")
+            continue
+        names.append(name)
+    return names
+
+
+def up(names: Iterable[str] | None = None, timeout: float = 600) -> list[str]:
+    """Create the cluster if needed, install Strimzi, apply the lab and wait for `names` (default: all buildable)."""
+    unknown = set(names or ()) - set(SERVICES)
+    if unknown:
+        raise KindError(f"unknown service(s) {', '.join(sorted(unknown))}: choose from {', '.join(SERVICES)}")
+    kind.preflight()
+    names = [n for n in SERVICES if n in set(names)] if names is not None else default_services()
+    kind.create_cluster()
+    for name in names:
+        if name in APP_IMAGES:
+            kind.load_image(APP_IMAGES[name])
+    install_strimzi(timeout=timeout)
+    apply(manifests(names))
+    for name in names:
+        wait_ready(name, timeout=timeout)
+    return names
+
+
+def down() -> bool:
+    """Delete the kind cluster and everything in it (the reset of the kind target); True when there was one."""
+    use_client(None)
+    return kind.delete_cluster()
+
+
+def status() -> list[dict]:
+    """One row per object of every service: service, object, ready, status."""
+    rows = []
+    for name, objs in READY.items():
+        for api_version, kind_, obj_name in objs:
+            ok, text = ready(client().get(api_version, kind_, obj_name, config.NAMESPACE))
+            rows.append({"service": name, "object": f"{kind_}/{obj_name}", "ready": ok, "status": text})
+    return rows
+
+
+def logs(name: str, tail: int = 100) -> str:
+    """The last `tail` lines of each pod of a service."""
+    if name not in PODS:
+        raise KindError(f"unknown service {name!r}: choose one of {', '.join(PODS)}")
+    pods = client().pods(PODS[name], config.NAMESPACE)
+    if not pods:
+        return f"(no pods for {name} in namespace {config.NAMESPACE})"
+    return "\n".join(f"--- {pod} ---\n{client().log(pod, config.NAMESPACE, tail)}" for pod in pods)
+
+
+def in_cluster() -> bool:
+    """True inside a pod (the Spark driver, the producer): addresses are then Service names, not host ports."""
+    return "KUBERNETES_SERVICE_HOST" in os.environ
+
+
+def endpoint(name: str) -> str:
+    """Where a client reaches a service of the kind target: host ports via kind's port mappings, or in-cluster names."""
+    if in_cluster():
+        addr = config.KIND_SERVICES["registry" if name == "schema_registry" else name]
+    else:
+        port = config.KIND_HOST_PORTS[{"kafka": "kafka_bootstrap", "schema_registry": "registry",
+                                       "cassandra": "cassandra_cql"}.get(name, name)]
+        addr = f"127.0.0.1:{port}"
+    if name == "schema_registry":
+        return f"http://{addr}/apis/ccompat/v7"
+    return f"http://{addr}" if name in ("prometheus", "grafana") else addr
+
+
+def cassandra_credentials() -> tuple[str, str]:
+    """(user, password) of the lab's Cassandra role: env LAB_CASSANDRA_USERNAME/PASSWORD in pods, else the generated Secret."""
+    if os.environ.get("LAB_CASSANDRA_PASSWORD"):
+        return os.environ.get("LAB_CASSANDRA_USERNAME", config.CASSANDRA_USER), os.environ["LAB_CASSANDRA_PASSWORD"]
+    values = kind.secret_values("cassandra-auth")
+    return values["username"], values["password"]
+
+
+def grafana_admin() -> tuple[str, str]:
+    """(user, password) of Grafana's admin, from the generated Secret."""
+    values = kind.secret_values("grafana-admin")
+    return values["admin-user"], values["admin-password"]
+
+
+def show_cluster() -> list[dict]:
+    """Print (and return) the kind node(s) and the host ports that reach the lab's NodePorts (notebook 00)."""
+    rows = []
+    for node in client().nodes():
+        info = node["status"]["node_info"]
+        rows.append({"node": node["metadata"]["name"], "kubernetes": info["kubelet_version"],
+                     "os": info["os_image"], "runtime": info["container_runtime_version"]})
+        print(f"node {rows[-1]['node']}: Kubernetes {rows[-1]['kubernetes']}, {rows[-1]['runtime']}")
+    for svc, node_port in config.KIND_NODEPORTS.items():
+        print(f"  {svc:<16} localhost:{config.KIND_HOST_PORTS[svc]:<6} -> NodePort {node_port}")
+    return rows
+
+
+def show_strimzi_resources() -> list[dict]:
+    """Print (and return) the Strimzi custom resources: Kafka, node pools and topics with their state (notebook 01)."""
+    rows = []
+    for kind_ in ("Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser"):
+        for obj in client().list(STRIMZI_API, kind_, config.NAMESPACE):
+            spec, st = obj.get("spec") or {}, obj.get("status") or {}
+            detail = {"Kafka": lambda: f"Kafka {spec['kafka'].get('version')}, listeners "
+                                       + ", ".join(f"{x['name']}={x.get('bootstrapServers')}" for x in st.get("listeners", [])),
+                      "KafkaNodePool": lambda: f"{spec.get('replicas')} x {'+'.join(spec.get('roles', []))}, "
+                                               f"node ids {st.get('nodeIds')}",
+                      "KafkaTopic": lambda: f"{spec.get('partitions')} partitions, config {spec.get('config', {})}",
+                      "KafkaUser": lambda: f"authentication {spec.get('authentication', {}).get('type')}"}[kind_]()
+            rows.append({"kind": kind_, "name": obj["metadata"]["name"], "ready": ready(obj)[0], "detail": detail})
+            print(f"{kind_:<14} {rows[-1]['name']:<16} ready={rows[-1]['ready']!s:<5} {detail}")
+    return rows

@@ -1,0 +1,1 @@
+"""What only the weeks use: week demos, exercise checks, running the notebooks."""

@@ -1,0 +1,43 @@
+"""Week 8 exercise checks: the kind deployment's manifests (rendered and validated offline)."""
+from __future__ import annotations
+
+import copy
+
+from lab import config
+from lab.deploy import kind, kube, manifests
+from lab.lessons.exercises import expect
+
+SCRAM_TEST = config.REPO_ROOT / "k8s" / "tests" / "kind-with-kafka-scram"
+
+
+def check_object_count(service: str, count: int) -> str:
+    """`count` is the number of rendered objects that belong to `service` (lab.kube.service_of)."""
+    actual = sum(1 for d in kind.render() if kube.service_of(d) == service)
+    expect(actual > 0, f"no rendered object belongs to {service!r}: try one of {', '.join(kube.SERVICES)}")
+    expect(count == actual, f"{count} is not it: filter lab.manifests.objects() on its 'service' column")
+    return f"{service} has {actual} objects in the kind overlay"
+
+
+def check_external_auth(answer: str) -> str:
+    """`answer` is the authentication type of the external listener once the kafka-scram component is on."""
+    kafka = next(d for d in kind.render(path=SCRAM_TEST) if d["kind"] == "Kafka")
+    actual = next(x for x in kafka["spec"]["kafka"]["listeners"] if x["name"] == "external")["authentication"]["type"]
+    expect(isinstance(answer, str) and answer.strip().lower() == actual,
+           f"{answer!r} is not what the component sets: render {SCRAM_TEST.relative_to(config.REPO_ROOT)} "
+           "and look at spec.kafka.listeners")
+    return f"the external listener asks for {actual}; the in-cluster 'plain' listener stays open"
+
+
+def broken_kafka() -> dict:
+    """The lab's Kafka resource with one misspelled field, for the validation exercise."""
+    kafka = copy.deepcopy(next(d for d in kind.render() if d["kind"] == "Kafka"))
+    kafka["spec"]["kafka"]["confg"] = kafka["spec"]["kafka"].pop("config")
+    return kafka
+
+
+def check_typo(field_path: str) -> str:
+    """`field_path` is the unknown field lab.manifests.validate reports for broken_kafka()."""
+    unknown = manifests.unknown_fields(broken_kafka(), manifests.crd_schemas()["Kafka"])
+    expect(bool(field_path), "run lab.manifests.validate([lab.exercises.week08.broken_kafka()]) and read the problems")
+    expect(field_path.strip() in unknown, f"{field_path!r} is not the unknown field (the message names it with a leading '.')")
+    return f"{field_path} would be silently dropped by the API server: only a schema check finds it"

@@ -1,0 +1,182 @@
+"""Week 1: the KRaft broker up close — cluster metadata, the controller quorum, keyed partitions, groups and offsets."""
+from __future__ import annotations
+
+import re
+import subprocess
+import uuid
+from dataclasses import dataclass
+
+from lab import config
+from lab.errors import LabError
+
+
+def _conf(**extra) -> dict:
+    from lab.services import kafka
+
+    return {"bootstrap.servers": kafka.bootstrap_servers(), **extra}
+
+
+def describe_cluster(timeout: float = 10.0) -> dict:
+    """Cluster id, the active controller and the broker nodes, as the AdminClient sees them."""
+    from lab.services import kafka
+
+    result = kafka.admin().describe_cluster(request_timeout=timeout).result(timeout)
+    return {
+        "cluster_id": result.cluster_id,
+        "controller": f"node {result.controller.id} at {result.controller.host}:{result.controller.port}" if result.controller else None,
+        "nodes": [f"node {n.id} at {n.host}:{n.port}" for n in result.nodes],
+    }
+
+
+def quorum_status() -> dict:
+    """`kafka-metadata-quorum describe --status` (the KRaft Raft quorum: leader, epoch, high watermark, voters).
+
+    Runs Kafka's own tool from the resolved jars on the local target.
+    """
+    if config.target() != "local":
+        raise LabError("quorum_status() runs Kafka's CLI from the local jars; on kind use lab.kube.show_strimzi_resources()")
+    from lab.services import artifacts, kafka
+
+    proc = subprocess.run(
+        [artifacts.java_bin(), "-cp", artifacts.classpath("kafka"), "org.apache.kafka.tools.MetadataQuorumCommand",
+         "--bootstrap-server", kafka.bootstrap_servers(), "describe", "--status"],
+        capture_output=True, text=True, timeout=120,
+    )
+    if proc.returncode != 0:
+        raise LabError(f"kafka-metadata-quorum failed: {proc.stderr.strip()[-500:]}")
+    out = {}
+    for line in proc.stdout.splitlines():
+        m = re.match(r"^(\w+):\s+(.*)$", line.strip())
+        if m:
+            out[m.group(1)] = m.group(2)
+    return out
+
+
+def create_topic(name: str, partitions: int, replication: int = 1, timeout: float = 30.0, **configs: str) -> None:
+    """Create a topic (no-op when it exists with the same partition count; LabError when it differs)."""
+    from confluent_kafka import KafkaException
+    from confluent_kafka.admin import NewTopic
+
+    from lab.services import kafka
+
+    admin = kafka.admin()
+    existing = admin.list_topics(timeout=timeout).topics.get(name)
+    if existing is not None:
+        if len(existing.partitions) != partitions:
+            raise LabError(f"topic {name} exists with {len(existing.partitions)} partitions, not {partitions}: delete it first")
+        return
+    fut = admin.create_topics([NewTopic(name, partitions, replication, config=configs)])[name]
+    try:
+        fut.result(timeout)
+    except KafkaException as exc:
+        raise LabError(f"could not create topic {name}: {exc}") from exc
+
+
+def delete_topics(*names: str) -> list[str]:
+    """Delete the topics that exist (waits until they are gone); returns the names deleted."""
+    from lab.pipeline import topics
+
+    if not names:  # topics.delete_topics() without names means the trips topics: never here
+        return []
+    return [n for n, state in topics.delete_topics(list(names)).items() if state == "deleted"]
+
+
+def partitions_of(name: str, timeout: float = 10.0) -> int:
+    """How many partitions a topic has (0 when it does not exist)."""
+    from lab.services import kafka
+
+    topic = kafka.admin().list_topics(topic=name, timeout=timeout).topics.get(name)
+    return 0 if topic is None or topic.error is not None else len(topic.partitions)
+
+
+@dataclass
+class Delivered:
+    """Where one produced message landed."""
+
+    key: str | None
+    value: str
+    partition: int
+    offset: int
+
+
+def produce_strings(topic: str, values: list[str], key: str | None = None, keys: list[str] | None = None) -> list[Delivered]:
+    """Produce UTF-8 strings (one key for all, or one key per value) and return each delivery report."""
+    from confluent_kafka import Producer
+
+    producer = Producer(_conf(**{"enable.idempotence": True, "acks": "all"}))
+    out: list[Delivered] = []
+    errors: list[str] = []
+
+    def report(err, msg):
+        if err:
+            errors.append(str(err))
+        else:
+            k = msg.key().decode() if msg.key() is not None else None
+            out.append(Delivered(k, msg.value().decode(), msg.partition(), msg.offset()))
+
+    for i, value in enumerate(values):
+        k = keys[i] if keys else key
+        producer.produce(topic, value=value.encode(), key=k.encode() if k is not None else None, on_delivery=report)
+        producer.poll(0)
+    left = producer.flush(30)
+    if errors or left:
+        raise LabError(f"{len(errors)} deliveries failed ({errors[:3]}), {left} still queued")
+    return out
+
+
+def consume(topic: str, group: str | None = None, max_messages: int = 1000, timeout: float = 20.0, commit: bool = True) -> list[Delivered]:
+    """Read from the earliest offset with a consumer group until `max_messages` or the end of every partition."""
+    from confluent_kafka import Consumer, KafkaError
+
+    group = group or f"lab-{uuid.uuid4().hex[:8]}"
+    consumer = Consumer(_conf(**{"group.id": group, "auto.offset.reset": "earliest", "enable.auto.commit": False,
+                                 "enable.partition.eof": True}))
+    consumer.subscribe([topic])
+    out: list[Delivered] = []
+    at_end: set[int] = set()
+    import time
+
+    deadline = time.monotonic() + timeout
+    try:
+        while len(out) < max_messages and time.monotonic() < deadline:
+            msg = consumer.poll(0.5)
+            if msg is None:
+                continue
+            if msg.error():
+                if msg.error().code() == KafkaError._PARTITION_EOF:
+                    at_end.add(msg.partition())
+                    assigned = {tp.partition for tp in consumer.assignment()}
+                    if assigned and at_end >= assigned:
+                        break
+                    continue
+                raise LabError(f"consumer error: {msg.error()}")
+            k = msg.key().decode() if msg.key() is not None else None
+            out.append(Delivered(k, msg.value().decode(errors="replace"), msg.partition(), msg.offset()))
+        if commit and out:
+            consumer.commit(asynchronous=False)
+    finally:
+        consumer.close()
+    return out
+
+
+def committed_offsets(topic: str, group: str, timeout: float = 10.0) -> dict[int, int]:
+    """The group's committed offset per partition (-1001 = nothing committed)."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    n = partitions_of(topic)
+    consumer = Consumer(_conf(**{"group.id": group, "enable.auto.commit": False}))
+    try:
+        tps = consumer.committed([TopicPartition(topic, p) for p in range(n)], timeout=timeout)
+    finally:
+        consumer.close()
+    return {tp.partition: tp.offset for tp in tps}
+
+
+def metadata_log_dir():
+    """The folder of the KRaft metadata log (__cluster_metadata-0) on the local target."""
+    from pathlib import Path
+
+    hits = sorted(Path(config.lab_home()).glob("**/__cluster_metadata-0"))
+    if not hits:
+        raise LabError("no __cluster_metadata-0 folder under LAB_HOME: is the local broker formatted and running?")
+    return hits[0]

@@ -1,0 +1,140 @@
+"""Week 9: the live demo — a steady load through Kafka → Spark → Cassandra, and the latency it shows."""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import numpy as np
+import pandas as pd
+
+from lab import config
+from lab.errors import LabError
+
+
+def speedup_for(trips: pd.DataFrame, rate: float) -> float:
+    """The event-time speed-up that replays `trips` at about `rate` trips per second."""
+    if rate <= 0 or len(trips) < 2:
+        raise LabError("speedup_for needs a positive rate and at least two trips")
+    span = (trips["pickup_ts"].max() - trips["pickup_ts"].min()).total_seconds()
+    return max(span * rate / len(trips), 1e-6)
+
+
+def load_slice(service: str, month: str, n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The first accepted trips of a month, `n` of them in pickup order (scaled up, synthetically, if the file is short)."""
+    from lab.pipeline import data
+
+    accepted, rejected = data.validate(data.load(service, month), month)
+    if len(accepted) < n:
+        accepted = data.scale_up(accepted, int(np.ceil(n / len(accepted))))
+    accepted = accepted.sort_values("pickup_ts", kind="stable").head(n)
+    return accepted, rejected.head(0)
+
+
+@dataclass
+class Load:
+    """A producer running in a background thread (the notebook stays responsive and can draw)."""
+
+    trips: int
+    rate: float
+    topic: str
+    started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    report: object = None
+    error: BaseException | None = None
+    thread: threading.Thread | None = None
+
+    def done(self) -> bool:
+        return self.thread is not None and not self.thread.is_alive()
+
+    def wait(self, timeout: float) -> object:
+        """Wait for the producer to finish; returns its checked ProduceReport."""
+        self.thread.join(timeout)
+        if self.thread.is_alive():
+            raise LabError(f"the load did not finish within {timeout:.0f}s")
+        if self.error:
+            raise self.error
+        return self.report
+
+
+def wait_running(running, timeout: float = 120.0) -> dict:
+    """Wait until the windows query has finished its first micro-batch (so the load measures steady state)."""
+    from lab.wait import until
+
+    def probe():
+        running.check()
+        return running.windows.lastProgress
+
+    return until(probe, service="spark streaming query", timeout=timeout, interval=0.5)
+
+
+def start_load(accepted: pd.DataFrame, rate: float, topic: str = config.LIVE_TOPIC) -> Load:
+    """Produce `accepted` to `topic` at about `rate` trips/s, times shifted to now, in a background thread."""
+    from lab.pipeline import produce
+
+    load = Load(len(accepted), rate, topic)
+
+    def run():
+        try:
+            load.report = produce.produce_frame(accepted, topic=topic, speedup=speedup_for(accepted, rate),
+                                                shift_to_now=True, progress=False)
+        except BaseException as exc:  # noqa: BLE001 - handed to wait()
+            load.error = exc
+
+    load.thread = threading.Thread(target=run, name="lab-load", daemon=True)
+    load.thread.start()
+    return load
+
+
+def written_since(since: datetime, table: str = "zone_windows") -> pd.DataFrame:
+    """Window rows (re)written since `since`, with `delay_s` = written_at − Kafka timestamp of the last trip in it."""
+    from lab.pipeline import tables
+
+    df = tables.read(table)
+    if df.empty:
+        return df.assign(delay_s=pd.Series(dtype=float))
+    written = pd.to_datetime(df["written_at"], utc=True)
+    last = pd.to_datetime(df["last_kafka_ts"], utc=True)
+    df = df.assign(delay_s=(written - last).dt.total_seconds())
+    return df[written >= pd.Timestamp(since)].sort_values("window_start")
+
+
+def latency(delays: pd.Series) -> dict[str, float]:
+    """p50/p95/p99/max of freshness delays in seconds."""
+    d = pd.Series(delays, dtype=float).dropna()
+    if d.empty:
+        raise LabError("no window rows were written yet: is the stream running and the load started?")
+    return {"rows": int(len(d)), "p50_s": float(d.quantile(0.5)), "p95_s": float(d.quantile(0.95)),
+            "p99_s": float(d.quantile(0.99)), "max_s": float(d.max())}
+
+
+def progress_frame(progress: list[dict]) -> pd.DataFrame:
+    """Spark progress reports → one row per micro-batch (rows, rates, durations)."""
+    rows = []
+    for p in progress:
+        rows.append({"batch": p.get("batchId"), "timestamp": pd.Timestamp(p.get("timestamp")),
+                     "input_rows": p.get("numInputRows", 0),
+                     "input_rows_per_s": p.get("inputRowsPerSecond", 0.0),
+                     "processed_rows_per_s": p.get("processedRowsPerSecond", 0.0),
+                     "batch_ms": (p.get("durationMs") or {}).get("triggerExecution", 0)})
+    return pd.DataFrame(rows)
+
+
+def watch(load: Load, running, since: datetime, refreshes: int = 10, every_s: float = 2.0, figure=None) -> None:
+    """Redraw trips per minute (from Cassandra) while the load runs: at most `refreshes` times, bounded."""
+    import plotly.express as px
+    from IPython.display import clear_output, display
+
+    for _ in range(refreshes):
+        running.check()
+        rows = written_since(since)
+        if not rows.empty:
+            per_min = rows.assign(minute=pd.to_datetime(rows["window_start"]).dt.floor("1min")) \
+                          .groupby("minute", as_index=False)["trips"].sum()
+            clear_output(wait=True)
+            display(px.bar(per_min, x="minute", y="trips", title=f"Trips per window start, live ({len(rows)} rows)"))
+        if load.done():
+            break
+        deadline = time.monotonic() + every_s
+        while time.monotonic() < deadline and not load.done():
+            load.thread.join(0.2)

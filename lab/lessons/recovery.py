@@ -1,0 +1,133 @@
+"""Crash and recovery of the streaming job: a driver in its own process, kill -9, restart from the checkpoint.
+
+Also computes what goes wrong without the checkpoint: a restart at the end of the topic leaves gaps.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from lab import config
+from lab.errors import StreamError
+from lab.pipeline.stream import Job
+
+
+def committed_batches(job: Job) -> int:
+    """How many micro-batches of the windows query are committed in its checkpoint."""
+    commits = job.checkpoint(job.name) / "commits"
+    return sum(1 for p in commits.glob("*") if p.name.isdigit()) if commits.is_dir() else 0
+
+
+def driver(job: Job, log: Path | None = None, extra: tuple[str, ...] = ()) -> subprocess.Popen:
+    """Start `python -m lab.cli stream` for `job` as its own process group (driver JVM included), without a UI."""
+    args = [sys.executable, "-m", "lab.cli", "stream", "--topic", job.topic, "--window", job.window, "--watermark",
+            job.watermark, "--trigger", job.trigger, "--starting-offsets", job.starting_offsets, "--name", job.name,
+            "--no-ui", *extra]
+    if job.max_offsets_per_trigger:
+        args += ["--max-offsets-per-trigger", str(job.max_offsets_per_trigger)]
+    if job.checkpoint_root:
+        args += ["--checkpoint-root", str(job.checkpoint_root)]
+    log = log or config.lab_home() / "run" / f"{job.name}.driver.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as out:
+        return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def kill_after(proc: subprocess.Popen, job: Job, batches: int, timeout: float = 300.0) -> int:
+    """SIGKILL the driver's whole process group once `batches` micro-batches are committed; returns that count."""
+    from lab.wait import until
+
+    until(lambda: committed_batches(job) >= batches, service=f"{job.name} batches",
+          timeout=timeout, interval=0.2, alive=lambda: None if proc.poll() is None else f"driver exited ({proc.returncode})")
+    done = committed_batches(job)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(30)
+    return done
+
+
+def finish(job: Job, timeout: float = 600.0, log: Path | None = None) -> None:
+    """Run the job to the end of the topic in a fresh driver process (trigger availableNow) and wait."""
+    proc = driver(replace(job, trigger="availableNow", max_offsets_per_trigger=None), log)
+    try:
+        code = proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise StreamError(f"the restarted driver for {job.name} did not finish within {timeout:.0f}s")
+    if code != 0:
+        raise StreamError(f"the restarted driver for {job.name} exited with {code}; see {log or 'its log'}")
+
+
+@dataclass
+class CrashReport:
+    """One crash-and-restart run."""
+
+    committed_at_kill: int
+    elapsed_s: float
+    report: object                     # lab.truth.Report of the final tables
+    notes: list[str] = field(default_factory=list)
+
+
+def crash_and_recover(job: Job, expected: dict, kill_after_batches: int = 3, with_checkpoint: bool = True,
+                      timeout: float = 600.0) -> CrashReport:
+    """Stream `job` in a driver process, kill -9 it mid-stream, restart, and compare the tables with the truth.
+
+    with_checkpoint=False deletes the checkpoint before the restart and restarts at the END of the
+    topic (`startingOffsets=latest`, what a job without checkpoint does in production): the trips in
+    flight when the driver died are never counted, so the check shows the gaps.
+    """
+    from lab.pipeline import stream, tables, truth
+
+    t0 = time.monotonic()
+    tables.truncate(tables.WINDOW_TABLES)
+    stream.reset(job)
+    proc = driver(job)
+    try:
+        done = kill_after(proc, job, kill_after_batches, timeout)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    notes = [f"killed the driver (SIGKILL) after {done} committed micro-batches"]
+    restart = job
+    if not with_checkpoint:
+        stream.reset(job)
+        restart = replace(job, starting_offsets="latest")
+        notes.append("deleted the checkpoint; restarted at the end of the topic (startingOffsets=latest)")
+    finish(restart, timeout)
+    report = truth.check(expected)
+    return CrashReport(done, time.monotonic() - t0, report, notes)
+
+
+def stop_and_restart(job: Job, expected: dict, stop_after_batches: int = 2, with_checkpoint: bool = True,
+                     spark=None, timeout: float = 600.0) -> CrashReport:
+    """The same experiment inside this Python process (fast, for notebooks): stop the query mid-stream, restart.
+
+    `StreamingQuery.stop()` interrupts the running micro-batch, which then never commits: for the
+    checkpoint that is the same situation as a crash.
+    """
+    from lab.pipeline import stream, tables, truth
+    from lab.wait import until
+
+    t0 = time.monotonic()
+    tables.truncate(tables.WINDOW_TABLES)
+    stream.reset(job)
+    running = stream.start(job, spark)
+    try:
+        until(lambda: committed_batches(job) >= stop_after_batches or running.check(),
+              service=f"{job.name} batches", timeout=timeout, interval=0.2)
+    finally:
+        running.stop()
+    done = committed_batches(job)
+    notes = [f"stopped the query after {done} committed micro-batches"]
+    restart = replace(job, trigger="availableNow", max_offsets_per_trigger=None)
+    if not with_checkpoint:
+        stream.reset(job)
+        restart = replace(restart, starting_offsets="latest")
+        notes.append("deleted the checkpoint; restarted at the end of the topic (startingOffsets=latest)")
+    stream.start(restart, spark).await_done(timeout)
+    return CrashReport(done, time.monotonic() - t0, truth.check(expected), notes)

@@ -1,0 +1,278 @@
+"""Consumer-side decoding of Confluent-framed Avro trips: writer schema by id, v1 reader schema, validation.
+
+Used inside Spark (`mapInPandas`, one pandas batch at a time) and by plain Python: the same function
+turns Kafka values into trip columns plus a quarantine `reason` for every record that cannot be used.
+The streaming job adds a fast path (`spark_trips`): Spark's own Avro reader takes the records that are
+certainly good, and this module's decoder only sees the others. It stays the judge of every record.
+Quarantine reasons: ``too_short`` / ``bad_magic`` (not the Confluent wire format),
+``unknown_schema_id`` (the registry has no schema with that id), ``undecodable`` (the body does not
+match its writer schema, or has trailing bytes), and lab.data's validation reasons.
+"""
+from __future__ import annotations
+
+import copy
+import functools
+import io
+import json
+import operator
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+import pandas as pd
+
+from lab import config
+
+READER_SCHEMA = config.RESOURCES / "avro" / "taxi_trip.avsc"
+TIMESTAMP_FIELDS = ("pickup_ts", "dropoff_ts")
+# what the windows need of an accepted trip, with its Spark type (the job's hot path: few columns)
+TRIP_FIELDS = {"pickup_us": "long", "pu_location_id": "int", "passenger_count": "int", "fare_amount": "double",
+               "tip_amount": "double", "trip_distance": "double", "total_amount": "double"}
+TRIP_SCHEMA = ", ".join(f"{name} {kind}" for name, kind in TRIP_FIELDS.items())
+SPARK_SCHEMA = ("trip_id string, pickup_us long, pu_location_id int, passenger_count int, fare_amount double, "
+                "tip_amount double, trip_distance double, total_amount double, topic string, kafka_partition int, "
+                "kafka_offset long, kafka_us long, schema_id int, reason string, detail string, value binary")
+
+_writers: dict[tuple[str, int], object] = {}   # (registry url, id) -> parsed raw schema; per worker process
+_reader = None
+
+
+def raw_schema(schema: dict | str):
+    """Parse an Avro schema with its timestamp logical types removed, so timestamps decode as plain longs.
+
+    Micro-second longs go straight into Spark (`timestamp_micros`): no datetime objects, no time zones.
+    """
+    import fastavro
+
+    doc = json.loads(schema) if isinstance(schema, str) else copy.deepcopy(schema)
+    for field in doc.get("fields", []):
+        t = field["type"]
+        if isinstance(t, dict) and t.get("logicalType") == "timestamp-micros":
+            field["type"] = "long"
+    return fastavro.parse_schema(doc, named_schemas={})
+
+
+def reader_schema():
+    """The v1 reader schema (lab/resources/avro/taxi_trip.avsc), parsed once per process."""
+    global _reader
+    if _reader is None:
+        _reader = raw_schema(READER_SCHEMA.read_text())
+    return _reader
+
+
+def registry_lookup(registry_url: str, timeout: float = 10.0) -> Callable[[int], object | None]:
+    """A schema-id → parsed writer schema function that asks the registry (GET /schemas/ids/{id}) once per id.
+
+    Unknown ids (HTTP 404) give None and are not cached, so an id registered later is found then.
+    """
+    import requests
+
+    def lookup(schema_id: int):
+        key = (registry_url, schema_id)
+        if key not in _writers:
+            resp = requests.get(f"{registry_url}/schemas/ids/{schema_id}", timeout=timeout)
+            if resp.status_code == 404:
+                return None
+            resp.raise_for_status()
+            _writers[key] = raw_schema(resp.json()["schema"])
+        return _writers[key]
+
+    return lookup
+
+
+def decode_values(values: Iterable[bytes | None], lookup: Callable[[int], object | None], reader=None) -> pd.DataFrame:
+    """Decode Confluent-framed Avro values; one row per value, with `schema_id`, `reason` and `detail`.
+
+    `reason` is None for a decoded record. Records written with a newer compatible schema (v2) are
+    resolved to the reader schema (v1) by fastavro, so new fields are dropped and missing ones defaulted.
+    """
+    import fastavro
+
+    reader = reader if reader is not None else reader_schema()
+    recs, ids, reasons, details = [], [], [], []
+    misses: dict[int, object] = {}
+    resolve: dict[int, object] = {}   # schema id -> reader schema to resolve to, None when the writer *is* the reader
+    for v in values:
+        rec, sid, reason, detail = None, None, None, None
+        if v is None or len(v) < 5:
+            reason, detail = "too_short", f"{0 if v is None else len(v)} bytes; a Confluent frame has at least 5"
+        elif v[0] != 0:
+            reason, detail = "bad_magic", f"first byte 0x{v[0]:02x}, expected 0x00"
+        else:
+            sid = int.from_bytes(v[1:5], "big")
+            writer = misses.get(sid) if sid in misses else lookup(sid)
+            if writer is None:
+                misses[sid] = None
+                reason, detail = "unknown_schema_id", f"the registry has no schema with id {sid}"
+            else:
+                if sid not in resolve:
+                    resolve[sid] = None if writer == reader else reader   # resolution costs ~10% per record
+                body = io.BytesIO(v[5:])
+                try:
+                    rec = fastavro.schemaless_reader(body, writer, resolve[sid])
+                    if body.tell() != len(v) - 5:
+                        rec, reason = None, "undecodable"
+                        detail = f"{len(v) - 5 - body.tell()} trailing bytes after the record (wrong schema id?)"
+                except Exception as exc:  # noqa: BLE001 - fastavro raises many types on garbage
+                    reason, detail = "undecodable", f"{type(exc).__name__}: {exc}"[:300]
+        recs.append(rec or {})
+        ids.append(sid)
+        reasons.append(reason)
+        details.append(detail)
+    out = pd.DataFrame.from_records(recs, columns=[f["name"] for f in reader["fields"]])
+    out["schema_id"] = pd.array(ids, dtype="Int64")
+    out["reason"] = reasons
+    out["detail"] = details
+    return out
+
+
+def validate(trips: pd.DataFrame, zone_ids: set[int]) -> pd.DataFrame:
+    """Set `reason`/`detail` of decoded trips that break lab.data's rules (the producer's rules).
+
+    `pickup_outside_month` cannot apply to an unbounded stream: lab.data.validate_by_month checks each
+    pickup month against itself; every other rule is lab.data.validate's, in the same order.
+    """
+    from lab.pipeline import data
+
+    ok = trips["reason"].isna()
+    if not ok.any():
+        return trips
+    good = trips[ok].copy()
+    for col in TIMESTAMP_FIELDS:   # beyond pandas' years 1677-2262: NaT, quarantined as missing_timestamp
+        good[col] = pd.to_datetime(good[col], unit="us", errors="coerce")
+    for col in ("pu_location_id", "do_location_id", *data.INT_FIELDS):
+        if col in good:
+            good[col] = pd.to_numeric(good[col]).astype("Int64")
+    for col in ("trip_distance", *data.AMOUNTS, *data.OPTIONAL_AMOUNTS):
+        if col not in good:
+            good[col] = np.nan
+        good[col] = pd.to_numeric(good[col], errors="coerce").astype("float64")
+    _, rejected = data.validate_by_month(good, zone_ids)
+    trips.loc[rejected.index, "reason"] = rejected["reason"]
+    trips.loc[rejected.index, "detail"] = rejected["reason_detail"]
+    return trips
+
+
+def decode_batches(batches: Iterator[pd.DataFrame], registry_url: str, zone_ids: set[int]) -> Iterator[pd.DataFrame]:
+    """The `mapInPandas` function: Kafka rows (value, topic, partition, offset, kafka_us) → SPARK_SCHEMA rows."""
+    lookup = registry_lookup(registry_url)
+    for pdf in batches:
+        trips = validate(decode_values(pdf["value"].tolist(), lookup), zone_ids)
+        trips.index = pdf.index
+        out = pd.DataFrame({
+            "trip_id": trips["trip_id"],
+            "pickup_us": pd.to_numeric(trips["pickup_ts"]).astype("Int64"),
+            "pu_location_id": pd.to_numeric(trips["pu_location_id"]).astype("Int32"),
+            "passenger_count": pd.to_numeric(trips["passenger_count"]).astype("Int32"),
+            **{c: pd.to_numeric(trips[c]).astype("float64")
+               for c in ("fare_amount", "tip_amount", "trip_distance", "total_amount")},
+            "topic": pdf["topic"],
+            "kafka_partition": pdf["partition"].astype("int32"),
+            "kafka_offset": pdf["offset"].astype("int64"),
+            "kafka_us": pdf["kafka_us"].astype("int64"),
+            "schema_id": trips["schema_id"].astype("Int32"),
+            "reason": trips["reason"],
+            "detail": trips["detail"],
+            # keep the original bytes only for quarantined records (nothing lost, nothing copied needlessly)
+            "value": pdf["value"].where(trips["reason"].notna(), None),
+        })
+        yield out
+
+
+# --- the fast path: Spark's Avro reader for the records that are certainly good ----------------------------
+
+MAX_PANDAS_US = 9_223_372_036_854_775   # pandas' datetime64[ns] range in micro-seconds (years 1677-2262)
+
+
+def fast_ids(subject: str, url: str | None = None) -> list[int]:
+    """The schema ids whose schema is the reader schema: Spark itself can decode their records.
+
+    The registry gives one id to one schema (content), whatever the subject: registering the reader schema
+    under the job's own subject (config.READER_SUBJECT) tells its id before any producer has written, and
+    the topic's subject adds any other id it lists for the same schema.
+    """
+    from lab import config
+    from lab.pipeline import schemas
+
+    ids = {schemas.register(config.READER_SUBJECT, json.loads(READER_SCHEMA.read_text()), url)}
+    return sorted(ids | {v["id"] for v in (schemas.get(subject, n, url) for n in schemas.versions(subject, url))
+                         if raw_schema(v["schema"]) == reader_schema()})
+
+
+def certainly_good(t, body, zone_ids):
+    """True where the decoded struct `t` passes every rule of `validate`, and re-encodes to exactly `body`.
+
+    Conservative by construction: anything it does not accept goes to `decode_values` and `validate`,
+    which decide (and quarantine with a reason). Spark SQL sorts NaN above every number, hence the isnan.
+    """
+    from pyspark.sql import functions as F
+    from pyspark.sql.avro.functions import to_avro
+
+    from lab.pipeline import data
+
+    pu, do = F.unix_micros(t["pickup_ts"]), F.unix_micros(t["dropoff_ts"])
+    zones = sorted(int(z) for z in zone_ids)
+    rules = [
+        t["trip_id"].isNotNull(),                        # decoded at all (PERMISSIVE gives a row of nulls)
+        pu.between(-MAX_PANDAS_US, MAX_PANDAS_US) & do.between(-MAX_PANDAS_US, MAX_PANDAS_US),
+        t["pu_location_id"].isin(zones) & t["do_location_id"].isin(zones),
+        *[(t[c] >= 0) & ~F.isnan(t[c]) for c in ("trip_distance", *data.AMOUNTS)],
+        *[t[c].isNull() | F.isnan(t[c]) | (t[c] >= 0) for c in data.OPTIONAL_AMOUNTS],
+        do >= pu,
+        t["trip_distance"] <= data.MAX_DISTANCE_MI,
+        (do - pu) <= int(data.MAX_DURATION / pd.Timedelta(microseconds=1)),
+        t["fare_amount"] <= data.MAX_FARE_USD,
+        # fastavro reads strings as strict UTF-8; Spark keeps the raw bytes: re-encoding shows a bad sequence
+        *[t[c].isNull() | (F.encode(t[c], "UTF-8") == t[c].cast("binary"))
+          for c in ("trip_id", "service", "store_and_fwd_flag")],
+    ]
+    ok = functools.reduce(operator.and_, rules)
+    # trailing bytes (or a body of another schema that happens to parse): the record must re-encode to itself
+    exact = F.when(ok, to_avro(t, READER_SCHEMA.read_text()) == body)
+    return F.coalesce(ok & exact, F.lit(False))
+
+
+def spark_trips(src, ids: list[int], zone_ids):
+    """Kafka rows (value, …) plus `t`, Spark's decoding of the value, and `fast`: t is a certainly good trip.
+
+    Only frames with one of `ids` (see fast_ids) are tried; `fast` is False for everything else.
+    """
+    from pyspark.sql import functions as F
+    from pyspark.sql.avro.functions import from_avro
+
+    value = F.col("value")
+    body = F.expr("substring(value, 6)")
+    sid = F.conv(F.hex(F.substring(value, 2, 4)), 16, 10).cast("long")
+    framed = (F.length(value) >= 5) & (F.substring(value, 1, 1) == F.lit(bytearray(b"\x00"))) & sid.isin(ids)
+    t = F.when(framed, from_avro(body, READER_SCHEMA.read_text(), {"mode": "PERMISSIVE"}))
+    return (src.withColumn("t", t)
+            .withColumn("fast", certainly_good(F.col("t"), body, zone_ids) if ids else F.lit(False)))
+
+
+def rescue(url: str, zone_ids: set[int], quarantine=None):
+    """A function for a pandas UDF: the records the fast path left (value …, null elsewhere) → TRIP_FIELDS.
+
+    Arguments are the pandas Series of value, topic, partition, offset and kafka_us; rows whose offset
+    is null were taken by the fast path and come back as nulls. Records with a reason go to `quarantine`
+    (a lab.sink.Quarantine) and come back as nulls too; so do they when there is no quarantine.
+    """
+    dtypes = {c: "Float64" if kind == "double" else "Int64" for c, kind in TRIP_FIELDS.items()}
+
+    def run(value: pd.Series, topic: pd.Series, partition: pd.Series, offset: pd.Series,
+            kafka_us: pd.Series) -> pd.DataFrame:
+        out = pd.DataFrame({c: pd.array([None] * len(offset), dtype=dt) for c, dt in dtypes.items()},
+                           index=offset.index)
+        todo = offset.notna()
+        if not todo.any():
+            return out
+        pdf = pd.DataFrame({"value": value[todo], "topic": topic[todo], "partition": partition[todo],
+                            "offset": offset[todo], "kafka_us": kafka_us[todo]})
+        for res in decode_batches(iter([pdf]), url, zone_ids):
+            bad = res["reason"].notna()
+            if quarantine is not None and bad.any():
+                quarantine.write(res[bad])
+            good = res[~bad]
+            for c in TRIP_FIELDS:
+                out.loc[good.index, c] = good[c]
+        return out
+
+    return run

@@ -1,0 +1,140 @@
+"""Where the streaming job's micro-batches go: idempotent upserts into the Cassandra tables (connector, foreachBatch)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from lab import config
+
+CASSANDRA = "org.apache.spark.sql.cassandra"
+ZONE_COLS = ("zone_id", "day", "window_start", "window_end", "zone", "borough", "trips", "passengers", "fare_total",
+             "fare_avg", "distance_total", "distance_avg", "tip_trips", "tip_pct_avg", "revenue_total",
+             "last_kafka_ts", "written_at")
+BOROUGH_COLS = tuple(c for c in ZONE_COLS if c not in ("zone_id", "zone"))
+TOP_COLS = ("day", "window_start", "zone_id", "window_end", "zone", "borough", "trips", "revenue_total", "fare_avg",
+            "written_at")
+QUARANTINE_COLS = ("day", "topic", "kafka_partition", "kafka_offset", "reason", "detail", "schema_id", "kafka_ts",
+                   "value", "quarantined_at")
+
+
+def lookup_map(column, mapping: dict):
+    """A Spark expression mapping a column through a small dict (e.g. zone id → borough).
+
+    Built as one SQL map literal: one call into the JVM instead of one per key and value.
+    """
+    from pyspark.sql import functions as F
+
+    def literal(x) -> str:
+        if isinstance(x, str):
+            return "'" + x.replace("\\", "\\\\").replace("'", "\\'") + "'"
+        return repr(int(x))
+
+    pairs = ", ".join(f"{literal(k)}, {literal(v)}" for k, v in mapping.items())
+    return F.element_at(F.expr(f"map({pairs})"), column)
+
+
+def window_rows(batch, zone_names, written_at: datetime | None = None):
+    """Aggregate rows → (zone rows, borough rows) with the columns of kappa.zone_windows / borough_windows.
+
+    `zone_names` is a dict zone id → name, or a Column built from one with lookup_map (reused per batch).
+    """
+    from pyspark.sql import functions as F
+
+    written_at = written_at or datetime.now(timezone.utc)
+    zone_name = zone_names if not isinstance(zone_names, dict) else lookup_map(F.col("zone_id"), zone_names)
+    base = (batch.withColumn("window_start", F.col("w.start")).withColumn("window_end", F.col("w.end"))
+            .withColumn("day", F.to_date("window_start"))
+            .withColumn("fare_avg", F.col("fare_total") / F.col("trips"))
+            .withColumn("distance_avg", F.col("distance_total") / F.col("trips"))
+            .withColumn("tip_pct_avg", F.when(F.col("tip_trips") > 0, F.col("tip_pct_sum") / F.col("tip_trips")))
+            .withColumn("written_at", F.lit(written_at)))
+    zone = base.where("gid = 0").withColumn("zone", zone_name)
+    return zone, base.where("gid = 1")
+
+
+def save(df, table: str) -> None:
+    """Append (= upsert: Cassandra writes by primary key) a DataFrame to a kappa table with the connector."""
+    df.write.format(CASSANDRA).options(keyspace=config.KEYSPACE, table=table).mode("append").save()
+
+
+def window_writer():
+    """The foreachBatch function of the windows query: one batch of updated windows → three tables.
+
+    The batch holds the complete current aggregate of every window it changed (update mode), so
+    writing it again after a crash overwrites the same rows with the same values.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pyspark.sql import functions as F
+
+    from lab.pipeline import data
+
+    zones = data.zones()
+    names = lookup_map(F.col("zone_id"), dict(zip(zones["LocationID"].astype(int), zones["Zone"])))
+    pool = ThreadPoolExecutor(2, thread_name_prefix="lab-sink")
+
+    def write(batch, epoch_id: int) -> None:
+        batch = batch.persist()       # computed once (by the first write), read from memory by the other two
+        try:
+            zone, borough = window_rows(batch, names)
+            save(zone.select(*ZONE_COLS), "zone_windows")     # first: its write time is the freshness figure
+            # the two derived tables read the cached batch: two small Spark jobs side by side
+            done = [pool.submit(save, zone.select(*TOP_COLS), "top_zones"),
+                    pool.submit(save, borough.select(*BOROUGH_COLS), "borough_windows")]
+            for f in done:
+                f.result()
+        finally:
+            batch.unpersist()
+
+    return write
+
+
+@dataclass(frozen=True)
+class Quarantine:
+    """Where the decoder puts the records it cannot use: kappa.quarantine, written from the Spark workers.
+
+    The job decodes each Kafka record once: the good trips go on to the windows, the bad ones are
+    written here by the decoding task itself (a side output), keyed by (day, topic, partition, offset)
+    so a retried task or a replayed batch overwrites the same rows. Picklable: it travels to the
+    Python workers, which keep one driver session each (lab.cassandra.session_at).
+    """
+
+    host: str
+    port: int
+    keyspace: str = config.KEYSPACE
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)   # never in a log line or a notebook output
+
+    @classmethod
+    def for_target(cls) -> "Quarantine":
+        """The Cassandra the Spark connector writes to, with its credentials (kind) or none (local)."""
+        from lab.services import cassandra, spark
+
+        host, port = spark.cassandra_host_port()
+        user, password = cassandra.credentials()
+        return cls(host, port, username=user, password=password)
+
+    def write(self, bad) -> int:
+        """Insert decoded-but-unusable rows (lab.decode.SPARK_SCHEMA columns, `reason` set); returns how many."""
+        import pandas as pd
+        from cassandra.concurrent import execute_concurrent_with_args
+
+        from lab.services import cassandra
+
+        if len(bad) == 0:
+            return 0
+        sess = cassandra.session_at((self.host,), self.port, self.keyspace, self.username, self.password)
+        insert = sess.prepare(f"INSERT INTO {self.keyspace}.quarantine ({', '.join(QUARANTINE_COLS)}) "
+                              f"VALUES ({', '.join('?' * len(QUARANTINE_COLS))})")
+        kafka_ts = pd.to_datetime(bad["kafka_us"], unit="us")
+        now = datetime.now(timezone.utc)
+        rows = [(ts.date(), topic, int(part), int(off), reason, detail, None if pd.isna(sid) else int(sid),
+                 ts.to_pydatetime(), None if value is None else bytes(value), now)
+                for ts, topic, part, off, reason, detail, sid, value in zip(
+                    kafka_ts, bad["topic"], bad["kafka_partition"], bad["kafka_offset"], bad["reason"],
+                    bad["detail"], bad["schema_id"], bad["value"])]
+        for ok, result in execute_concurrent_with_args(sess, insert, rows, concurrency=32, raise_on_first_error=False):
+            if not ok:
+                raise result
+        return len(rows)
+

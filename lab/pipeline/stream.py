@@ -1,0 +1,267 @@
+"""The Spark job: taxi-trips (Kafka, Confluent-framed Avro) → 5-minute windows per zone and borough → Cassandra.
+
+One streaming query `<name>` decodes every record once: records that cannot be used go to
+kappa.quarantine straight from the decoding task (a keyed, idempotent side output, lab.sink.Quarantine);
+accepted trips are aggregated (event time = pickup_ts, watermark, tumbling windows, update mode) and
+upserted with foreachBatch. Run it from Python (`start`), as `lab stream`, or as a separate driver
+process: `lab stream --trigger availableNow` (spark-submit: `lab stream --print-submit`).
+"""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from lab import config
+from lab.errors import StreamError
+from lab.pipeline import sink
+
+WINDOW = "5 minutes"
+WATERMARK = "10 minutes"
+TRIGGER = "1 second"           # processing-time trigger; "availableNow" or "once" for bounded runs
+QUERY = "trip_windows"
+# Kafka's consumer keeps a fetch waiting at the log end for fetch.max.wait.ms (500 ms by default); the next
+# micro-batch's task then waits for it before it can fetch: ~0.5 s per task wave, measured. 20 ms removes it.
+FETCH_MAX_WAIT_MS = 20
+
+@dataclass(frozen=True)
+class Job:
+    """Settings of one run of the streaming job (all have lab defaults)."""
+
+    topic: str = config.TRIPS_TOPIC
+    window: str = WINDOW
+    watermark: str = WATERMARK
+    trigger: str = TRIGGER
+    starting_offsets: str = "earliest"
+    max_offsets_per_trigger: int | None = None
+    name: str = QUERY
+    checkpoint_root: str | None = None      # default: <LAB_HOME>/checkpoints
+    quarantine: bool = True                 # write unusable records to kappa.quarantine (cassandra sink only)
+    source_tasks: int | None = 2            # Spark tasks reading Kafka per batch (coalesced partitions); None: one each
+    sink: str = "cassandra"                 # "cassandra", or "memory" to only look at the rows
+
+    def checkpoint(self, query: str) -> Path:
+        root = Path(self.checkpoint_root) if self.checkpoint_root else config.lab_home() / "checkpoints"
+        return root / query
+
+
+def registry_url() -> str:
+    from lab.services import schema_registry
+
+    return schema_registry.registry_url()
+
+
+def bootstrap_servers() -> str:
+    from lab.services import kafka
+
+    return kafka.bootstrap_servers()
+
+
+def raw(spark, job: Job):
+    """The Kafka source: key, value, topic, partition, offset, timestamp …"""
+    reader = (spark.readStream.format("kafka")
+              .option("kafka.bootstrap.servers", bootstrap_servers())
+              .option("subscribe", job.topic)
+              .option("startingOffsets", job.starting_offsets)
+              .option("failOnDataLoss", "false")
+              .option("kafka.fetch.max.wait.ms", str(FETCH_MAX_WAIT_MS)))
+    if job.max_offsets_per_trigger:
+        reader = reader.option("maxOffsetsPerTrigger", str(job.max_offsets_per_trigger))
+    df = reader.load()
+    # one task per Kafka partition costs a Python round trip each; on a 2-core laptop, 2 tasks decode as fast
+    return df.coalesce(job.source_tasks) if job.source_tasks else df
+
+
+def raw_batch(spark, topic: str = config.TRIPS_TOPIC, limit: int = 5):
+    """The first records of a topic as a batch DataFrame (key, value, topic, partition, offset, timestamp)."""
+    return (spark.read.format("kafka").option("kafka.bootstrap.servers", bootstrap_servers())
+            .option("subscribe", topic).option("startingOffsets", "earliest").load().limit(limit))
+
+
+def decoded(spark, job: Job, quarantine=None):
+    """Every Kafka record decoded: trip columns, or a quarantine reason (lab.decode in mapInPandas).
+
+    With `quarantine` (a lab.sink.Quarantine), only the usable trips come out, with the columns the
+    windows need (decode.TRIP_FIELDS, kafka_us, kafka_ts, `reason` null), and the records that have a reason are written
+    there by the decoding task. Spark's own Avro reader takes the certainly good records of the schema ids
+    registered at start (decode.spark_trips); lab.decode, in a pandas UDF, decodes and judges all others.
+    """
+    from pyspark.sql import functions as F
+
+    from lab.pipeline import data, decode
+
+    url, zone_ids = registry_url(), set(int(z) for z in data.zones()["LocationID"])
+    src = raw(spark, job).select("value", "topic", "partition", "offset", F.unix_micros("timestamp").alias("kafka_us"))
+    if quarantine is None:
+        return (src.mapInPandas(lambda batches: decode.decode_batches(batches, url, zone_ids), decode.SPARK_SCHEMA)
+                .withColumn("kafka_ts", F.timestamp_micros("kafka_us")))
+    rescue = F.pandas_udf(decode.rescue(url, zone_ids, quarantine), decode.TRIP_SCHEMA)
+    df = decode.spark_trips(src, decode.fast_ids(config.subject(job.topic), url), zone_ids)
+    slow = rescue.asNondeterministic()(*[F.when(~F.col("fast"), F.col(c))
+                                         for c in ("value", "topic", "partition", "offset", "kafka_us")])
+    fast = {"pickup_us": F.unix_micros(F.col("t.pickup_ts")),
+            **{c: F.col(f"t.{c}") for c in decode.TRIP_FIELDS if c != "pickup_us"}}
+    df = df.withColumn("slow", slow).observe(  # progress → observedMetrics: how many records took which path
+        f"{job.name}_decode", F.count(F.lit(1)).alias("records"), F.sum(F.col("fast").cast("int")).alias("by_spark"))
+    return (df.where(F.col("fast") | F.col("slow.pickup_us").isNotNull())
+            .select(*[F.when(F.col("fast"), fast[c]).otherwise(F.col(f"slow.{c}")).alias(c)
+                      for c in decode.TRIP_FIELDS],
+                    "kafka_us", F.lit(None).cast("string").alias("reason"),
+                    F.timestamp_micros("kafka_us").alias("kafka_ts")))
+
+
+def windows(spark, job: Job):
+    """The streaming aggregate: one row per (window, borough, zone) and per (window, borough), gid 0 / 1."""
+    from pyspark.sql import functions as F
+
+    side = sink.Quarantine.for_target() if job.quarantine and job.sink == "cassandra" else None
+    trips = (decoded(spark, job, side).where(F.col("reason").isNull())
+             .select(F.timestamp_micros("pickup_us").alias("pickup_ts"), "pu_location_id", "passenger_count",
+                     "fare_amount", "tip_amount", "trip_distance", "total_amount", "kafka_ts")
+             .withWatermark("pickup_ts", job.watermark))
+    return aggregate(spark, trips, job.window, view=f"{job.name}_trips")
+
+
+def aggregate(spark, trips, window: str = WINDOW, view: str = "lab_trips"):
+    """Tumbling-window aggregates of trips (pickup_ts, pu_location_id int, amounts, kafka_ts), streaming or batch.
+
+    Boroughs are joined from the zone lookup; grouping sets give zone rows (gid 0) and borough
+    rows (gid 1) in one pass. The batch reference of bench/streaming.py runs the very same query.
+    """
+    from pyspark.sql import functions as F
+
+    from lab.pipeline import data
+
+    zones = data.zones()
+    borough = dict(zip(zones["LocationID"].astype(int), zones["Borough"]))
+    trips.withColumn("borough", sink.lookup_map(F.col("pu_location_id"), borough)).createOrReplaceTempView(view)
+    w = f"window(pickup_ts, '{window}')"
+    return spark.sql(f"""
+        SELECT {w} AS w, borough, pu_location_id AS zone_id, grouping_id() AS gid,
+               count(*) AS trips, sum(coalesce(passenger_count, 0)) AS passengers,
+               sum(fare_amount) AS fare_total, sum(trip_distance) AS distance_total,
+               sum(CASE WHEN fare_amount > 0 THEN 1 ELSE 0 END) AS tip_trips,
+               sum(CASE WHEN fare_amount > 0 THEN 100 * tip_amount / fare_amount END) AS tip_pct_sum,
+               sum(total_amount) AS revenue_total, max(kafka_ts) AS last_kafka_ts
+        FROM {view}
+        GROUP BY GROUPING SETS (({w}, borough, pu_location_id), ({w}, borough))""")
+
+
+def _trigger(writer, trigger: str):
+    if trigger == "availableNow":
+        return writer.trigger(availableNow=True)
+    if trigger == "once":
+        return writer.trigger(once=True)
+    return writer.trigger(processingTime=trigger)
+
+
+@dataclass
+class Running:
+    """The started queries of one job."""
+
+    job: Job
+    queries: dict = field(default_factory=dict)   # name → pyspark StreamingQuery
+
+    @property
+    def windows(self):
+        return self.queries[self.job.name]
+
+    def progress(self) -> list[dict]:
+        """Recent progress reports of the windows query (dicts, newest last)."""
+        return [p for p in self.windows.recentProgress]
+
+    def watermark(self):
+        """Spark's current event-time watermark (pandas Timestamp, naive UTC), or None before the first batch.
+
+        Windows ending at or before it are final: pass it as `cutoff` to lab.truth.check while the job runs.
+        """
+        import pandas as pd
+
+        marks = [p.get("eventTime", {}).get("watermark") for p in self.progress()]
+        marks = [m for m in marks if m]
+        return pd.Timestamp(marks[-1]).tz_convert(None) if marks else None
+
+    def dropped_by_watermark(self) -> int:
+        """Rows dropped as too late, summed over the recent progress reports."""
+        return sum(op.get("numRowsDroppedByWatermark", 0) for p in self.progress() for op in p.get("stateOperators", []))
+
+    def decode_paths(self) -> dict[str, int]:
+        """Records seen and records Spark's own Avro reader decoded, over the recent progress reports.
+
+        The rest went to lab.decode (other schema ids, and everything not certainly good).
+        """
+        seen = [p.get("observedMetrics", {}).get(f"{self.job.name}_decode") for p in self.progress()]
+        seen = [m for m in seen if m]
+        return {"records": sum(int(m.get("records") or 0) for m in seen),
+                "by_spark": sum(int(m.get("by_spark") or 0) for m in seen)}
+
+    def check(self) -> None:
+        """Raise StreamError if a query died."""
+        for name, q in self.queries.items():
+            exc = q.exception()
+            if exc is not None:
+                raise StreamError(f"streaming query {name} failed: {str(exc)[:2000]}")
+
+    def await_done(self, timeout: float = 300.0) -> "Running":
+        """Wait for bounded triggers (availableNow/once) to finish; StreamError on failure or timeout."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        for name, q in self.queries.items():
+            left = max(0.1, deadline - time.monotonic())
+            try:
+                finished = q.awaitTermination(left)
+            except Exception as exc:  # noqa: BLE001 - StreamingQueryException
+                raise StreamError(f"streaming query {name} failed: {str(exc)[:2000]}") from exc
+            if not finished:
+                raise StreamError(f"streaming query {name} still running after {timeout:.0f}s "
+                                  f"(trigger {self.job.trigger!r}); last progress: {q.lastProgress}")
+        self.check()
+        return self
+
+    def process_all_available(self) -> "Running":
+        """Block until every query has processed what is in Kafka now (processing-time triggers)."""
+        for q in self.queries.values():
+            q.processAllAvailable()
+        self.check()
+        return self
+
+    def stop(self) -> None:
+        for q in self.queries.values():
+            q.stop()
+
+
+def start(job: Job | None = None, spark=None, listeners=(), **settings) -> Running:
+    """Start the job's queries on the lab's SparkSession; `listeners` are StreamingQueryListeners to attach.
+
+    Keyword settings override Job fields, e.g. ``start(trigger="availableNow", watermark="1 hour")``.
+    """
+    from lab.services import spark as lab_spark
+
+    job = replace(job or Job(), **settings)
+    spark = spark or lab_spark.start()
+    for listener in listeners:
+        spark.streams.addListener(listener)
+    running = Running(job)
+    agg = windows(spark, job)
+    writer = agg.writeStream.queryName(job.name).outputMode("update")
+    writer = writer.option("checkpointLocation", str(job.checkpoint(job.name)))
+    if job.sink == "memory":
+        writer = writer.format("memory")
+    else:
+        writer = writer.foreachBatch(sink.window_writer())
+    running.queries[job.name] = _trigger(writer, job.trigger).start()
+    return running
+
+
+def reset(job: Job | None = None) -> None:
+    """Delete the job's checkpoints: the next start reads the topic again from `starting_offsets`."""
+    job = job or Job()
+    shutil.rmtree(job.checkpoint(job.name), ignore_errors=True)
+
+
+def active() -> list:
+    """The streaming queries running in the lab's SparkSession."""
+    from lab.services import spark as lab_spark
+
+    return list(lab_spark.session().streams.active) if lab_spark.running() else []

@@ -1,0 +1,190 @@
+"""The lab's Kafka topics: create them with explicit configs, describe them, count what is in them."""
+from __future__ import annotations
+
+from lab import config
+from lab.errors import LabError
+from lab.wait import until
+
+TIMEOUT_S = 30.0
+
+
+def specs(trips: str = config.TRIPS_TOPIC, dlq: str = config.DLQ_TOPIC) -> dict[str, dict]:
+    """Partitions and topic configs of the trips topic and its dead-letter queue (DLQ)."""
+    common = {"cleanup.policy": "delete", "retention.ms": str(config.TOPIC_RETENTION_MS), "min.insync.replicas": "1"}
+    return {
+        trips: {"partitions": config.TOPIC_PARTITIONS, "config": dict(common)},
+        dlq: {"partitions": config.DLQ_PARTITIONS, "config": dict(common)},
+    }
+
+
+def _admin():
+    from lab.services import kafka
+
+    return kafka.admin()
+
+
+def _result(futures: dict, what: str) -> dict:
+    from confluent_kafka import KafkaException
+
+    out = {}
+    for key, fut in futures.items():
+        try:
+            out[key] = fut.result(timeout=TIMEOUT_S)
+        except KafkaException as exc:
+            out[key] = exc.args[0]
+        except Exception as exc:  # noqa: BLE001 - timeouts and transport errors: say what failed
+            raise LabError(f"{what} {key}: {exc}") from exc
+    return out
+
+
+def ensure_topics(trips: str = config.TRIPS_TOPIC, dlq: str = config.DLQ_TOPIC) -> dict[str, str]:
+    """Create the topics if missing (idempotent); returns {topic: "created" | "exists"}.
+
+    An existing topic must have the expected partition count and configs, else LabError says what differs.
+    """
+    from confluent_kafka import KafkaError
+    from confluent_kafka.admin import NewTopic
+
+    wanted = specs(trips, dlq)
+    new = [NewTopic(name, num_partitions=s["partitions"], replication_factor=1, config=s["config"])
+           for name, s in wanted.items()]
+    admin = _admin()  # keep the client alive until its futures resolve
+    answers = _result(admin.create_topics(new, operation_timeout=TIMEOUT_S), "creating topic")
+    status = {}
+    for name, answer in answers.items():
+        if answer is None:
+            status[name] = "created"
+        elif answer.code() == KafkaError.TOPIC_ALREADY_EXISTS:
+            status[name] = "exists"
+        else:
+            raise LabError(f"cannot create topic {name}: {answer.str()}")
+    for name, spec in wanted.items():
+        until(lambda n=name: _leaders_ready(n), service=f"topic {name}", timeout=TIMEOUT_S)
+        _verify(name, spec)
+    return status
+
+
+def _leaders_ready(topic: str) -> bool:
+    meta = _admin().list_topics(topic, timeout=5).topics.get(topic)
+    return bool(meta and not meta.error and meta.partitions and all(p.leader >= 0 for p in meta.partitions.values()))
+
+
+def _verify(topic: str, spec: dict) -> None:
+    info = describe(topic)
+    effective = _configs(topic, only_set=False)
+    problems = []
+    if info["partitions"] != spec["partitions"]:
+        problems.append(f"{info['partitions']} partitions, expected {spec['partitions']}")
+    for key, value in spec["config"].items():
+        if effective.get(key) != value:
+            problems.append(f"{key}={effective.get(key)}, expected {value}")
+    if problems:
+        raise LabError(f"topic {topic} exists with a different set-up: {'; '.join(problems)}. "
+                       f"Delete it (lab.topics.delete_topics([{topic!r}])) and run ensure_topics() again.")
+
+
+def describe(topic: str) -> dict:
+    """Partition count, leaders and the topic's non-default configs.
+
+    Returns
+    -------
+    {"topic", "partitions", "leaders": {partition: broker id}, "config": {name: value}}
+    """
+    meta = _admin().list_topics(topic, timeout=10).topics.get(topic)
+    if meta is None or meta.error:
+        raise LabError(f"topic {topic} does not exist ({meta.error.str() if meta else 'no metadata'})")
+    return {"topic": topic, "partitions": len(meta.partitions),
+            "leaders": {p: m.leader for p, m in sorted(meta.partitions.items())}, "config": _configs(topic)}
+
+
+def _configs(topic: str, only_set: bool = True) -> dict[str, str]:
+    """The topic's configs (only those set on the topic or broker, unless only_set=False)."""
+    from confluent_kafka.admin import ConfigResource, ResourceType
+
+    admin = _admin()
+    entries = list(_result(admin.describe_configs([ConfigResource(ResourceType.TOPIC, topic)]), "describing").values())[0]
+    if not isinstance(entries, dict):
+        raise LabError(f"cannot read the configs of topic {topic}: {entries}")
+    return {k: e.value for k, e in sorted(entries.items()) if not (only_set and e.is_default)}
+
+
+def _offsets(topic: str) -> dict[int, tuple[int, int]]:
+    """{partition: (earliest, latest)} offsets, read with the AdminClient."""
+    from confluent_kafka import KafkaError, TopicPartition
+    from confluent_kafka.admin import OffsetSpec
+
+    parts = describe(topic)["partitions"]
+    admin = _admin()
+
+    def read() -> dict[int, tuple[int, int]]:
+        low = _result(admin.list_offsets({TopicPartition(topic, p): OffsetSpec.earliest() for p in range(parts)}), "offsets of")
+        high = _result(admin.list_offsets({TopicPartition(topic, p): OffsetSpec.latest() for p in range(parts)}), "offsets of")
+        errors = [f"{tp.partition}: {r.str()}" for d in (low, high) for tp, r in d.items() if isinstance(r, KafkaError)]
+        if errors:  # e.g. a leader not elected yet right after the topic was created: asked again, bounded
+            raise LabError(f"offsets of {topic} not available: {'; '.join(errors[:3])}")
+        return {tp.partition: (low[tp].offset, high[tp].offset) for tp in sorted(low, key=lambda t: t.partition)}
+
+    return until(read, service=f"offsets of topic {topic}", timeout=TIMEOUT_S, interval=0.2)
+
+
+def partition_counts(topic: str) -> dict[int, int]:
+    """Messages in each partition (latest minus earliest offset)."""
+    return {p: hi - lo for p, (lo, hi) in _offsets(topic).items()}
+
+
+def count_messages(topic: str) -> int:
+    """Messages in the topic: the sum over partitions of latest minus earliest offset."""
+    return sum(partition_counts(topic).values())
+
+
+def delete_topics(names: list[str] | None = None) -> dict[str, str]:
+    """Delete topics (default: the trips topic and its DLQ); returns {topic: "deleted" | "missing"}."""
+    from confluent_kafka import KafkaError
+
+    names = names or [config.TRIPS_TOPIC, config.DLQ_TOPIC]
+    admin = _admin()
+    answers = _result(admin.delete_topics(names, operation_timeout=TIMEOUT_S), "deleting topic")
+    status = {}
+    for name, answer in answers.items():
+        if answer is None:
+            status[name] = "deleted"
+        elif answer.code() == KafkaError.UNKNOWN_TOPIC_OR_PART:
+            status[name] = "missing"
+        else:
+            raise LabError(f"cannot delete topic {name}: {answer.str()}")
+    for name in names:
+        until(lambda n=name: n not in _admin().list_topics(timeout=5).topics, service=f"deleting {name}", timeout=TIMEOUT_S)
+    return status
+
+
+def peek(topic: str, max_messages: int = 5, partition: int | None = None, timeout: float = 15.0) -> list[dict]:
+    """Read up to `max_messages` from the start of a topic (or one partition) without joining a consumer group.
+
+    Returns dicts with partition, offset, timestamp (ms), key, value (raw bytes) and headers ({name: text}).
+    """
+    import time
+    import uuid
+
+    from confluent_kafka import Consumer, KafkaError, TopicPartition
+
+    from lab.services import kafka
+
+    parts = [partition] if partition is not None else list(range(describe(topic)["partitions"]))
+    consumer = Consumer({"bootstrap.servers": kafka.bootstrap_servers(), "group.id": f"lab-peek-{uuid.uuid4().hex[:8]}",
+                         "enable.auto.commit": False, "enable.partition.eof": True})
+    try:
+        consumer.assign([TopicPartition(topic, p, 0) for p in parts])  # offset 0 = the start
+        out, at_end, deadline = [], set(), time.monotonic() + timeout
+        while len(out) < max_messages and len(at_end) < len(parts) and time.monotonic() < deadline:
+            for msg in consumer.consume(max_messages - len(out), timeout=0.5):
+                if msg.error():
+                    if msg.error().code() == KafkaError._PARTITION_EOF:
+                        at_end.add(msg.partition())
+                        continue
+                    raise LabError(f"reading {topic}: {msg.error().str()}")
+                out.append({"partition": msg.partition(), "offset": msg.offset(), "timestamp": msg.timestamp()[1],
+                            "key": msg.key().decode() if msg.key() is not None else None, "value": msg.value(),
+                            "headers": {k: v.decode() for k, v in (msg.headers() or [])}})
+        return out
+    finally:
+        consumer.close()

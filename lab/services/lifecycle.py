@@ -1,0 +1,51 @@
+"""The lifecycle every service module shares: kind dispatch, start once, bounded readiness on one probe, stop."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Sequence
+
+from lab import config
+from lab.deploy import kube
+from lab.services.process import LocalProcess
+from lab.wait import until
+
+Probe = Callable[[], object]           # returns truthy when ready; raises (with the reason) when not
+Launch = Callable[[LocalProcess], tuple[Sequence[str], Path | None]]   # → argv, working directory
+
+
+def start(name: str, proc: LocalProcess, launch: Launch, probe: Probe, timeout: float, interval: float) -> int | None:
+    """kind: deploy the service. Local: a no-op (bar the readiness wait) when ours runs; else check the ports,
+    spawn `launch(proc)` and wait for `probe`. Returns the pid (local)."""
+    if config.target() == "kind":
+        return kube.up([name])
+    if proc.running():
+        wait_ready(name, proc, probe, timeout, interval)
+        return proc.pid()
+    proc.check_ports()
+    argv, cwd = launch(proc)
+    pid = proc.spawn(argv, cwd=cwd)
+    wait_ready(name, proc, probe, timeout, interval)
+    return pid
+
+
+def wait_ready(name: str, proc: LocalProcess, probe: Probe, timeout: float, interval: float) -> None:
+    """Poll `probe` with a bound: ServiceStartError (with the log tail) if the process dies, ServiceNotReady on timeout."""
+    if config.target() == "kind":
+        return kube.wait_ready(name, timeout)
+    until(probe, service=name, timeout=timeout, interval=interval, log_tail=proc.tail, alive=proc.exit_reason)
+
+
+def ready(probe: Probe) -> bool:
+    """One quick probe: True when it passes, False on any failure."""
+    try:
+        return bool(probe())
+    except Exception:  # noqa: BLE001 - any failure means "not ready (yet)"
+        return False
+
+
+def stop(proc: LocalProcess, timeout: float) -> bool:
+    """Stop our local process; True when one was stopped. On kind a single service is not stopped alone:
+    `lab down` deletes the whole cluster."""
+    if config.target() == "kind":
+        return False
+    return proc.stop(timeout=timeout)

@@ -1,0 +1,205 @@
+"""Local service processes: pid files, logs, port checks and clean stops, shared by every local service."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from lab import config
+from lab.errors import PortInUse, ServiceStartError
+
+
+def port_holder(port: int) -> str | None:
+    """Describe the process listening on 127.0.0.1/0.0.0.0:`port` ("pid 123 (java)"), if it can be found."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            parts = line.split()
+            local, state, inode = parts[1], parts[3], parts[9]
+            if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
+                inodes.add(inode)
+    if not inodes:
+        return None
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                link = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if link.startswith("socket:[") and link[8:-1] in inodes:
+                    comm = Path(f"/proc/{pid}/comm").read_text().strip()
+                    return f"pid {pid} ({comm})"
+        except OSError:
+            continue
+    return "another process"
+
+
+def port_listening(port: int) -> bool:
+    """True when something listens on `port` (any local address)."""
+    from lab.wait import port_open
+
+    return port_open("127.0.0.1", port, timeout=0.3)
+
+
+@dataclass
+class LocalProcess:
+    """One background JVM/binary owned by the lab: started detached, tracked by a pid file."""
+
+    name: str
+    ports: Sequence[int] = field(default_factory=tuple)
+
+    @property
+    def home(self) -> Path:
+        return config.lab_home() / "run" / self.name
+
+    @property
+    def pid_file(self) -> Path:
+        return self.home / f"{self.name}.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.home / f"{self.name}.log"
+
+    def pid(self) -> int | None:
+        """The pid of our running process, or None (a stale pid file is removed)."""
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+        try:
+            os.kill(pid, 0)
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            if stat.split(")")[-1].split()[0] == "Z":
+                raise ProcessLookupError
+        except (ProcessLookupError, FileNotFoundError):
+            self.pid_file.unlink(missing_ok=True)
+            return None
+        except PermissionError:
+            pass
+        return pid
+
+    def running(self) -> bool:
+        return self.pid() is not None
+
+    def check_ports(self) -> None:
+        """Raise PortInUse when one of our ports is taken by someone else."""
+        for port in self.ports:
+            if port_listening(port):
+                raise PortInUse(self.name, port, port_holder(port))
+
+    def spawn(self, argv: Sequence[str], env: dict | None = None, cwd: Path | None = None) -> int:
+        """Start `argv` detached, logging to our log file; return the pid."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.check_ports()
+        log = open(self.log_file, "ab")
+        log.write(f"\n=== lab: starting {self.name} at {time.strftime('%Y-%m-%d %H:%M:%S')} ===\n".encode())
+        log.flush()
+        try:
+            proc = subprocess.Popen(
+                list(argv), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                cwd=cwd or self.home, env={**os.environ, **(env or {})}, start_new_session=True,
+            )
+        except OSError as exc:
+            raise ServiceStartError(self.name, f"cannot run {argv[0]}: {exc}") from exc
+        finally:
+            log.close()
+        self.pid_file.write_text(str(proc.pid))
+        self._popen = proc  # keep a handle so the child is reaped when we own it
+        return proc.pid
+
+    def exit_reason(self) -> str | None:
+        """Why the process is gone (for readiness waits), or None while it runs."""
+        proc = getattr(self, "_popen", None)
+        if proc is not None and proc.poll() is not None:
+            return f"process exited with code {proc.returncode}"
+        if proc is None and not self.running():
+            return "process is not running"
+        return None
+
+    def tail(self, lines: int = 30) -> str:
+        """The last lines of the log."""
+        try:
+            data = self.log_file.read_bytes()[-64 * 1024:]
+        except OSError:
+            return "(no log yet)"
+        return "\n".join(data.decode("utf-8", "replace").splitlines()[-lines:])
+
+    def stop(self, timeout: float = 30.0) -> bool:
+        """SIGTERM the process group, SIGKILL after `timeout`; True when something was stopped."""
+        pid = self.pid()
+        if pid is None:
+            return False
+        for sig, wait_s in ((signal.SIGTERM, timeout), (signal.SIGKILL, 10.0)):
+            try:
+                os.killpg(pid, sig)
+            except ProcessLookupError:
+                break
+            except PermissionError:
+                os.kill(pid, sig)
+            deadline = time.monotonic() + wait_s
+            while time.monotonic() < deadline:
+                proc = getattr(self, "_popen", None)
+                if proc is not None:
+                    proc.poll()
+                if not _alive(pid):
+                    break
+                time.sleep(0.1)
+            if not _alive(pid):
+                break
+        self.pid_file.unlink(missing_ok=True)
+        # The leader thread shows as a zombie while the other threads still close their sockets:
+        # wait (bounded) until our ports are free, so an immediate restart does not see them taken.
+        deadline = time.monotonic() + 10.0
+        while any(port_listening(p) for p in self.ports) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return True
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.split(")")[-1].split()[0] != "Z"
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident set size of a process and all its descendants, in bytes (0 when it is gone)."""
+    kids: dict[int, list[int]] = {}
+    for p in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            ppid = int(Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            kids.setdefault(ppid, []).append(int(p))
+        except (OSError, IndexError, ValueError):
+            continue
+
+    def sizes(p: int) -> tuple[int, int]:   # (VmSize, VmRSS) in kB; (0, 0) when gone
+        try:
+            fields = dict(line.split(":", 1) for line in Path(f"/proc/{p}/status").read_text().splitlines() if ":" in line)
+            return int(fields.get("VmSize", "0 kB").split()[0]), int(fields.get("VmRSS", "0 kB").split()[0])
+        except (OSError, ValueError):
+            return 0, 0
+
+    return tree_rss_kb(pid, kids, sizes) * 1024
+
+
+def tree_rss_kb(pid: int, kids: dict[int, list[int]], sizes) -> int:
+    """Sum of VmRSS over a process tree (`kids`: pid → child pids; `sizes`: pid → (VmSize, VmRSS) in kB).
+
+    A child caught between fork and exec (seen: the Spark JVM starting a helper process) still shares its
+    parent's memory and reports the parent's very sizes: it is counted once, with the parent.
+    """
+    total, todo = 0, [(pid, None)]
+    while todo:
+        p, parent = todo.pop()
+        mine = sizes(p)
+        todo += [(k, mine) for k in kids.get(p, [])]
+        if mine != parent:
+            total += mine[1]
+    return total

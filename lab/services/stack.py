@@ -1,0 +1,118 @@
+"""The whole stack: start, stop and inspect Kafka, the registry, Cassandra and Prometheus in dependency order."""
+from __future__ import annotations
+
+import shutil
+import time
+from types import ModuleType
+
+from lab import config
+from lab.deploy import kube
+from lab.errors import LabError
+from lab.services import cassandra, kafka, prometheus, schema_registry
+
+SERVICES = ("kafka", "schema_registry", "cassandra", "prometheus")
+DEPENDS_ON = {"schema_registry": ("kafka",)}   # KafkaSQL: the registry keeps its schemas in a Kafka topic
+ALIASES = {"registry": "schema_registry", "schema-registry": "schema_registry", "apicurio": "schema_registry"}
+
+
+def service(name: str) -> ModuleType:
+    """The module of one service (lab.kafka, lab.schema_registry, lab.cassandra, lab.prometheus)."""
+    name = ALIASES.get(name, name)
+    if name not in SERVICES:
+        raise LabError(f"unknown service {name!r}: choose from {', '.join(SERVICES)}")
+    return {"kafka": kafka, "schema_registry": schema_registry, "cassandra": cassandra, "prometheus": prometheus}[name]
+
+
+def _select(names, with_deps: bool) -> list[str]:
+    wanted = {ALIASES.get(n, n) for n in (names or SERVICES)}
+    for n in wanted:
+        service(n)
+    if with_deps:
+        wanted |= {d for n in list(wanted) for d in DEPENDS_ON.get(n, ())}
+    else:  # stopping a service also stops what depends on it
+        wanted |= {n for n, deps in DEPENDS_ON.items() if wanted & set(deps)}
+    return [n for n in SERVICES if n in wanted]
+
+
+def up(names: list[str] | None = None, progress=None) -> list[dict]:
+    """Start the named services (default: all) and their dependencies, one after another, each until ready.
+
+    Already running and ready services are left alone, so calling `up` twice is a no-op. Returns one
+    dict per service: name, pid, started (False when it was already up) and seconds to ready.
+    Raises ToolMissing, PortInUse, ServiceStartError or ServiceNotReady naming the service.
+    """
+    if config.target() == "kind":  # one apply of the whole overlay (incl. Grafana, Spark, producer), then waits
+        t0 = time.monotonic()
+        done = kube.up([ALIASES.get(n, n) for n in names] if names else None)
+        if progress:
+            progress(f"kind: {', '.join(done)} ready in {time.monotonic() - t0:.0f}s")
+        return [{"name": n, "pid": None, "started": True, "seconds": round(time.monotonic() - t0, 1)} for n in done]
+    report = []
+    for name in _select(names, with_deps=True):
+        mod = service(name)
+        was_up = config.target() == "local" and mod.process().running() and mod.ready()
+        t0 = time.monotonic()
+        pid = mod.start()
+        row = {"name": name, "pid": pid, "started": not was_up, "seconds": round(time.monotonic() - t0, 1)}
+        report.append(row)
+        if progress:
+            verb = "already up" if was_up else f"ready in {row['seconds']:.1f}s"
+            progress(f"{name:16} {verb}" + (f" (pid {pid})" if isinstance(pid, int) else ""))
+    return report
+
+
+def down(names: list[str] | None = None, purge: bool = False, progress=None) -> list[str]:
+    """Stop the named services (default: all) that the lab started, in reverse order; returns those stopped.
+
+    Stopping Kafka also stops the registry (its storage). `purge=True` deletes their data folders too.
+    On kind, `down` deletes the whole cluster (one service cannot be stopped alone).
+    """
+    if config.target() == "kind":
+        if names:
+            raise LabError("kind target: `lab down` deletes the whole cluster; one service cannot be stopped alone")
+        return ["kind cluster"] if kube.down() else []
+    stopped = []
+    for name in reversed(_select(names, with_deps=False)):
+        mod = service(name)
+        if mod.stop():
+            stopped.append(name)
+            if progress:
+                progress(f"{name:16} stopped")
+        folder = getattr(mod, "data_dir", None)
+        if purge and config.target() == "local" and folder and folder().exists():
+            shutil.rmtree(folder())
+            if progress:
+                progress(f"{name:16} data deleted ({folder()})")
+    return stopped
+
+
+def status(names: list[str] | None = None) -> list[dict]:
+    """One dict per service: name, running, pid, ports, ready, rss (bytes); on kind, lab.kube's rows per object."""
+    from lab.services.process import rss_bytes
+
+    if config.target() == "kind":
+        return kube.status()
+    rows = []
+    for name in _select(names, with_deps=False):
+        mod = service(name)
+        proc = mod.process()
+        pid = proc.pid()
+        rows.append({"name": name, "running": pid is not None, "pid": pid, "ports": list(proc.ports),
+                     "ready": bool(pid) and mod.ready(), "rss": rss_bytes(pid) if pid else 0})
+    return rows
+
+
+def endpoints() -> dict[str, str]:
+    """Where clients reach each service on the selected target (what the getters return)."""
+    from lab.services import cassandra, kafka, prometheus, schema_registry
+
+    return {"kafka": kafka.bootstrap_servers(), "schema_registry": schema_registry.registry_url(),
+            "cassandra": f"{cassandra.contact_points()[0]}:{cassandra.cql_port()}",
+            "prometheus": prometheus.prometheus_url()}
+
+
+def logs(name: str, lines: int = 40) -> str:
+    """The last `lines` lines of a service's log."""
+    if config.target() == "kind":
+        return kube.logs(ALIASES.get(name, name), lines)
+    return service(name).process().tail(lines)
