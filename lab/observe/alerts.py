@@ -5,20 +5,10 @@ from datetime import timedelta
 
 from lab import config
 from lab.errors import LabError
+from lab.services import prometheus
 from lab.wait import until
 
 STATES = ("inactive", "pending", "firing")
-
-
-def _get(path: str, **params) -> dict:
-    import requests
-
-    from lab.observe.promql import url as prometheus_url
-
-    body = requests.get(prometheus_url() + path, params=params, timeout=10).json()
-    if body.get("status") != "success":
-        raise LabError(f"Prometheus {path}: {body.get('error')}")
-    return body["data"]
 
 
 def rules():
@@ -27,14 +17,14 @@ def rules():
 
     rows = [{"alert": r["name"], "state": r["state"], "for_s": r.get("duration", 0), "health": r["health"],
              "severity": r.get("labels", {}).get("severity", ""), "expr": " ".join(r["query"].split())}
-            for g in _get("/api/v1/rules", type="alert")["groups"] for r in g["rules"]]
+            for g in prometheus.api("rules", timeout=10, type="alert")["groups"] for r in g["rules"]]
     return pd.DataFrame(rows)
 
 
 def active() -> list[dict]:
     """The pending and firing alerts (name, state, labels, value, since)."""
     return [{"alert": a["labels"]["alertname"], "state": a["state"], "since": a.get("activeAt"), "value": a.get("value"),
-             "labels": {k: v for k, v in a["labels"].items() if k != "alertname"}} for a in _get("/api/v1/alerts")["alerts"]]
+             "labels": {k: v for k, v in a["labels"].items() if k != "alertname"}} for a in prometheus.api("alerts", timeout=10)["alerts"]]
 
 
 def state(name: str, **labels: str) -> str:
@@ -60,16 +50,9 @@ def fast(interval: str = "1s") -> None:
 
 def set_intervals(scrape: str = "5s", evaluation: str = "5s") -> None:
     """Re-render the local Prometheus config with these intervals and reload it (the lab default is 5 s / 5 s)."""
-    import requests
-
-    from lab.services import prometheus
-
     if config.target() != "local":
         raise LabError("set_intervals changes the local Prometheus only; on kind edit k8s/base/prometheus/configmap.yaml")
-    prometheus.write_config(scrape, evaluation)
-    r = requests.post(prometheus.prometheus_url() + "/-/reload", timeout=10)
-    if not r.ok:
-        raise LabError(f"prometheus refused the reload (HTTP {r.status_code}): {r.text.strip()[:300]}")
+    prometheus.reload(scrape, evaluation)
 
 
 # -- faults ------------------------------------------------------------------------------------------

@@ -10,10 +10,11 @@ from datetime import datetime, timezone
 from lab import config
 from lab.errors import LabError
 from lab.observe import promql
+from lab.services import prometheus
 
 GRAFANA_DIR = config.REPO_ROOT / "grafana"
 CASSANDRA_PLUGIN = config.CASSANDRA_PLUGIN
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "M": 2592000, "y": 31536000}
+MONTH_S = 30 * 86400   # Grafana's "M" (Prometheus has no month)
 _VAR = re.compile(r"\$\{(\w+)(?::(\w+))?\}|\$(\w+)")
 
 
@@ -49,7 +50,10 @@ def parse_time(text: str, now: float | None = None) -> float:
     now = time.time() if now is None else now
     m = re.fullmatch(r"now(?:-(\d+)([smhdwMy]))?", text.strip())
     if m:
-        return now - (int(m.group(1)) * _UNITS[m.group(2)] if m.group(1) else 0)
+        if not m.group(1):
+            return now
+        n, unit = int(m.group(1)), m.group(2)
+        return now - (n * MONTH_S if unit == "M" else prometheus.seconds(f"{n}{unit}"))
     return datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp()
 
 

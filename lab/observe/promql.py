@@ -5,52 +5,34 @@ import json
 import re
 import time
 
-from lab import config
 from lab.errors import LabError
-
-_UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+from lab.services import prometheus
 
 
 def url() -> str:
     """The Prometheus HTTP root of the selected target."""
-    try:
-        from lab.services import prometheus
-    except ImportError:  # pragma: no cover - the services module ships with the lab
-        return f"http://127.0.0.1:{config.ports().prometheus}"
     return prometheus.prometheus_url()
-
-
-def seconds(duration: str) -> float:
-    """A Prometheus duration ("500ms", "5s", "1m30s") in seconds.
-
-    >>> seconds("1m30s"), seconds("500ms")
-    (90.0, 0.5)
-    """
-    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)", duration)
-    if not parts or "".join(n + u for n, u in parts) != duration:
-        raise LabError(f"not a Prometheus duration: {duration!r}")
-    return float(sum(float(n) * _UNIT_S[u] for n, u in parts))
 
 
 def scrape_interval() -> float:
     """Prometheus's global scrape interval in seconds (Grafana's $__rate_interval is at least 4x it); 5 s if unknown."""
-    import requests
     import yaml
 
     try:
-        cfg = requests.get(url() + "/api/v1/status/config", timeout=5).json()["data"]["yaml"]
-        return seconds(yaml.safe_load(cfg)["global"]["scrape_interval"])
+        return prometheus.seconds(yaml.safe_load(prometheus.api("status/config", timeout=5)["yaml"])["global"]
+                                  ["scrape_interval"])
     except Exception:  # noqa: BLE001 - only the $__rate_interval default depends on it
         return 5.0
 
 
-def _get(path: str, params: dict) -> list[dict]:
-    import requests
+def value(expr: str, at: float | None = None) -> float | None:
+    """The single number an instant query gives (now, or at epoch `at`); None when it returns no series.
 
-    body = requests.get(url() + path, params=params, timeout=30).json()
-    if body.get("status") != "success":
-        raise LabError(f"Prometheus: {body.get('errorType')}: {body.get('error')} (query {params.get('query')!r})")
-    return body["data"]["result"]
+    LabError when the expression returns more than one series (aggregate them: sum, max …)."""
+    result = prometheus.query(expr, at=at)
+    if len(result) > 1:
+        raise LabError(f"{expr!r} returns {len(result)} series; aggregate them into one (sum, max …)")
+    return float(result[0]["value"][1]) if result else None
 
 
 def legend(fmt: str, labels: dict) -> str:
@@ -63,9 +45,9 @@ def frame(expr: str, legend_fmt: str, start: float, end: float, step: float, ins
     import pandas as pd
 
     if instant:
-        result = _get("/api/v1/query", {"query": expr, "time": end})
+        result = prometheus.query(expr, timeout=30, at=end)
     else:
-        result = _get("/api/v1/query_range", {"query": expr, "start": start, "end": end, "step": step})
+        result = prometheus.api("query_range", query=expr, start=start, end=end, step=step)["result"]
     rows = []
     for s in result:
         name = legend(legend_fmt, s["metric"]) or json.dumps(s["metric"])
@@ -78,7 +60,7 @@ def query(expr: str):
     """An instant query now: one row per series, its labels as columns plus `value`."""
     import pandas as pd
 
-    rows = [{**s["metric"], "value": float(s["value"][1])} for s in _get("/api/v1/query", {"query": expr})]
+    rows = [{**s["metric"], "value": float(s["value"][1])} for s in prometheus.query(expr, timeout=30)]
     return pd.DataFrame(rows)
 
 

@@ -1,6 +1,7 @@
 """Prometheus (the Debian package's binary, run by the lab, not by systemd) scraping every lab exporter."""
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from string import Template
@@ -15,7 +16,30 @@ NAME = "prometheus"
 RESOURCES = config.RESOURCES / "prometheus"
 INSTALL_HINT = ("Install it: `sudo apt-get update && sudo apt-get install -y prometheus` (Debian/Ubuntu), "
                 "or put a prometheus 2.x binary on PATH")
+MAX_SCRAPE_TIMEOUT_S = 4.0   # a scrape may take this long, but never longer than the interval (Prometheus refuses)
+_UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 _procs: dict[tuple, LocalProcess] = {}
+
+
+def seconds(duration: str) -> float:
+    """A Prometheus duration ("500ms", "5s", "1m30s") in seconds.
+
+    >>> seconds("1m30s"), seconds("500ms")
+    (90.0, 0.5)
+    """
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)", duration)
+    if not parts or "".join(n + u for n, u in parts) != duration:
+        raise LabError(f"not a Prometheus duration: {duration!r}")
+    return float(sum(float(n) * _UNIT_S[u] for n, u in parts))
+
+
+def scrape_timeout(scrape_interval: str) -> str:
+    """The scrape timeout for an interval: 4 s, or the interval itself when shorter.
+
+    >>> scrape_timeout("5s"), scrape_timeout("1s"), scrape_timeout("500ms")
+    ('4s', '1s', '500ms')
+    """
+    return scrape_interval if seconds(scrape_interval) < MAX_SCRAPE_TIMEOUT_S else f"{MAX_SCRAPE_TIMEOUT_S:g}s"
 
 
 def process() -> LocalProcess:
@@ -51,10 +75,8 @@ def write_config(scrape_interval: str = "5s", evaluation_interval: str = "5s") -
     """Render prometheus.yml from the template (ports after LAB_PORT_OFFSET); returns its path."""
     home = process().home
     home.mkdir(parents=True, exist_ok=True)
-    # the timeout may not exceed the interval (tests scrape every 1 s)
-    timeout = scrape_interval if scrape_interval.endswith("s") and not scrape_interval.endswith("ms") \
-        and float(scrape_interval[:-1]) < 4 else "4s"
-    values = dict(config.ports().__dict__, scrape_interval=scrape_interval, scrape_timeout=timeout,
+    values = dict(config.ports().__dict__, scrape_interval=scrape_interval,
+                  scrape_timeout=scrape_timeout(scrape_interval),
                   evaluation_interval=evaluation_interval, rules_dir=RESOURCES / "rules")
     text = Template((RESOURCES / "prometheus.yml.tmpl").read_text()).substitute(values)
     (home / "prometheus.yml").write_text(text)
@@ -75,11 +97,11 @@ def start(timeout: float = 60.0) -> int | None:
     return lifecycle.start(NAME, process(), _launch, _probe, timeout, 0.25)
 
 
-def reload() -> None:
-    """Re-render the config and ask the running Prometheus to reload it (rules included)."""
+def reload(scrape_interval: str = "5s", evaluation_interval: str = "5s") -> None:
+    """Re-render the config with these intervals and ask the running Prometheus to reload it (rules included)."""
     import requests
 
-    write_config()
+    write_config(scrape_interval, evaluation_interval)
     r = requests.post(prometheus_url() + "/-/reload", timeout=10)
     if not r.ok:
         raise LabError(f"prometheus refused the reload (HTTP {r.status_code}): {r.text.strip()[:300]}")
@@ -105,23 +127,29 @@ def wait_ready(timeout: float = 60.0) -> None:
     lifecycle.wait_ready(NAME, process(), _probe, timeout, 0.25)
 
 
-def query(promql: str, timeout: float = 10.0) -> list[dict]:
-    """Run an instant PromQL query; returns the `result` list ([{'metric': {...}, 'value': [ts, '1']}, …])."""
+def api(path: str, timeout: float = 30.0, **params) -> dict:
+    """GET /api/v1/<path> of the selected target's Prometheus; returns its `data`, LabError with Prometheus's reason."""
     import requests
 
-    r = requests.get(prometheus_url() + "/api/v1/query", params={"query": promql}, timeout=timeout)
+    r = requests.get(f"{prometheus_url()}/api/v1/{path.lstrip('/')}", params=params, timeout=timeout)
     body = r.json() if r.headers.get("content-type", "").startswith("application/json") else {}
     if not r.ok or body.get("status") != "success":
-        raise LabError(f"prometheus query {promql!r} failed (HTTP {r.status_code}): {body.get('error', r.text[:300])}")
-    return body["data"]["result"]
+        what = f"query {params['query']!r}" if "query" in params else f"/api/v1/{path.lstrip('/')}"
+        reason = f"{body.get('errorType', '')}: {body.get('error')}" if body else r.text[:300]
+        raise LabError(f"prometheus {what} failed (HTTP {r.status_code}): {reason}")
+    return body["data"]
+
+
+def query(promql: str, timeout: float = 10.0, at: float | None = None) -> list[dict]:
+    """Run an instant PromQL query (now, or at epoch `at`); returns the `result` list
+    ([{'metric': {...}, 'value': [ts, '1']}, …])."""
+    params = {"query": promql} if at is None else {"query": promql, "time": at}
+    return api("query", timeout=timeout, **params)["result"]
 
 
 def targets() -> dict[str, str]:
     """Health of every active scrape target: job name → 'up' / 'down' / 'unknown'."""
-    import requests
-
-    body = requests.get(prometheus_url() + "/api/v1/targets", timeout=10).json()
-    return {t["labels"]["job"]: t["health"] for t in body["data"]["activeTargets"]}
+    return {t["labels"]["job"]: t["health"] for t in api("targets", timeout=10)["activeTargets"]}
 
 
 def stop() -> bool:

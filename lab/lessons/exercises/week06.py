@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 
+from lab.errors import CheckFailed
 from lab.lessons.exercises import expect
 
 REFERENCE = {
@@ -16,15 +17,13 @@ REFERENCE = {
 
 
 def _value(expr: str, at: float) -> float | None:
-    import requests
+    from lab.errors import LabError
+    from lab.observe import promql
 
-    from lab.observe.promql import url as prometheus_url
-
-    body = requests.get(prometheus_url() + "/api/v1/query", params={"query": expr, "time": at}, timeout=10).json()
-    expect(body.get("status") == "success", f"Prometheus rejected the query: {body.get('error')}")
-    result = body["data"]["result"]
-    expect(len(result) <= 1, f"the query returns {len(result)} series; aggregate them into one (sum, max …)")
-    return float(result[0]["value"][1]) if result else None
+    try:
+        return promql.value(expr, at)
+    except LabError as exc:   # a rejected expression or several series: say what is wrong
+        raise CheckFailed(str(exc)) from None
 
 
 def check_promql(expr: str, exercise: str) -> str:
