@@ -44,6 +44,7 @@ CASSANDRA_PLUGIN = "hadesarchitect-cassandra-datasource"
 CASSANDRA_PLUGIN_VERSION = "3.3.0"
 CASSANDRA_IMAGE = "cassandra:5.0.8"
 APICURIO_IMAGE = f"quay.io/apicurio/apicurio-registry:{APICURIO_VERSION}"
+REGISTRY_CCOMPAT_PATH = "/apis/ccompat/v7"   # Apicurio's Confluent-compatible API under the HTTP root
 PROMETHEUS_IMAGE = "quay.io/prometheus/prometheus:v2.53.5"
 PRODUCER_IMAGE = "kappa-lab/producer:0.1.0"
 SPARK_IMAGE = "kappa-lab/spark-job:0.1.0"
@@ -74,7 +75,6 @@ def subject(topic: str) -> str:
     return f"{topic}-value"
 
 
-TRIPS_SUBJECT = subject(TRIPS_TOPIC)
 READER_SUBJECT = "lab-stream-reader-value"   # the streaming job registers its reader schema here to learn its id
 TOPIC_PARTITIONS = 6
 DLQ_PARTITIONS = 1

@@ -63,12 +63,3 @@ def http_ok(url: str, timeout: float = 2.0) -> bool:
     import requests
 
     return requests.get(url, timeout=timeout).ok
-
-
-def log_contains(path, text: str) -> bool:
-    """True when the file at `path` contains `text`."""
-    try:
-        with open(path, "rb") as fh:
-            return text.encode() in fh.read()
-    except FileNotFoundError:
-        return False

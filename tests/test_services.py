@@ -10,6 +10,7 @@ import pytest
 
 from lab import config
 from lab.errors import PortInUse, ServiceStartError
+from lab.pipeline import schemas
 from lab.services import cassandra, kafka, prometheus, schema_registry
 from lab.services import stack as lab_stack
 from lab.services.process import port_listening
@@ -72,8 +73,8 @@ def test_registry_ccompat_round_trip_with_confluent_serdes(topic, subject):
     from confluent_kafka.schema_registry.error import SchemaRegistryError
     from confluent_kafka.serialization import MessageField, SerializationContext
 
-    client = schema_registry.client()
-    assert schema_registry.set_compatibility(subject, "BACKWARD") == "BACKWARD"
+    client = schemas.client(cached=False)
+    assert schemas.set_compatibility(subject, "BACKWARD") == "BACKWARD"
     ctx = SerializationContext(topic, MessageField.VALUE)
     producer = Producer({"bootstrap.servers": kafka.bootstrap_servers()})
     producer.produce(topic, value=AvroSerializer(client, json.dumps(V1))({"id": "a", "n": 1}, ctx))
@@ -105,12 +106,12 @@ def test_registry_ccompat_round_trip_with_confluent_serdes(topic, subject):
 def test_registry_keeps_schemas_across_a_restart(stack, subject):
     from confluent_kafka.schema_registry import Schema
 
-    schema_id = schema_registry.client().register_schema(subject, Schema(json.dumps(V1), "AVRO"))
+    schema_id = schemas.client(cached=False).register_schema(subject, Schema(json.dumps(V1), "AVRO"))
     old_pid = schema_registry.process().pid()
     assert schema_registry.stop()
     schema_registry.start()
     assert schema_registry.process().pid() != old_pid
-    fresh = schema_registry.client()  # no client-side cache
+    fresh = schemas.client(cached=False)  # no client-side cache
     latest = fresh.get_latest_version(subject)
     assert latest.schema_id == schema_id
     assert json.loads(fresh.get_schema(schema_id).schema_str)["name"] == "Probe"

@@ -29,16 +29,11 @@ class LateDemo:
 
     def metrics(self) -> pd.DataFrame:
         """Per micro-batch: input rows, watermark, rows dropped by the watermark."""
-        rows = []
-        for s in self.steps:
-            for p in s["progress"]:
-                ops = p.get("stateOperators") or [{}]
-                rows.append({"step": s["step"], "batch": p["batchId"], "input_rows": p["numInputRows"],
-                             "watermark": p.get("eventTime", {}).get("watermark"),
-                             "max_event_time": p.get("eventTime", {}).get("max"),
-                             "dropped_by_watermark": ops[0].get("numRowsDroppedByWatermark", 0),
-                             "state_rows": ops[0].get("numRowsTotal", 0)})
-        return pd.DataFrame(rows)
+        from lab.observe import progress
+
+        cols = ["step", "batch", "input_rows", "watermark", "max_event_time", "dropped_by_watermark", "state_rows"]
+        frames = [progress.frame(s["progress"]).assign(step=s["step"]) for s in self.steps]
+        return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
 
 
 def trips(pickups: list[pd.Timestamp], zone_id: int, tag: str) -> pd.DataFrame:

@@ -108,18 +108,6 @@ def latency(delays: pd.Series) -> dict[str, float]:
             "p99_s": float(d.quantile(0.99)), "max_s": float(d.max())}
 
 
-def progress_frame(progress: list[dict]) -> pd.DataFrame:
-    """Spark progress reports → one row per micro-batch (rows, rates, durations)."""
-    rows = []
-    for p in progress:
-        rows.append({"batch": p.get("batchId"), "timestamp": pd.Timestamp(p.get("timestamp")),
-                     "input_rows": p.get("numInputRows", 0),
-                     "input_rows_per_s": p.get("inputRowsPerSecond", 0.0),
-                     "processed_rows_per_s": p.get("processedRowsPerSecond", 0.0),
-                     "batch_ms": (p.get("durationMs") or {}).get("triggerExecution", 0)})
-    return pd.DataFrame(rows)
-
-
 def watch(load: Load, running, since: datetime, refreshes: int = 10, every_s: float = 2.0, figure=None) -> None:
     """Redraw trips per minute (from Cassandra) while the load runs: at most `refreshes` times, bounded."""
     import plotly.express as px

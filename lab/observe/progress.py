@@ -6,6 +6,8 @@ import pandas as pd
 
 def frame(progress: list[dict]) -> pd.DataFrame:
     """Progress reports (StreamingQuery.recentProgress) as a table, one row per micro-batch."""
+    columns = ["batch", "time", "input_rows", "input_rows_per_s", "processed_rows_per_s", "batch_ms", "batch_s",
+               "watermark", "max_event_time", "state_rows", "dropped_by_watermark"]
     rows = []
     for p in progress:
         ops = p.get("stateOperators") or [{}]
@@ -13,12 +15,14 @@ def frame(progress: list[dict]) -> pd.DataFrame:
             "batch": p["batchId"], "time": pd.Timestamp(p["timestamp"]), "input_rows": p["numInputRows"],
             "input_rows_per_s": p.get("inputRowsPerSecond") or 0.0,
             "processed_rows_per_s": p.get("processedRowsPerSecond") or 0.0,
-            "batch_s": p["durationMs"].get("triggerExecution", 0) / 1000,
+            "batch_ms": (p.get("durationMs") or {}).get("triggerExecution", 0),
+            "batch_s": (p.get("durationMs") or {}).get("triggerExecution", 0) / 1000,
             "watermark": p.get("eventTime", {}).get("watermark"),
+            "max_event_time": p.get("eventTime", {}).get("max"),
             "state_rows": ops[0].get("numRowsTotal", 0),
             "dropped_by_watermark": ops[0].get("numRowsDroppedByWatermark", 0),
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=columns)
 
 
 def figure(progress: list[dict], title: str = "Streaming query progress"):

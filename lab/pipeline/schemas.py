@@ -146,11 +146,14 @@ def delete_subject(subject: str, url: str | None = None) -> list[int]:
 _clients: dict[str, object] = {}
 
 
-def client(url: str | None = None):
-    """A (cached) confluent-kafka SchemaRegistryClient for the registry; ``mock://name`` gives the in-process mock."""
+def client(url: str | None = None, cached: bool = True):
+    """A confluent-kafka SchemaRegistryClient for the registry (cached per URL unless `cached=False`, a fresh one with
+    no client-side schema cache); ``mock://name`` gives the in-process mock."""
     from confluent_kafka.schema_registry import SchemaRegistryClient
 
     url = url or _url("")
+    if not cached:
+        return SchemaRegistryClient.new_client({"url": url})
     if url not in _clients:
         _clients[url] = SchemaRegistryClient.new_client({"url": url})
     return _clients[url]

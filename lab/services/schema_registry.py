@@ -10,7 +10,6 @@ from lab.services import artifacts, kafka, lifecycle
 from lab.services.process import LocalProcess
 
 NAME = "schema_registry"
-CCOMPAT_PATH = "/apis/ccompat/v7"
 JOURNAL_TOPIC = "kafkasql-journal"        # Apicurio's defaults, named here so tests and docs can refer to them
 SNAPSHOTS_TOPIC = "kafkasql-snapshots"
 _procs: dict[tuple, LocalProcess] = {}
@@ -29,33 +28,12 @@ def registry_url() -> str:
     """The Confluent-compatible API root, what SchemaRegistryClient({'url': …}) takes."""
     if config.target() == "kind":
         return kube.endpoint(NAME)
-    return f"http://127.0.0.1:{config.ports().registry}{CCOMPAT_PATH}"
-
-
-def base_url() -> str:
-    """The registry's HTTP root (e.g. http://127.0.0.1:8081); the native API lives under /apis/registry/v3."""
-    return registry_url()[: -len(CCOMPAT_PATH)]
+    return f"http://127.0.0.1:{config.ports().registry}{config.REGISTRY_CCOMPAT_PATH}"
 
 
 def management_url() -> str:
     """Quarkus management interface (local target): /health/ready and /metrics live here."""
     return f"http://127.0.0.1:{config.ports().registry_management}"
-
-
-def client():
-    """A confluent_kafka SchemaRegistryClient for registry_url()."""
-    from confluent_kafka.schema_registry import SchemaRegistryClient
-
-    return SchemaRegistryClient({"url": registry_url()})
-
-
-def set_compatibility(subject: str, level: str = config.DEFAULT_COMPATIBILITY) -> str:
-    """Set a subject's compatibility level (PUT /config/{subject}); returns the level the registry reports."""
-    import requests
-
-    r = requests.put(f"{registry_url()}/config/{subject}", json={"compatibility": level}, timeout=10)
-    r.raise_for_status()
-    return r.json().get("compatibility", level)
 
 
 def quarkus_run_jar() -> Path:
