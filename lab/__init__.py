@@ -17,7 +17,7 @@ _LAYERS = {
     "deploy": ("kind", "kube", "kubeclient", "manifests"),
     "services": ("process", "artifacts", "lifecycle", "exporter", "kafka", "schema_registry", "cassandra",
                  "prometheus", "spark", "stack", "environment"),
-    "pipeline": ("data", "wire", "schemas", "topics", "produce", "decode", "sink", "tables", "truth",
+    "pipeline": ("data", "wire", "schemas", "topics", "produce", "decode", "fastpath", "sink", "tables", "truth",
                  "stream"),
     "observe": ("promql", "metrics", "transforms", "charts", "dashboard", "progress", "alerts"),
     "lessons": ("kraft", "late", "loadtest", "recovery", "replay", "notebooks", "exercises"),

@@ -89,7 +89,7 @@ def test_sparks_fast_path_takes_only_what_lab_decode_accepts(spark):
     import numpy as np
     from pyspark.sql import functions as F
 
-    from lab.pipeline import data, decode, schemas, wire
+    from lab.pipeline import data, decode, fastpath, schemas, wire
 
     v1, v2 = decode.raw_schema(schemas.load()), decode.raw_schema(schemas.load(schemas.V2))
     zone_ids = set(int(z) for z in data.zones()["LocationID"])
@@ -139,7 +139,7 @@ def test_sparks_fast_path_takes_only_what_lab_decode_accepts(spark):
     judged = decode.validate(decode.decode_values(values, lookup), zone_ids)
     df = spark.createDataFrame(pd.DataFrame({"value": values}), "value binary")
     fields = ("pu_location_id", "passenger_count", "fare_amount", "tip_amount", "trip_distance", "total_amount")
-    fast = (decode.spark_trips(df, [1], zone_ids)
+    fast = (fastpath.spark_trips(df, [1], zone_ids)
             .select("fast", F.unix_micros("t.pickup_ts").alias("pickup_ts"), *[f"t.{c}" for c in fields]).toPandas())
 
     taken = fast["fast"].to_numpy()

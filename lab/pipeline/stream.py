@@ -8,6 +8,7 @@ process: `lab stream --trigger availableNow` (spark-submit: `lab stream --print-
 """
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -84,19 +85,21 @@ def decoded(spark, job: Job, quarantine=None):
     With `quarantine` (a lab.sink.Quarantine), only the usable trips come out, with the columns the
     windows need (decode.TRIP_FIELDS, kafka_us, kafka_ts, `reason` null), and the records that have a reason are written
     there by the decoding task. Spark's own Avro reader takes the certainly good records of the schema ids
-    registered at start (decode.spark_trips); lab.decode, in a pandas UDF, decodes and judges all others.
+    registered at start (lab.fastpath); lab.decode, in a pandas UDF, decodes and judges all others.
     """
     from pyspark.sql import functions as F
 
-    from lab.pipeline import data, decode
+    from lab.pipeline import data, decode, fastpath, schemas
 
     url, zone_ids = registry_url(), set(int(z) for z in data.zones()["LocationID"])
     src = raw(spark, job).select("value", "topic", "partition", "offset", F.unix_micros("timestamp").alias("kafka_us"))
     if quarantine is None:
         return (src.mapInPandas(lambda batches: decode.decode_batches(batches, url, zone_ids), decode.SPARK_SCHEMA)
                 .withColumn("kafka_ts", F.timestamp_micros("kafka_us")))
-    rescue = F.pandas_udf(decode.rescue(url, zone_ids, quarantine), decode.TRIP_SCHEMA)
-    df = decode.spark_trips(src, decode.fast_ids(config.subject(job.topic), url), zone_ids)
+    rescue = F.pandas_udf(fastpath.rescue(url, zone_ids, quarantine), decode.TRIP_SCHEMA)
+    # registering the reader schema tells its id before any producer has written (one schema, one id)
+    reader_id = schemas.register(config.READER_SUBJECT, json.loads(decode.READER_SCHEMA.read_text()), url)
+    df = fastpath.spark_trips(src, fastpath.fast_ids(config.subject(job.topic), reader_id, url), zone_ids)
     slow = rescue.asNondeterministic()(*[F.when(~F.col("fast"), F.col(c))
                                          for c in ("value", "topic", "partition", "offset", "kafka_us")])
     fast = {"pickup_us": F.unix_micros(F.col("t.pickup_ts")),
