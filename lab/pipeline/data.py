@@ -157,6 +157,27 @@ def load(service: str, month: str, base_url: str | None = None, limit: int | Non
     return out
 
 
+def typed(records: pd.DataFrame, timestamp_unit: str | None = None) -> pd.DataFrame:
+    """Decoded trip records (Avro dicts as a DataFrame) with the column types `load` gives, ready for `validate`.
+
+    Timestamps are datetimes (time zone dropped, as UTC) or, with `timestamp_unit="us"`, epoch micro-seconds;
+    one beyond pandas' years 1677-2262 becomes NaT (rejected as missing_timestamp). Missing amount columns
+    (an older schema) are NaN.
+    """
+    out = records.copy()
+    for col in ("pickup_ts", "dropoff_ts"):
+        if timestamp_unit:
+            out[col] = pd.to_datetime(out[col], unit=timestamp_unit, errors="coerce")
+        else:
+            out[col] = pd.to_datetime(out[col], utc=True).dt.tz_localize(None).astype("datetime64[us]")
+    for col in ("pu_location_id", "do_location_id", *INT_FIELDS):
+        if col in out:
+            out[col] = pd.to_numeric(out[col]).astype("Int64")
+    for col in ("trip_distance", *AMOUNTS, *OPTIONAL_AMOUNTS):
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64") if col in out else np.nan
+    return out
+
+
 def _month_bounds(month: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     start = pd.Timestamp(f"{month}-01")
     return start, start + pd.offsets.MonthBegin(1)

@@ -15,20 +15,19 @@ import io
 import json
 from typing import Callable, Iterable, Iterator
 
-import numpy as np
 import pandas as pd
 
 from lab import config
 
 READER_SCHEMA = config.RESOURCES / "avro" / "taxi_trip.avsc"
-TIMESTAMP_FIELDS = ("pickup_ts", "dropoff_ts")
 # what the windows need of an accepted trip, with its Spark type (the job's hot path: few columns)
 TRIP_FIELDS = {"pickup_us": "long", "pu_location_id": "int", "passenger_count": "int", "fare_amount": "double",
                "tip_amount": "double", "trip_distance": "double", "total_amount": "double"}
 TRIP_SCHEMA = ", ".join(f"{name} {kind}" for name, kind in TRIP_FIELDS.items())
-SPARK_SCHEMA = ("trip_id string, pickup_us long, pu_location_id int, passenger_count int, fare_amount double, "
-                "tip_amount double, trip_distance double, total_amount double, topic string, kafka_partition int, "
-                "kafka_offset long, kafka_us long, schema_id int, reason string, detail string, value binary")
+# every record, decoded or not: the trip columns plus where it came from and why it cannot be used
+SPARK_SCHEMA = (f"trip_id string, {TRIP_SCHEMA}, topic string, kafka_partition int, kafka_offset long, kafka_us long, "
+                "schema_id int, reason string, detail string, value binary")
+_PANDAS_TYPES = {"long": "Int64", "int": "Int32", "double": "float64"}
 
 _writers: dict[tuple[str, int], object] = {}   # (registry url, id) -> parsed raw schema; per worker process
 _reader = None
@@ -134,16 +133,7 @@ def validate(trips: pd.DataFrame, zone_ids: set[int]) -> pd.DataFrame:
     ok = trips["reason"].isna()
     if not ok.any():
         return trips
-    good = trips[ok].copy()
-    for col in TIMESTAMP_FIELDS:   # beyond pandas' years 1677-2262: NaT, quarantined as missing_timestamp
-        good[col] = pd.to_datetime(good[col], unit="us", errors="coerce")
-    for col in ("pu_location_id", "do_location_id", *data.INT_FIELDS):
-        if col in good:
-            good[col] = pd.to_numeric(good[col]).astype("Int64")
-    for col in ("trip_distance", *data.AMOUNTS, *data.OPTIONAL_AMOUNTS):
-        if col not in good:
-            good[col] = np.nan
-        good[col] = pd.to_numeric(good[col], errors="coerce").astype("float64")
+    good = data.typed(trips[ok], timestamp_unit="us")   # beyond pandas' range: NaT → missing_timestamp
     _, rejected = data.validate_by_month(good, zone_ids)
     trips.loc[rejected.index, "reason"] = rejected["reason"]
     trips.loc[rejected.index, "detail"] = rejected["reason_detail"]
@@ -158,11 +148,8 @@ def decode_batches(batches: Iterator[pd.DataFrame], registry_url: str, zone_ids:
         trips.index = pdf.index
         out = pd.DataFrame({
             "trip_id": trips["trip_id"],
-            "pickup_us": pd.to_numeric(trips["pickup_ts"]).astype("Int64"),
-            "pu_location_id": pd.to_numeric(trips["pu_location_id"]).astype("Int32"),
-            "passenger_count": pd.to_numeric(trips["passenger_count"]).astype("Int32"),
-            **{c: pd.to_numeric(trips[c]).astype("float64")
-               for c in ("fare_amount", "tip_amount", "trip_distance", "total_amount")},
+            **{c: pd.to_numeric(trips["pickup_ts" if c == "pickup_us" else c]).astype(_PANDAS_TYPES[kind])
+               for c, kind in TRIP_FIELDS.items()},
             "topic": pdf["topic"],
             "kafka_partition": pdf["partition"].astype("int32"),
             "kafka_offset": pdf["offset"].astype("int64"),

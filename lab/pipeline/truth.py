@@ -211,13 +211,5 @@ def from_topic(topic: str, timeout: float = 60.0) -> pd.DataFrame:
     df = pd.DataFrame(rows)
     if df.empty:
         return df
-    for col in ("pickup_ts", "dropoff_ts"):
-        df[col] = pd.to_datetime(df[col], utc=True).dt.tz_localize(None).astype("datetime64[us]")
-    for col in ("pu_location_id", "do_location_id", "passenger_count"):
-        df[col] = pd.to_numeric(df[col]).astype("Int64")
-    for col in (*data.AMOUNTS, *data.OPTIONAL_AMOUNTS, "trip_distance"):
-        if col not in df:
-            df[col] = np.nan
-        df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
-    ok, _ = data.validate_by_month(df)
+    ok, _ = data.validate_by_month(data.typed(df))
     return ok
