@@ -1,7 +1,6 @@
 """Week 0: what this machine has (tools, versions, memory) against what the lab needs."""
 from __future__ import annotations
 
-import os
 import platform
 import re
 import shutil
@@ -62,8 +61,10 @@ def tools(target: str | None = None) -> list[Tool]:
 
 
 def memory_gib() -> float:
-    """Total memory of the machine in GiB."""
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    """Total memory of the machine in GiB (Linux and macOS alike)."""
+    import psutil
+
+    return psutil.virtual_memory().total / 2**30
 
 
 def packages() -> dict[str, str]:

@@ -9,33 +9,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+import psutil
+
 from lab import config
 from lab.errors import PortInUse, ServiceStartError
 
 
 def port_holder(port: int) -> str | None:
-    """Describe the process listening on 127.0.0.1/0.0.0.0:`port` ("pid 123 (java)"), if it can be found."""
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            parts = line.split()
-            local, state, inode = parts[1], parts[3], parts[9]
-            if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
-                inodes.add(inode)
-    if not inodes:
+    """Describe the process listening on `port` (any local address): "pid 123 (java)", if it can be found.
+
+    psutil reads the socket table on Linux and macOS; where it may not (macOS without privileges), "another
+    process" still says the port is taken.
+    """
+    try:
+        conns = psutil.net_connections(kind="tcp")
+    except (psutil.AccessDenied, PermissionError):
+        return "another process" if port_listening(port) else None
+    pids = {c.pid for c in conns if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port}
+    if not pids:
         return None
-    for pid in filter(str.isdigit, os.listdir("/proc")):
+    for pid in sorted(p for p in pids if p):
         try:
-            for fd in os.listdir(f"/proc/{pid}/fd"):
-                link = os.readlink(f"/proc/{pid}/fd/{fd}")
-                if link.startswith("socket:[") and link[8:-1] in inodes:
-                    comm = Path(f"/proc/{pid}/comm").read_text().strip()
-                    return f"pid {pid} ({comm})"
-        except OSError:
+            return f"pid {pid} ({psutil.Process(pid).name()})"
+        except psutil.Error:
             continue
     return "another process"
 
@@ -72,16 +68,9 @@ class LocalProcess:
             pid = int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
             return None
-        try:
-            os.kill(pid, 0)
-            stat = Path(f"/proc/{pid}/stat").read_text()
-            if stat.split(")")[-1].split()[0] == "Z":
-                raise ProcessLookupError
-        except (ProcessLookupError, FileNotFoundError):
+        if not _alive(pid):
             self.pid_file.unlink(missing_ok=True)
             return None
-        except PermissionError:
-            pass
         return pid
 
     def running(self) -> bool:
@@ -162,28 +151,34 @@ class LocalProcess:
 
 
 def _alive(pid: int) -> bool:
+    """True while `pid` runs (a zombie, dead but not yet reaped, counts as gone)."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
-    return stat.split(")")[-1].split()[0] != "Z"
+    except psutil.AccessDenied:   # someone else's live process
+        return True
 
 
 def rss_bytes(pid: int) -> int:
     """Resident set size of a process and all its descendants, in bytes (0 when it is gone)."""
+    try:
+        root = psutil.Process(pid)
+        tree = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0
     kids: dict[int, list[int]] = {}
-    for p in filter(str.isdigit, os.listdir("/proc")):
+    for proc in tree[1:]:
         try:
-            ppid = int(Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            kids.setdefault(ppid, []).append(int(p))
-        except (OSError, IndexError, ValueError):
+            kids.setdefault(proc.ppid(), []).append(proc.pid)
+        except psutil.Error:
             continue
 
-    def sizes(p: int) -> tuple[int, int]:   # (VmSize, VmRSS) in kB; (0, 0) when gone
+    def sizes(p: int) -> tuple[int, int]:   # (virtual size, RSS) in kB; (0, 0) when gone
         try:
-            fields = dict(line.split(":", 1) for line in Path(f"/proc/{p}/status").read_text().splitlines() if ":" in line)
-            return int(fields.get("VmSize", "0 kB").split()[0]), int(fields.get("VmRSS", "0 kB").split()[0])
-        except (OSError, ValueError):
+            mem = psutil.Process(p).memory_info()
+            return mem.vms // 1024, mem.rss // 1024
+        except psutil.Error:
             return 0, 0
 
     return tree_rss_kb(pid, kids, sizes) * 1024
