@@ -14,7 +14,7 @@ endif
 endif
 PYTEST_ARGS ?=
 
-.PHONY: help setup prereqs venv jars demo test test-unit test-week lab up down status bench strip clean
+.PHONY: help setup prereqs venv jars demo test test-unit test-week lint format lab up down status bench strip clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -39,7 +39,16 @@ demo: setup ## start the local stack and run the pipeline notebooks headless int
 	$(LAB) up
 	$(LAB) demo
 
-test: setup ## unit tests, then the real-stack integration and notebook tests (smoke mode)
+lint: venv ## ruff (lint and format check) and the import-layer rule
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest -q tests/test_layers.py
+
+format: venv ## apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: setup lint ## lint, unit tests, then the real-stack integration and notebook tests (smoke mode)
 	$(PY) -m pytest tests --doctest-modules lab -m "not kind" $(PYTEST_ARGS)
 
 test-kind: venv ## the live kind-cluster tests (needs a running `lab --target kind up`; CI: kind.yml)

@@ -130,3 +130,18 @@ def test_rss_of_a_process_tree_counts_each_child_once_and_a_fork_twin_not_at_all
     kids, sizes = {1: [2, 3], 3: [4]}, {1: (5000, 1200), 2: (5000, 1200), 3: (900, 300), 4: (900, 300)}
     assert tree_rss_kb(1, kids, sizes.get) == 1200 + 300
     assert tree_rss_kb(1, {1: [3]}, sizes.get) == 1500 and tree_rss_kb(3, {}, sizes.get) == 300
+
+
+def test_start_on_kind_passes_the_timeout_and_returns_no_pid(monkeypatch):
+    """On kind a service's start() deploys it through lab.kube within the caller's timeout; there is no local pid."""
+    from lab.deploy import kube
+
+    calls = []
+    monkeypatch.setattr(kube, "up", lambda names, timeout: calls.append((names, timeout)) or names)
+    config.use("kind")
+    try:
+        assert kafka.start(timeout=7) is None
+        assert cassandra.start(timeout=9) is None
+    finally:
+        config.use("local")
+    assert calls == [(["kafka"], 7), (["cassandra"], 9)]

@@ -14,10 +14,12 @@ Launch = Callable[[LocalProcess], tuple[Sequence[str], Path | None]]   # → arg
 
 
 def start(name: str, proc: LocalProcess, launch: Launch, probe: Probe, timeout: float, interval: float) -> int | None:
-    """kind: deploy the service. Local: a no-op (bar the readiness wait) when ours runs; else check the ports,
-    spawn `launch(proc)` and wait for `probe`. Returns the pid (local)."""
+    """kind: deploy the service and wait for it, within `timeout`; returns None (no local pid). Local: a no-op
+    (bar the readiness wait) when ours runs; else check the ports, spawn `launch(proc)` and wait for `probe`;
+    returns the pid."""
     if config.target() == "kind":
-        return kube.up([name])
+        kube.up([name], timeout=timeout)
+        return None
     if proc.running():
         wait_ready(name, proc, probe, timeout, interval)
         return proc.pid()
