@@ -15,7 +15,7 @@ __all__ = ["LabError", "target", "use"]
 
 _LAYERS = {
     "deploy": ("kind", "kube", "kubeclient", "manifests"),
-    "services": ("process", "artifacts", "lifecycle", "exporter", "kafka", "schema_registry", "cassandra",
+    "services": ("process", "clientlog", "artifacts", "lifecycle", "exporter", "kafka", "schema_registry", "cassandra",
                  "prometheus", "spark", "stack", "environment"),
     "pipeline": ("data", "wire", "schemas", "topics", "produce", "decode", "fastpath", "sink", "tables", "truth",
                  "stream"),

@@ -144,6 +144,11 @@ def lab_home() -> Path:
     return Path(os.environ.get("LAB_HOME", REPO_ROOT / ".lab")).resolve()
 
 
+def log_file() -> Path:
+    """The lab's own log (librdkafka's lines among others): <lab_home>/logs/lab.log."""
+    return lab_home() / "logs" / "lab.log"
+
+
 def jars_dir() -> Path:
     """Resolved Maven bundles: env LAB_JARS or <lab_home>/jars (several LAB_HOMEs may share one)."""
     return Path(os.environ.get("LAB_JARS", lab_home() / "jars")).resolve()

@@ -68,7 +68,9 @@ def expected_reasons(df: pd.DataFrame, month: str, ids: set) -> pd.Series:
         pu, do = r["pickup_ts"], r["dropoff_ts"]
         if pd.isna(pu) or pd.isna(do):
             why = "missing_timestamp"
-        elif pd.isna(r["pu_location_id"]) or r["pu_location_id"] not in ids or pd.isna(r["do_location_id"]) or r["do_location_id"] not in ids:
+        elif pd.isna(r["pu_location_id"]) or pd.isna(r["do_location_id"]):
+            why = "missing_zone"
+        elif r["pu_location_id"] not in ids or r["do_location_id"] not in ids:
             why = "unknown_zone"
         elif any(pd.notna(r[c]) and r[c] < 0 for c in ["trip_distance", *money, *optional]):
             why = "negative_amount"
@@ -129,6 +131,7 @@ def test_validate_each_rule_on_crafted_rows():
     rows = {
         "ok": {},
         "missing_timestamp": {"dropoff_ts": pd.NaT},
+        "missing_zone": {"pu_location_id": pd.NA},
         "unknown_zone": {"pu_location_id": 999},
         "negative_amount": {"tip_amount": -1.0},
         "nan_amount": {"total_amount": np.nan},
@@ -148,6 +151,18 @@ def test_validate_each_rule_on_crafted_rows():
     for i, name in enumerate(names[1:-1], start=1):
         assert got[i] == name, (name, rejected.loc[i, "reason_detail"])
     assert got[len(names) - 1] == "unknown_zone"
+
+
+def test_a_null_zone_is_missing_not_unknown():
+    """A row without a pickup or a dropoff zone has its own reason, whatever the other zone is."""
+    base = data.load("yellow", "2021-01", limit=3)
+    base["pickup_ts"], base["dropoff_ts"] = pd.Timestamp("2021-01-05 10:00"), pd.Timestamp("2021-01-05 10:20")
+    base.loc[0, "pu_location_id"] = pd.NA
+    base.loc[1, "do_location_id"] = pd.NA
+    base.loc[2, ["pu_location_id", "do_location_id"]] = [pd.NA, 999]
+    accepted, rejected = data.validate(base, "2021-01")
+    assert accepted.empty and list(rejected["reason"]) == ["missing_zone"] * 3
+    assert rejected["reason_detail"].str.contains("no zone given").all()
 
 
 def test_replay_times_compresses_pickups_and_keeps_durations():

@@ -157,3 +157,46 @@ def test_replay_as_if_now_lands_near_the_wall_clock(trips_topic):
     assert len(pickups) == 100
     assert started - dt.timedelta(seconds=5) <= min(pickups) <= started + dt.timedelta(seconds=30)
     assert max(pickups) - min(pickups) <= dt.timedelta(seconds=2.5)
+
+
+def test_a_broker_killed_mid_produce_is_said_once_and_loses_nothing(trips_topic, tmp_path):
+    """kill -9 of the broker during `lab produce`, restarted: one line on stderr, no librdkafka lines, every trip once."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from lab import kafka, stack, truth
+    from lab.wait import until
+
+    topic, dlq = trips_topic
+    accepted, rejected = data.validate(data.load("yellow", "2021-01"), "2021-01")
+    out, err = tmp_path / "stdout", tmp_path / "stderr"
+    lab = Path(sys.executable).parent / "lab"    # the console script of this environment
+    cmd = [str(lab), "produce", "--topic", topic, "--dlq", dlq, "--speedup", "3000"]   # ~45 s of paced sending
+    with open(out, "w") as o, open(err, "w") as e:
+        proc = subprocess.Popen(cmd, stdout=o, stderr=e, env=os.environ.copy())
+    running = lambda: None if proc.poll() is None else f"lab produce exited with {proc.returncode}"  # noqa: E731
+    try:
+        until(lambda: topics.count_messages(topic) >= 2000, service=f"the first trips in {topic}", timeout=180,
+              interval=0.5, alive=running)
+        os.kill(kafka.process().pid(), signal.SIGKILL)
+        until(lambda: "broker unreachable" in err.read_text(), service="the producer's outage line", timeout=60,
+              alive=running)
+        stack.up(["kafka"])
+        proc.wait(timeout=600)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    said = err.read_text()
+    assert proc.returncode == 0, said[-3000:]
+    assert "%3|" not in said and "FAIL" not in said, said[-3000:]
+    lines = said.replace("\r", "\n").splitlines()
+    about = [line for line in lines if "broker" in line.lower() and topic not in line]   # not the progress bars
+    assert len(about) == 1 and "retrying for up to 300 s" in about[0], about
+    assert "accounting OK" in out.read_text()
+    trips = truth.from_topic(topic, timeout=180)
+    assert len(trips) == len(accepted) and trips["trip_id"].is_unique, "every accepted trip once"
+    assert set(trips["trip_id"]) == set(accepted["trip_id"])
+    assert topics.count_messages(dlq) == len(rejected)

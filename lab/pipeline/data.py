@@ -21,7 +21,7 @@ MAX_DISTANCE_MI = 200.0
 MAX_DURATION = pd.Timedelta(hours=24)
 MAX_FARE_USD = 1000.0
 REASONS = (  # first failing rule wins, in this order
-    "missing_timestamp", "unknown_zone", "negative_amount", "nan_amount", "dropoff_before_pickup",
+    "missing_timestamp", "missing_zone", "unknown_zone", "negative_amount", "nan_amount", "dropoff_before_pickup",
     "pickup_outside_month", "absurd_distance", "absurd_duration", "absurd_fare",
 )
 AMOUNTS = ("fare_amount", "extra", "mta_tax", "tip_amount", "tolls_amount", "improvement_surcharge", "total_amount")
@@ -200,6 +200,7 @@ def validate(df: pd.DataFrame, month: str, zone_ids=None) -> tuple[pd.DataFrame,
     with np.errstate(invalid="ignore"):
         rules = {
             "missing_timestamp": pu.isna() | do.isna(),
+            "missing_zone": df["pu_location_id"].isna() | df["do_location_id"].isna(),
             "unknown_zone": ~df["pu_location_id"].isin(ids) | ~df["do_location_id"].isin(ids),
             "negative_amount": neg.any(axis=1),
             "nan_amount": nan.any(axis=1),
@@ -244,6 +245,8 @@ def _detail(row: pd.Series, reason: str, amount_cols, numeric, start, end) -> st
     pu, do = row["pickup_ts"], row["dropoff_ts"]
     if reason == "missing_timestamp":
         return f"pickup_ts={pu}, dropoff_ts={do}"
+    if reason == "missing_zone":
+        return f"pu_location_id={row['pu_location_id']}, do_location_id={row['do_location_id']} (no zone given)"
     if reason == "unknown_zone":
         return f"pu_location_id={row['pu_location_id']}, do_location_id={row['do_location_id']} (not in the zone lookup)"
     if reason == "negative_amount":

@@ -10,7 +10,7 @@ import pandas as pd
 from lab import config
 from lab.errors import ProduceError
 from lab.pipeline import data, schemas, topics, wire
-from lab.services import exporter
+from lab.services import clientlog, exporter
 
 CHUNK = 20_000          # rows encoded at once: big enough for numpy, small enough to start sending at once
 FLUSH_TIMEOUT_S = 60.0
@@ -195,7 +195,9 @@ def produce_frame(accepted: pd.DataFrame, rejected: pd.DataFrame | None = None, 
                            reasons=rejected["reason"].value_counts().to_dict())
     main, side = _Counter(), _Counter()
     # main's delivery reports come through the producer-wide callback (cheaper than one per produce() call)
-    producer = Producer({**producer_config(**(producer_conf or {})), "on_delivery": main})
+    conf = {**producer_config(**(producer_conf or {})), "on_delivery": main}
+    # librdkafka's lines go to the lab's log file; a broker outage is said once on stderr (lab/services/clientlog.py)
+    producer = Producer({**conf, "logger": clientlog.client_logger("producer", conf)})
     pm = exporter.producer_metrics()   # Prometheus counters on ports().producer_metrics
     tally = pm.tally(topic)
     serializer = schemas.serializer(schema_dict) if encoder == "serializer" else None
@@ -224,7 +226,7 @@ def produce_frame(accepted: pd.DataFrame, rejected: pd.DataFrame | None = None, 
             bar.update(len(chunk))
     for key, value, headers in dlq_messages(rejected):
         _send(producer, dlq, value, key, side, headers)
-    producer.flush(FLUSH_TIMEOUT_S)
+    producer.flush(max(FLUSH_TIMEOUT_S, clientlog.message_timeout_s(conf) + 5))  # every message reports by then
     tally(main.ok, main.failed)  # observability: final counts, and the DLQ'd rows per reason
     for reason, n in (rejected["reason"].value_counts().items() if side.ok and not side.failed else ()):
         pm.dlq(reason, int(n))

@@ -49,9 +49,13 @@ def admin(timeout_ms: int = 10000):
     """
     from confluent_kafka.admin import AdminClient
 
+    from lab.services import clientlog
+
     key = (bootstrap_servers(), timeout_ms)
-    if key not in _admins:
-        _admins[key] = AdminClient({"bootstrap.servers": key[0], "socket.timeout.ms": timeout_ms})
+    if key not in _admins:   # its librdkafka lines go to the lab's log file, handed over by poll()
+        _admins[key] = AdminClient({"bootstrap.servers": key[0], "socket.timeout.ms": timeout_ms,
+                                    "logger": clientlog.client_logger("admin", {}, say_outage=False)})
+    _admins[key].poll(0)
     return _admins[key]
 
 
