@@ -23,7 +23,8 @@ BUILTIN = {
     ("v1", "ServiceAccount"): True, ("v1", "PersistentVolumeClaim"): True, ("v1", "Pod"): True,
     ("apps/v1", "Deployment"): True, ("apps/v1", "StatefulSet"): True, ("batch/v1", "Job"): True,
     ("rbac.authorization.k8s.io/v1", "Role"): True, ("rbac.authorization.k8s.io/v1", "RoleBinding"): True,
-    ("rbac.authorization.k8s.io/v1", "ClusterRole"): False, ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): False,
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"): False,
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): False,
     ("apiextensions.k8s.io/v1", "CustomResourceDefinition"): False, ("policy/v1", "PodDisruptionBudget"): True,
     ("networking.k8s.io/v1", "NetworkPolicy"): True,
 }
@@ -90,7 +91,8 @@ class FakeCluster:
             spec = doc["spec"]
             for version in spec["versions"]:
                 if version.get("served", True):
-                    self.crd_kinds[(f"{spec['group']}/{version['name']}", spec["names"]["kind"])] = spec["scope"] == "Namespaced"
+                    key = (f"{spec['group']}/{version['name']}", spec["names"]["kind"])
+                    self.crd_kinds[key] = spec["scope"] == "Namespaced"
             obj["status"] = {"conditions": [_cond("NamesAccepted", "True"), _cond("Established", "True")]}
         return obj
 
@@ -130,7 +132,8 @@ class FakeCluster:
         return self.objects.get((api_version, kind, namespace, name))
 
     def _reconcile(self, obj: dict) -> None:
-        kind, spec, name, ns = obj["kind"], obj.get("spec") or {}, obj["metadata"]["name"], obj["metadata"].get("namespace")
+        kind, spec, meta = obj["kind"], obj.get("spec") or {}, obj["metadata"]
+        name, ns = meta["name"], meta.get("namespace")
         if kind in ("Deployment", "StatefulSet"):
             want = spec.get("replicas", 1)
             have = 0 if name in self.stuck else want
@@ -139,7 +142,8 @@ class FakeCluster:
             if kind == "Deployment":
                 obj["status"]["conditions"] = [
                     _cond("Available", "True", "MinimumReplicasAvailable") if have >= want else
-                    _cond("Available", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.")]
+                    _cond("Available", "False", "MinimumReplicasUnavailable",
+                          "Deployment does not have minimum availability.")]
         elif kind == "Job":
             if spec.get("suspend"):
                 obj["status"] = {"conditions": [_cond("Suspended", "True", "JobSuspended", "Job suspended")]}
@@ -177,6 +181,7 @@ def strimzi_install(schemas: Path) -> list[dict]:
     assert crds, f"no Strimzi CRDs in {schemas}"
     labels = {"app": "strimzi"}
     rbac = "rbac.authorization.k8s.io/v1"
+    role_ref = {"kind": "ClusterRole", "name": "strimzi-cluster-operator-namespaced", "apiGroup": rbac.split("/")[0]}
     operator = [
         {"apiVersion": "v1", "kind": "ServiceAccount",
          "metadata": {"name": "strimzi-cluster-operator", "namespace": "myproject", "labels": labels}},
@@ -185,10 +190,10 @@ def strimzi_install(schemas: Path) -> list[dict]:
         {"apiVersion": rbac, "kind": "RoleBinding",
          "metadata": {"name": "strimzi-cluster-operator", "namespace": "myproject", "labels": labels},
          "subjects": [{"kind": "ServiceAccount", "name": "strimzi-cluster-operator", "namespace": "myproject"}],
-         "roleRef": {"kind": "ClusterRole", "name": "strimzi-cluster-operator-namespaced", "apiGroup": "rbac.authorization.k8s.io"}},
+         "roleRef": role_ref},
         {"apiVersion": rbac, "kind": "ClusterRoleBinding", "metadata": {"name": "strimzi-cluster-operator"},
          "subjects": [{"kind": "ServiceAccount", "name": "strimzi-cluster-operator", "namespace": "myproject"}],
-         "roleRef": {"kind": "ClusterRole", "name": "strimzi-cluster-operator-namespaced", "apiGroup": "rbac.authorization.k8s.io"}},
+         "roleRef": role_ref},
         {"apiVersion": "v1", "kind": "ConfigMap",
          "metadata": {"name": "strimzi-cluster-operator", "namespace": "myproject", "labels": labels},
          "data": {"log4j2.properties": "rootLogger.level=INFO\n"}},

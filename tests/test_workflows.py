@@ -21,9 +21,11 @@ REPO = config.REPO_ROOT
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
 # What an action hashes when it is asked to cache without `cache-dependency-path` (its documented defaults).
 CACHE_DEFAULTS = {
-    "actions/setup-java": {"maven": ["**/pom.xml", "**/.mvn/wrapper/maven-wrapper.properties", "**/.mvn/extensions.xml"],
+    "actions/setup-java": {"maven": ["**/pom.xml", "**/.mvn/wrapper/maven-wrapper.properties",
+                                     "**/.mvn/extensions.xml"],
                            "gradle": ["**/*.gradle*", "**/gradle-wrapper.properties"], "sbt": ["**/*.sbt"]},
-    "actions/setup-python": {"pip": ["**/requirements.txt"], "pipenv": ["**/Pipfile.lock"], "poetry": ["**/poetry.lock"]},
+    "actions/setup-python": {"pip": ["**/requirements.txt"], "pipenv": ["**/Pipfile.lock"],
+                             "poetry": ["**/poetry.lock"]},
     "actions/setup-node": {"npm": ["**/package-lock.json"], "yarn": ["**/yarn.lock"], "pnpm": ["**/pnpm-lock.yaml"]},
 }
 
