@@ -36,9 +36,9 @@ KIND_NODE_IMAGE = "kindest/node:v1.35.0"  # kind v0.31.0's default node; Strimzi
 KUBERNETES_VERSION = "1.35.0"            # the schema version tests validate rendered manifests against
 KIND_MIN_MEMORY_GIB = 8                  # what Docker must be allowed to use for the whole kind stack
 HELM_VERSION = "v3.19.0"                 # CI installs this helm; lab only needs `helm template`
-GRAFANA_CHART_REPO = "https://grafana.github.io/helm-charts"
+GRAFANA_CHART_REPO = "https://grafana-community.github.io/helm-charts"  # grafana/helm-charts is deprecated (2026-01)
 GRAFANA_CHART = "grafana"
-GRAFANA_CHART_VERSION = "10.5.15"   # grafana/helm-charts, Grafana 12.3.1
+GRAFANA_CHART_VERSION = "10.5.15"   # Grafana 12.3.1; the community repo mirrors the frozen repo's history
 GRAFANA_IMAGE_TAG = "12.3.1"        # the Cassandra plugin supports Grafana <= 12.x
 CASSANDRA_PLUGIN = "hadesarchitect-cassandra-datasource"
 CASSANDRA_PLUGIN_VERSION = "3.3.0"

@@ -89,9 +89,12 @@ def test_kafka_matches_config():
     assert kafka["version"] == config.KAFKA_VERSION
     external = next(x for x in kafka["listeners"] if x["type"] == "nodeport")
     assert external["configuration"]["bootstrap"]["nodePort"] == config.KIND_NODEPORTS["kafka_bootstrap"]
+    (node,) = yaml.safe_load((K8S / "kind-config.yaml").read_text())["nodes"]
+    listen = {m["listenAddress"] for m in node["extraPortMappings"]}
     assert external["configuration"]["brokers"] == [{"broker": 0, "nodePort": config.KIND_NODEPORTS["kafka_broker_0"],
-                                                     "advertisedHost": "localhost",
+                                                     "advertisedHost": "127.0.0.1",
                                                      "advertisedPort": config.KIND_HOST_PORTS["kafka_broker_0"]}]
+    assert {b["advertisedHost"] for b in external["configuration"]["brokers"]} <= listen  # what kind maps, no ::1
     internal = next(x for x in kafka["listeners"] if x["type"] == "internal")
     assert f"{config.KAFKA_CLUSTER}-kafka-bootstrap:{internal['port']}" == config.KIND_SERVICES["kafka"]
     ref = kafka["metricsConfig"]["valueFrom"]["configMapKeyRef"]
@@ -210,3 +213,61 @@ def test_generated_secrets_are_random_and_never_committed():
     values = kind.secret_values("cassandra-auth")
     assert len(values["password"]) >= 20 and values["password"] != values["admin-password"] != "cassandra"
     assert kind.secret_values("grafana-admin")["admin-password"] not in ("admin", "")
+
+
+def test_node_port_services_expose_only_mapped_ports():
+    """A NodePort Service gives every port a NodePort: one without a pinned, host-mapped nodePort gets a random one."""
+    mapped = set(config.KIND_NODEPORTS.values())
+    for name, svc in objects("Service").items():
+        if svc["spec"].get("type") == "NodePort":
+            for port in svc["spec"]["ports"]:
+                assert port.get("nodePort") in mapped, f"Service/{name} port {port['name']}: its NodePort is not mapped"
+    mgmt = objects("Service")["apicurio-registry-management"]
+    assert mgmt["spec"].get("type", "ClusterIP") == "ClusterIP" and [p["port"] for p in mgmt["spec"]["ports"]] == [9000]
+
+
+def test_registry_has_the_local_settings():
+    """The registry Deployment sets every apicurio.* property the local process sets (as env), with the same value
+    except the target's own addresses and paths; and no build-time Quarkus property (ignored at run time)."""
+    from lab.services import schema_registry
+
+    env = {e["name"]: e.get("value") for e in objects("Deployment")["apicurio-registry"]["spec"]["template"]["spec"]
+           ["containers"][0]["env"]}
+    per_target = {"apicurio.kafkasql.bootstrap.servers", "apicurio.storage.snapshot.location",
+                  "apicurio.import.work-dir"}
+    for key, value in schema_registry._system_properties(Path("/tmp")).items():
+        var = re.sub(r"[.-]", "_", key).upper()
+        if key.startswith("apicurio.") and key not in per_target:
+            assert env.get(var) == value, f"{var} is {env.get(var)!r} on kind, {value!r} locally"
+    build_time = {"QUARKUS_MANAGEMENT_ENABLED", "QUARKUS_HTTP_ROOT_PATH", "QUARKUS_DATASOURCE_DB_KIND"}
+    assert not build_time & set(env), f"build-time properties do nothing at run time: {build_time & set(env)}"
+
+
+def test_grafana_chart_is_the_maintained_one():
+    """grafana/helm-charts is frozen (deprecated 2026-01-30); the chart lives on in grafana-community/helm-charts."""
+    deprecated = {"https://grafana.github.io/helm-charts"}
+    assert config.GRAFANA_CHART_REPO not in deprecated
+    assert config.GRAFANA_CHART_REPO == "https://grafana-community.github.io/helm-charts"
+    readme = (K8S / "README.md").read_text()
+    assert f"--repo {config.GRAFANA_CHART_REPO} --version {config.GRAFANA_CHART_VERSION}" in readme
+    values = yaml.safe_load(kind.GRAFANA_VALUES.read_text())
+    assert "plugins" not in values, "the chart's plugins: value sets the deprecated GF_INSTALL_PLUGINS"
+
+
+def test_docs_name_only_lab_functions_that_exist():
+    """`lab.module.name` in a committed Markdown file must exist (k8s/components/*/README.md named a missing one).
+
+    Docs use the notebooks' short names (`lab.produce`), which lab/__init__.py maps to their layer."""
+    import lab
+
+    files = subprocess.run(["git", "ls-files", "*.md"], cwd=REPO, capture_output=True, text=True).stdout.split()
+    missing = []
+    for f in files:
+        for mod, attr in re.findall(r"\blab\.([a-z_]+)\.([A-Za-z_]+)", (REPO / f).read_text()):
+            try:
+                ok = hasattr(getattr(lab, mod), attr)
+            except (AttributeError, ModuleNotFoundError):
+                ok = False
+            if not ok:
+                missing.append(f"{f}: lab.{mod}.{attr}")
+    assert not missing, missing

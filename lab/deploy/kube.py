@@ -185,8 +185,10 @@ def up(names: Iterable[str] | None = None, timeout: float = 600) -> list[str]:
     for name in names:
         if name in APP_IMAGES:
             kind.load_image(APP_IMAGES[name])
+    docs = manifests(names)
+    apply([d for d in docs if d["kind"] == "Namespace"])  # Strimzi's operator objects go into it
     install_strimzi(timeout=timeout)
-    apply(manifests(names))
+    apply(docs)
     for name in names:
         wait_ready(name, timeout=timeout)
     return names

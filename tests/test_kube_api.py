@@ -1,0 +1,77 @@
+"""The kind driver against a fake API server that refuses what a real one refuses (tests/kubefake.py).
+
+The REAL render of k8s/overlays/kind (`kubectl kustomize`) goes through it, after an install file made of Strimzi's
+real CRDs and its operator's objects. No cluster, no Docker: only `kind` itself (create, load) is replaced.
+"""
+from __future__ import annotations
+
+import pytest
+from kubefake import ApiError, FakeCluster, strimzi_install
+
+from lab import config
+from lab.deploy import kind, kube
+from lab.errors import KindError
+
+SCHEMAS = config.REPO_ROOT.parent / "shared" / "k8s-schemas" / f"strimzi-{config.STRIMZI_VERSION}"
+NO_HELM = [s for s in kube.SERVICES if s != "grafana"]  # the Grafana chart needs helm and the chart repository
+
+
+@pytest.fixture
+def cluster(monkeypatch):
+    """A fresh fake cluster behind lab.kube; kind's own commands (create, load) are no-ops."""
+    assert SCHEMAS.is_dir(), f"Strimzi CRDs missing: expected {SCHEMAS} (the shared folder beside the clone)"
+    for name in ("preflight", "create_cluster"):
+        monkeypatch.setattr(kind, name, lambda: None)
+    monkeypatch.setattr(kind, "load_image", lambda image: None)
+    monkeypatch.setattr(kind, "strimzi_manifests",
+                        lambda namespace=config.NAMESPACE: kind.set_namespace(strimzi_install(SCHEMAS), namespace))
+    fake = FakeCluster()
+    kube.use_client(fake)
+    yield fake
+    kube.use_client(None)
+
+
+def test_up_deploys_the_real_render_on_an_empty_cluster(cluster):
+    """Fails when anything namespaced (Strimzi's operator first) is applied before the Namespace `kappa` exists."""
+    assert kube.up(NO_HELM, timeout=5) == NO_HELM
+    assert cluster.applied.index(f"Namespace/{config.NAMESPACE}") == 0
+    assert ("apps/v1", "Deployment", config.NAMESPACE, "strimzi-cluster-operator") in cluster.objects
+    rendered = {f"{d['kind']}/{d['metadata']['name']}" for d in kube.manifests(NO_HELM)}
+    assert rendered <= set(cluster.applied)
+    assert all(row["ready"] for row in kube.status() if row["service"] != "grafana"), kube.status()
+
+
+def test_the_fake_refuses_what_a_real_server_refuses(cluster):
+    """A namespaced object without its Namespace: 404; a custom resource without its CRD: unknown kind."""
+    with pytest.raises(ApiError, match="NotFound") as err:
+        cluster.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}, namespace="kappa",
+                      field_manager="t")
+    assert 'namespaces \\"kappa\\" not found' in err.value.body
+    with pytest.raises(KindError, match="applying ConfigMap/x failed: .*namespaces .*kappa.* not found"):
+        kube.apply([{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}])
+    kube.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": config.NAMESPACE}}])
+    with pytest.raises(KindError, match="does not know Kafka"):
+        kube.apply([{"apiVersion": kube.STRIMZI_API, "kind": "Kafka", "metadata": {"name": "lab"}, "spec": {}}])
+
+
+def test_custom_resources_wait_for_their_operator(cluster):
+    """Without Strimzi's operator, the Kafka is accepted once the CRD is there but never becomes Ready."""
+    crds = [d for d in strimzi_install(SCHEMAS) if d["kind"] == "CustomResourceDefinition"]
+    kafka = [d for d in kube.manifests(["kafka"]) if d["kind"] in ("Namespace", "Kafka", "KafkaNodePool")]
+    kube.apply(crds + kafka)
+    with pytest.raises(KindError, match=r"Kafka/lab in namespace kappa not ready after .*no conditions yet"):
+        kube.wait_for(kube.STRIMZI_API, "Kafka", config.KAFKA_CLUSTER, timeout=0.2, interval=0.05)
+
+
+def test_a_failing_schema_job_stops_up_at_once(monkeypatch, cluster):
+    cluster.failing_jobs.add("cassandra-schema")
+    with pytest.raises(KindError, match=r"Job/cassandra-schema .* failed: .*BackoffLimitExceeded") as err:
+        kube.up(["kafka", "cassandra"], timeout=30)
+    assert "backoff limit" in str(err.value)
+
+
+def test_a_deployment_that_never_becomes_available_names_itself(cluster):
+    cluster.stuck.add("apicurio-registry")
+    with pytest.raises(KindError, match=r"(?s)Deployment/apicurio-registry .*not ready.*0/1 replicas.*Available=False"
+                                        r".*ErrImageNeverPull"):
+        kube.up(["kafka", "schema_registry"], timeout=0.5)
