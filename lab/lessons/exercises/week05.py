@@ -1,8 +1,12 @@
 """Week 5 exercise checks: a partition read with CQL, real dropped trips vs the metric, borough totals from zones."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import numpy as np
 import pandas as pd
 
+from lab import config
 from lab.lessons.exercises import expect
 
 
@@ -59,3 +63,67 @@ def check_borough_from_zones(answer: pd.DataFrame, borough_expected: pd.DataFram
     bad = merged[merged["trips_want"].fillna(-1) != merged["trips_got"].fillna(-1)]
     expect(bad.empty, f"{len(bad)} windows differ from borough_windows, e.g. {bad.head(1).to_dict('records')}")
     return f"{len(want)} windows of {borough} match borough_windows"
+
+
+def _table_schema(session, table: str) -> tuple[list, list, dict, dict]:
+    """(partition key columns, [(clustering column, order)], {column: type}, table options) from system_schema."""
+    cols = list(session.execute("SELECT column_name, kind, position, clustering_order, type FROM system_schema.columns "
+                                "WHERE keyspace_name = %s AND table_name = %s", (config.KEYSPACE, table)))
+    partition = [c.column_name for c in sorted((c for c in cols if c.kind == "partition_key"), key=lambda c: c.position)]
+    clustering = [(c.column_name, c.clustering_order)
+                  for c in sorted((c for c in cols if c.kind == "clustering"), key=lambda c: c.position)]
+    options = session.execute("SELECT compaction, default_time_to_live FROM system_schema.tables "
+                              "WHERE keyspace_name = %s AND table_name = %s", (config.KEYSPACE, table)).one()
+    return partition, clustering, {c.column_name: c.type for c in cols}, options._asdict() if options else {}
+
+
+def hourly_truth(borough_windows: pd.DataFrame) -> pd.DataFrame:
+    """Trips and revenue per borough and hour, from lab.truth's borough windows."""
+    b = borough_windows.assign(hour=pd.to_datetime(borough_windows["window_start"]).dt.floor("1h"))
+    return b.groupby(["borough", "hour"], as_index=False).agg(trips=("trips", "sum"), revenue_total=("revenue_total", "sum"))
+
+
+def check_borough_table(create: Callable, hourly: Callable, upsert: Callable, zone_windows: pd.DataFrame,
+                        borough_windows: pd.DataFrame, session=None) -> str:
+    """The learner's table answers "revenue per borough per hour, newest first" from one partition: system_schema
+    shows the keys, order, TWCS and a TTL; their upsert of their query's rows reads back equal to lab.truth from one
+    partition (Cassandra's trace says so), and upserting the same rows again changes nothing."""
+    from lab.pipeline import tables
+
+    session = session or tables.connect()
+    table = config.WEEK05_TABLE
+    session.execute(f"DROP TABLE IF EXISTS {config.KEYSPACE}.{table}")
+    create(session)
+    partition, clustering, types, options = _table_schema(session, table)
+    expect(partition, f"no table {config.KEYSPACE}.{table}: CREATE TABLE it (in the keyspace {config.KEYSPACE})")
+    expect(partition == ["borough", "day"], f"partition key {partition}: one partition per borough and day "
+                                            "((borough, day)), so a partition stays bounded at 24 rows")
+    expect(clustering == [("hour", "desc")], f"clustering {clustering}: cluster by hour, newest first "
+                                             "(WITH CLUSTERING ORDER BY (hour DESC))")
+    want_types = {"borough": "text", "day": "date", "hour": "timestamp", "revenue_total": "double"}
+    wrong = {c: types.get(c) for c, t in want_types.items() if types.get(c) != t}
+    expect(not wrong and types.get("trips") in ("int", "bigint"), f"column types: {wrong or types.get('trips')} "
+           f"(want {want_types} and trips int or bigint; a counter would add up on a replay)")
+    expect(str(options.get("compaction", {}).get("class", "")).endswith("TimeWindowCompactionStrategy"),
+           "time series written once and expired together: compaction = {'class': 'TimeWindowCompactionStrategy'}")
+    expect((options.get("default_time_to_live") or 0) > 0, "set a default_time_to_live, so old hours expire")
+    rows = hourly(zone_windows)
+    truth = hourly_truth(borough_windows)
+    busiest = truth.assign(day=truth["hour"].dt.normalize()).groupby(["borough", "day"])["trips"].sum().idxmax()
+    borough, day = busiest[0], str(busiest[1].date())
+    want = truth[(truth["borough"] == borough) & (truth["hour"].dt.normalize() == pd.Timestamp(day))]
+    want = want.sort_values("hour", ascending=False)
+    cql = f"SELECT hour, trips, revenue_total FROM {config.KEYSPACE}.{table} WHERE borough = %s AND day = %s"
+    for attempt in ("after your upsert", "after upserting the same rows again"):
+        upsert(session, rows)
+        got, events = partition_read(cql, (borough, day), session)
+        expect(any("single-partition" in e.lower() for e in events), f"{attempt}: not a single-partition read: {events[:3]}")
+        expect(len(got) == len(want), f"{attempt}: {len(got)} hours of {borough} on {day}, the truth has {len(want)}")
+        expect(pd.to_datetime(got["hour"]).is_monotonic_decreasing, "hours must come back newest first")
+        expect([int(t) for t in got["trips"]] == [int(t) for t in want["trips"]],
+               f"{attempt}: trips per hour {list(got['trips'])[:5]} ≠ truth {list(want['trips'])[:5]}"
+               + (" (counted twice? an INSERT overwrites, a counter adds)" if "again" in attempt else ""))
+        expect(np.allclose(got["revenue_total"].astype(float), want["revenue_total"].astype(float), rtol=1e-9),
+               f"{attempt}: revenue per hour differs from the truth")
+    return (f"{table}: (({', '.join(partition)}), hour DESC), TWCS, TTL {options['default_time_to_live']} s; "
+            f"{borough} on {day}: {len(want)} hours from one partition, equal to the truth, also after a replay")
