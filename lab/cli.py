@@ -238,7 +238,8 @@ def _release(args) -> int:
 
     stale = release.release(check=args.check)
     if args.check:
-        print(("stale student notebooks (run `lab release`): " + ", ".join(stale)) if stale else "student release up to date")
+        names = ", ".join(stale)
+        print(f"stale student notebooks (run `lab release`): {names}" if stale else "student release up to date")
         return 1 if stale else 0
     print("written: " + (", ".join(stale) or "none (already up to date)"))
     return 0

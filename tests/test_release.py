@@ -18,7 +18,8 @@ SOLVED = '''def double(x):
 
 def _nb(*cells: tuple[str, str]) -> dict:
     return {"cells": [{"cell_type": t, "metadata": {}, "source": s.splitlines(keepends=True),
-                       **({"outputs": [{"output_type": "stream", "text": "x"}], "execution_count": 3} if t == "code" else {})}
+                       **({"outputs": [{"output_type": "stream", "text": "x"}], "execution_count": 3}
+                          if t == "code" else {})}
                       for t, s in cells],
             "metadata": {"kernelspec": {"language": "python", "name": "python3"}}, "nbformat": 4, "nbformat_minor": 5}
 
@@ -27,7 +28,8 @@ def test_stub_keeps_indentation_and_signature():
     """Fails when a solution survives or the stub is not indented like the region (the cell would not parse)."""
     out = release.student_source(SOLVED, "code")
     assert "x * 2" not in out and "BEGIN SOLUTION" not in out
-    assert out == 'def double(x):\n    """Twice x."""\n    # YOUR CODE HERE\n    raise NotImplementedError("not solved yet")\n'
+    assert out == ('def double(x):\n    """Twice x."""\n'
+                   '    # YOUR CODE HERE\n    raise NotImplementedError("not solved yet")\n')
     namespace: dict = {}
     exec(out, namespace)  # defining the stub must not raise: only calling it does
     with pytest.raises(NotImplementedError):
@@ -71,7 +73,8 @@ def test_release_writes_and_checks(tmp_path):
 
 
 def test_committed_release_is_fresh():
-    """Fails when notebooks/NN_*.ipynb differ from what `lab release` generates (edit the instructor source, then run it)."""
+    """Fails when notebooks/NN_*.ipynb differ from what `lab release` generates (edit the instructor source, then
+    run it)."""
     assert release.release(check=True) == [], "run `lab release` (or `make release`) and commit the student notebooks"
 
 

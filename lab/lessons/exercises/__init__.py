@@ -45,7 +45,8 @@ def grade(check: Callable[..., Any], *args: Any, strict: bool = False, **kwargs:
     try:
         message = check(*args, **kwargs)
     except NotImplementedError:
-        print(f"{NOT_SOLVED}: complete the function above (replace `raise NotImplementedError`), then run this cell again")
+        print(f"{NOT_SOLVED}: complete the function above (replace `raise NotImplementedError`), "
+              "then run this cell again")
         return False
     except CheckFailed as exc:
         print(f"❌ Not yet: {exc}")

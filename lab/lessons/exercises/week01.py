@@ -27,7 +27,8 @@ def _fresh(topic: str, partitions: int) -> None:
 
 
 def check_create_topic(create_topic: Callable, admin, topic: str, partitions: int = 4) -> str:
-    """`create_topic(admin, name, partitions, config)` makes a topic the broker reports with its partitions and config."""
+    """`create_topic(admin, name, partitions, config)` makes a topic the broker reports with that partition count
+    and config."""
     kraft.delete_topics(topic)
     create_topic(admin, topic, partitions, dict(TOPIC_CONFIG))
     n = until(lambda: kraft.partitions_of(topic), service=f"topic {topic}", timeout=30)
@@ -70,7 +71,8 @@ def check_round_trip(produce_keyed: Callable, consume_all: Callable, topic: str,
     committed = kraft.committed_offsets(topic, group)
     ends = topics.partition_counts(topic)  # a fresh topic: the end offset is the message count
     expect(committed == ends, f"the group committed {committed}, the partitions end at {ends}: commit after reading")
-    return f"{n} records, {len(where)} keys in {len(set().union(*where.values()))} partitions, order kept per key; committed {committed}"
+    used = len(set().union(*where.values()))
+    return f"{n} records, {len(where)} keys in {used} partitions, order kept per key; committed {committed}"
 
 
 def check_lag(consume_all: Callable, group_lag: Callable, topic: str, group: str, read: int = 15, n: int = 40) -> str:
@@ -97,11 +99,14 @@ def check_same_partition(deliveries, topic: str, count: int) -> str:
     expect(deliveries, "produce the messages first: `deliveries` is empty")
     expect(len(deliveries) == count, f"{len(deliveries)} delivery reports, the exercise asks for {count} messages")
     keys = {d.key for d in deliveries}
-    expect(len(keys) == 1 and None not in keys, f"use one non-empty key for all messages (saw keys {sorted(map(str, keys))[:5]})")
+    expect(len(keys) == 1 and None not in keys,
+           f"use one non-empty key for all messages (saw keys {sorted(map(str, keys))[:5]})")
     parts = {d.partition for d in deliveries}
     expect(len(parts) == 1, f"messages spread over partitions {sorted(parts)}")
     in_topic = {p: c for p, c in topics.partition_counts(topic).items() if c}
     expect(in_topic == {next(iter(parts)): count},
-           f"{topic} holds {in_topic or 'nothing'} (partition: messages); expected all {count} in partition {next(iter(parts))}: "
+           f"{topic} holds {in_topic or 'nothing'} (partition: messages); expected all {count} in partition "
+           f"{next(iter(parts))}: "
            "produce into this topic, once")
-    return f"all {count} messages with key {keys.pop()!r} are in partition {parts.pop()}: same key, same partition, order kept"
+    return (f"all {count} messages with key {keys.pop()!r} are in partition {parts.pop()}: same key, same partition, "
+            "order kept")

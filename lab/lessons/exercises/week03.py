@@ -43,7 +43,7 @@ def check_accounted(report, topic: str, expected_rows: int) -> str:
 
 
 def rule_truth(trips) -> dict:
-    """The two rules of the exercise, computed here independently of lab.data.validate (which lets the first rule win)."""
+    """The exercise's two rules, computed here independently of lab.data.validate (where the first rule wins)."""
     import pandas as pd
 
     amounts = [*data.AMOUNTS, *data.OPTIONAL_AMOUNTS, "trip_distance"]
@@ -55,14 +55,16 @@ def check_rules(rules: Callable, trips) -> str:
     """`rules(trips)` returns {reason: boolean Series} flagging exactly the rows each rule rejects."""
     got = rules(trips)
     want = rule_truth(trips)
-    expect(isinstance(got, dict) and set(got) == set(want), f"return a dict with the keys {sorted(want)} (got {sorted(got or {})})")
+    expect(isinstance(got, dict) and set(got) == set(want),
+           f"return a dict with the keys {sorted(want)} (got {sorted(got or {})})")
     lines = []
     for reason, mask in want.items():
         mine = got[reason]
         expect(len(mine) == len(trips), f"{reason}: your Series has {len(mine)} entries, the trips {len(trips)}")
         mine = mine.reindex(trips.index).fillna(False).astype(bool)
         wrong = trips.index[mine != mask]
-        expect(len(wrong) == 0, f"{reason}: {len(wrong)} rows judged wrongly, e.g. row {wrong[0] if len(wrong) else ''} "
+        first = wrong[0] if len(wrong) else ""
+        expect(len(wrong) == 0, f"{reason}: {len(wrong)} rows judged wrongly, e.g. row {first} "
                                 f"(flagged by you: {int(mine.sum())}, should be {int(mask.sum())}); NaN is not < 0")
         lines.append(f"{reason}: {int(mask.sum())}")
     return "rules agree with the lab's on every row (" + ", ".join(lines) + ")"
@@ -81,16 +83,20 @@ def check_producer(settings: Callable, produce_trips: Callable, accepted, reject
 
     conf = settings({"bootstrap.servers": kafka.bootstrap_servers()})
     expect(str(conf.get("enable.idempotence")).lower() == "true", "set enable.idempotence: retries must not duplicate")
-    expect(str(conf.get("acks")) in ("all", "-1"), f"acks={conf.get('acks')!r}: a message counts only when the broker has it (acks=all)")
-    expect(conf.get("compression.type") in ("lz4", "zstd", "snappy", "gzip"), "choose a compression.type (lz4 is cheap)")
+    expect(str(conf.get("acks")) in ("all", "-1"),
+           f"acks={conf.get('acks')!r}: a message counts only when the broker has it (acks=all)")
+    expect(conf.get("compression.type") in ("lz4", "zstd", "snappy", "gzip"),
+           "choose a compression.type (lz4 is cheap)")
     topics.delete_topics([topic, dlq])
     topics.ensure_topics(topic, dlq)
     result = produce_trips(conf, schema_registry.registry_url(), accepted, rejected, topic, dlq)
-    expect(isinstance(result, dict), "return the counts your delivery callback made: {'delivered': …, 'failed': …, 'dlq': …}")
+    expect(isinstance(result, dict),
+           "return the counts your delivery callback made: {'delivered': …, 'failed': …, 'dlq': …}")
     expect(result.get("delivered") == len(accepted) and not result.get("failed"),
            f"your callback counted {result}; {len(accepted)} accepted rows should be delivered, none failed")
     in_topic, in_dlq = topics.count_messages(topic), topics.count_messages(dlq)
-    expect(in_topic == len(accepted), f"{topic} holds {in_topic} messages for {len(accepted)} accepted rows (flush at the end)")
+    expect(in_topic == len(accepted),
+           f"{topic} holds {in_topic} messages for {len(accepted)} accepted rows (flush at the end)")
     expect(in_dlq == len(rejected), f"{dlq} holds {in_dlq} messages for {len(rejected)} rejected rows")
     want = {r["trip_id"]: r for r in (wire.to_dict(row) for row in accepted.iloc)}
     messages = topics.peek(topic, max_messages=in_topic, timeout=60)
@@ -103,7 +109,8 @@ def check_producer(settings: Callable, produce_trips: Callable, accepted, reject
         expect(expected is not None, f"trip {record['trip_id']} is in the topic twice or was not accepted")
         diff = [k for k, v in record.items() if _plain(v) != expected.get(k)]
         expect(not diff, f"trip {record['trip_id']} decodes with different {diff[:4]}: serialize the row as it is")
-        expect(m["key"] == str(record["pu_location_id"]), f"key {m['key']!r} for pickup zone {record['pu_location_id']}: "
+        expect(m["key"] == str(record["pu_location_id"]),
+               f"key {m['key']!r} for pickup zone {record['pu_location_id']}: "
                                                            "key each trip by str(pu_location_id)")
         where.setdefault(m["key"], set()).add(m["partition"])
     expect(not want, f"{len(want)} accepted trips are missing from the topic")

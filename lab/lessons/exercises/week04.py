@@ -77,7 +77,8 @@ def compare_windows(mine: pd.DataFrame, expected: pd.DataFrame) -> list[str]:
         bad = both[~np.isclose(want, got, rtol=1e-9, atol=1e-9)]
         if len(bad):
             row = bad.iloc[0]
-            problems.append(f"{col} differs in {len(bad)} windows, e.g. zone {row['zone_id']} at {row['window_start']}: "
+            problems.append(f"{col} differs in {len(bad)} windows, e.g. zone {row['zone_id']} at "
+                            f"{row['window_start']}: "
                             f"{row[f'{col}_got']} instead of {row[f'{col}_want']}")
     return problems
 
@@ -115,8 +116,9 @@ def check_foreach_batch(start_to_cassandra: Callable, read_trips: Callable, zone
         expect(query is not None and hasattr(query, "awaitTermination"), "return the StreamingQuery that start() gives")
         query.awaitTermination(600)
         expect(query.exception() is None, f"the query failed: {str(query.exception())[:300]}")
-        rows = pd.DataFrame([r._asdict() for r in session.execute(
-            f"SELECT zone_id, window_start, trips, fare_total, revenue_total FROM {config.KEYSPACE}.{config.WEEK04_TABLE}")])
+        table = f"{config.KEYSPACE}.{config.WEEK04_TABLE}"
+        cql = f"SELECT zone_id, window_start, trips, fare_total, revenue_total FROM {table}"
+        rows = pd.DataFrame([r._asdict() for r in session.execute(cql)])
         problems = compare_windows(rows, expected)
         expect(not problems, ("after a replay: " if run == 2 else "") + "; ".join(problems))
     return f"{len(rows)} windows in {config.KEYSPACE}.{config.WEEK04_TABLE} equal lab.truth, also after a full replay"

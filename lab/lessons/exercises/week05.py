@@ -69,7 +69,8 @@ def _table_schema(session, table: str) -> tuple[list, list, dict, dict]:
     """(partition key columns, [(clustering column, order)], {column: type}, table options) from system_schema."""
     cols = list(session.execute("SELECT column_name, kind, position, clustering_order, type FROM system_schema.columns "
                                 "WHERE keyspace_name = %s AND table_name = %s", (config.KEYSPACE, table)))
-    partition = [c.column_name for c in sorted((c for c in cols if c.kind == "partition_key"), key=lambda c: c.position)]
+    partition = [c.column_name
+                 for c in sorted((c for c in cols if c.kind == "partition_key"), key=lambda c: c.position)]
     clustering = [(c.column_name, c.clustering_order)
                   for c in sorted((c for c in cols if c.kind == "clustering"), key=lambda c: c.position)]
     options = session.execute("SELECT compaction, default_time_to_live FROM system_schema.tables "
@@ -80,7 +81,8 @@ def _table_schema(session, table: str) -> tuple[list, list, dict, dict]:
 def hourly_truth(borough_windows: pd.DataFrame) -> pd.DataFrame:
     """Trips and revenue per borough and hour, from lab.truth's borough windows."""
     b = borough_windows.assign(hour=pd.to_datetime(borough_windows["window_start"]).dt.floor("1h"))
-    return b.groupby(["borough", "hour"], as_index=False).agg(trips=("trips", "sum"), revenue_total=("revenue_total", "sum"))
+    return b.groupby(["borough", "hour"], as_index=False).agg(trips=("trips", "sum"),
+                                                              revenue_total=("revenue_total", "sum"))
 
 
 def check_borough_table(create: Callable, hourly: Callable, upsert: Callable, zone_windows: pd.DataFrame,
@@ -117,7 +119,8 @@ def check_borough_table(create: Callable, hourly: Callable, upsert: Callable, zo
     for attempt in ("after your upsert", "after upserting the same rows again"):
         upsert(session, rows)
         got, events = partition_read(cql, (borough, day), session)
-        expect(any("single-partition" in e.lower() for e in events), f"{attempt}: not a single-partition read: {events[:3]}")
+        expect(any("single-partition" in e.lower() for e in events),
+               f"{attempt}: not a single-partition read: {events[:3]}")
         expect(len(got) == len(want), f"{attempt}: {len(got)} hours of {borough} on {day}, the truth has {len(want)}")
         expect(pd.to_datetime(got["hour"]).is_monotonic_decreasing, "hours must come back newest first")
         expect([int(t) for t in got["trips"]] == [int(t) for t in want["trips"]],

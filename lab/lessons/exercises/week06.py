@@ -54,8 +54,9 @@ def traffic_instant(exercise: str, end: float | None = None, lookback_s: float =
     end = time.time() - 1 if end is None else end
     ref = _range(REFERENCE[exercise], end - lookback_s, end)
     busy = [t for t, v in sorted(ref.items()) if v != 0]
-    expect(busy, f"the reference answer of {exercise!r} is 0 or absent over the last {lookback_s / 60:.0f} minutes: there is "
-                 "no traffic to compare with; run the cells above that produce trips (with the stream running), then check")
+    expect(busy, f"the reference answer of {exercise!r} is 0 or absent over the last {lookback_s / 60:.0f} minutes: "
+                 "there is no traffic to compare with; run the cells above that produce trips (with the stream "
+                 "running), then check")
     return busy[-1]
 
 
@@ -66,11 +67,12 @@ def check_promql(expr: str, exercise: str, at: float | None = None) -> str:
     expect(exercise in REFERENCE, f"unknown exercise {exercise!r}: one of {', '.join(REFERENCE)}")
     at = traffic_instant(exercise) if at is None else at
     yours, ref = _value(expr, at), _value(REFERENCE[exercise], at)
-    expect(ref is not None and ref != 0, f"the reference has no traffic at {time.strftime('%H:%M:%S', time.gmtime(at))} UTC; "
-                                         "pick an instant while trips flow")
+    when = time.strftime("%H:%M:%S", time.gmtime(at))
+    expect(ref is not None and ref != 0,
+           f"the reference has no traffic at {when} UTC; pick an instant while trips flow")
     expect(yours is not None, "your query returns no data (check metric names and label values)")
-    expect(abs(yours - ref) <= 1e-6 * max(1.0, abs(ref)), f"your query gives {yours:g}, expected {ref:g} "
-                                                          f"(at {time.strftime('%H:%M:%S', time.gmtime(at))} UTC, with traffic)")
+    expect(abs(yours - ref) <= 1e-6 * max(1.0, abs(ref)),
+           f"your query gives {yours:g}, expected {ref:g} (at {when} UTC, with traffic)")
     return f"{expr} = {yours:g} while trips flowed, as the reference"
 
 
