@@ -14,7 +14,7 @@ endif
 endif
 PYTEST_ARGS ?=
 
-.PHONY: help setup prereqs venv jars demo test test-unit test-week lint format lab up down status bench strip clean
+.PHONY: help setup prereqs venv jars demo test test-unit test-week lint format lab up down status bench strip release clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,7 +35,7 @@ jars: venv ## resolve the pinned JVM artifacts from Maven Central into .lab/jars
 
 setup: prereqs venv jars ## everything a fresh machine needs
 
-demo: setup ## start the local stack and run the pipeline notebooks headless into runs/
+demo: setup ## start the local stack and run the instructor notebooks (with solutions) headless into runs/
 	$(LAB) up
 	$(LAB) demo
 
@@ -60,7 +60,7 @@ test-unit: venv ## only the tests that need no services
 test-week: setup ## one notebook, e.g. make test-week N=03
 	$(PY) -m pytest tests/test_notebooks.py -k "$(N)_" $(PYTEST_ARGS)
 
-lab: setup ## open JupyterLab on the notebooks
+lab: setup ## open JupyterLab on the notebooks (the student release)
 	$(VENV)/bin/jupyter lab notebooks/
 
 up: setup ## start the local stack
@@ -79,6 +79,9 @@ bench: setup ## print the speed and memory figures (see bench/README.md)
 
 strip: venv ## strip outputs from the notebooks before committing
 	$(LAB) strip
+
+release: venv ## write the student notebooks (notebooks/NN_*) from the instructor sources (notebooks/instructor/)
+	$(LAB) release
 
 clean: ## remove executed notebooks and demo runs (keeps caches)
 	rm -rf build runs

@@ -20,7 +20,7 @@ _LAYERS = {
     "pipeline": ("data", "wire", "schemas", "topics", "produce", "decode", "fastpath", "sink", "tables", "truth",
                  "stream"),
     "observe": ("promql", "metrics", "transforms", "charts", "dashboard", "progress", "alerts"),
-    "lessons": ("kraft", "late", "loadtest", "recovery", "replay", "notebooks", "exercises"),
+    "lessons": ("kraft", "late", "loadtest", "recovery", "replay", "notebooks", "release", "exercises"),
 }
 _SHORT = {name: f"lab.{layer}.{name}" for layer, names in _LAYERS.items() for name in names}
 

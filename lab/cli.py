@@ -212,7 +212,7 @@ def _add_observe(sub) -> None:
     d.set_defaults(func=_dashboards)
 
 
-# --- the notebooks: demo, strip --------------------------------------------------------------------------------
+# --- the notebooks: demo, strip, release ------------------------------------------------------------------------------
 
 def _demo(args) -> int:
     from lab.lessons import notebooks
@@ -233,6 +233,18 @@ def _strip(args) -> int:
     return 1 if (args.check and dirty) else 0
 
 
+def _release(args) -> int:
+    from lab.lessons import release
+
+    stale = release.release(check=args.check)
+    if args.check:
+        names = ", ".join(stale)
+        print(f"stale student notebooks (run `lab release`): {names}" if stale else "student release up to date")
+        return 1 if stale else 0
+    print("written: " + (", ".join(stale) or "none (already up to date)"))
+    return 0
+
+
 def _add_notebooks(sub) -> None:
     from lab.lessons.notebooks import DEMO_WEEKS
 
@@ -243,6 +255,9 @@ def _add_notebooks(sub) -> None:
     s = sub.add_parser("strip", help="strip outputs from the week notebooks (before committing)")
     s.add_argument("--check", action="store_true", help="only report notebooks with outputs; exit 1 if any")
     s.set_defaults(func=_strip)
+    r = sub.add_parser("release", help="write the student notebooks (notebooks/NN_*) from notebooks/instructor/")
+    r.add_argument("--check", action="store_true", help="only compare; exit 1 if a student notebook is stale")
+    r.set_defaults(func=_release)
 
 
 # --- the kind target -----------------------------------------------------------------------------------------------

@@ -81,8 +81,17 @@ DLQ_PARTITIONS = 1
 LIVE_TOPIC = "taxi-trips-live"   # week 9's live demo and replay run on their own topic
 LATE_TOPIC = "taxi-trips-late"   # the late-data demonstration (lab/lessons/late.py) has its own topic
 TOPIC_RETENTION_MS = 7 * 24 * 3600 * 1000
+
+
+def week_topic(week: str) -> str:
+    """The trips topic a week's notebook fills and reads on its own, so weeks never read each other's data."""
+    return f"{TRIPS_TOPIC}-w{int(week):02d}"
+
+
 DEFAULT_COMPATIBILITY = "BACKWARD"
 KEYSPACE = "kappa"
+WEEK04_TABLE = "week04_windows"            # the table week 4's foreachBatch exercise upserts into
+WEEK05_TABLE = "borough_revenue_hourly"    # the table the learner designs in week 5
 LOCAL_DATACENTER = "datacenter1"
 TLC_DEFAULT_BASE_URL = "https://d37ci6vzurychx.cloudfront.net"
 

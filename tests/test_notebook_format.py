@@ -8,8 +8,10 @@ import pytest
 
 from lab.lessons import notebooks
 
-WEEKS = notebooks.week_notebooks()
-REQUIRED = {"target": "str", "smoke": "bool", "solutions": "bool"}
+INSTRUCTOR = notebooks.week_notebooks("instructor")
+WEEKS = INSTRUCTOR + notebooks.week_notebooks("student")
+IDS = [f"{p.parent.name}-{p.stem}" for p in WEEKS]
+REQUIRED = {"target": "str", "smoke": "bool"}
 
 
 def _cells(path):
@@ -17,13 +19,15 @@ def _cells(path):
 
 
 def test_one_notebook_per_week():
-    """Fails when a week 00–09 has no notebook or two notebooks."""
-    prefixes = [p.name[:2] for p in WEEKS]
+    """Fails when a week 00–09 has no instructor notebook or two of them, or its student copy is missing."""
+    prefixes = [p.name[:2] for p in INSTRUCTOR]
+    student = [p.name for p in notebooks.week_notebooks("student")]
+    assert student == [p.name for p in INSTRUCTOR], f"student release {student} ≠ instructor sources: run `lab release`"
     assert prefixes == sorted(set(prefixes)), f"duplicate week numbers: {prefixes}"
     assert set(prefixes) >= {f"{w:02d}" for w in range(10)}, f"missing weeks: {sorted({f'{w:02d}' for w in range(10)} - set(prefixes))}"
 
 
-@pytest.mark.parametrize("path", WEEKS, ids=[p.stem for p in WEEKS])
+@pytest.mark.parametrize("path", WEEKS, ids=IDS)
 def test_template(path):
     """Fails when a notebook has outputs, lacks kernelspec, or departs from the template's order."""
     nb = json.loads(path.read_text())
@@ -49,7 +53,7 @@ def test_template(path):
     assert "time.sleep(" not in "\n".join("".join(c["source"]) for c in code), "notebooks never sleep blindly"
 
 
-@pytest.mark.parametrize("path", WEEKS, ids=[p.stem for p in WEEKS])
+@pytest.mark.parametrize("path", WEEKS, ids=IDS)
 def test_papermill_sees_parameters(path):
     """Fails when papermill cannot read the parameters (they are the notebook's API)."""
     params = notebooks.parameters_of(path)

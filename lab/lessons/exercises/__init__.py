@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from lab.errors import CheckFailed
 
@@ -14,11 +15,16 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-def grade(check: Callable[..., Any], *args: Any, strict: bool = False, **kwargs: Any) -> bool:
-    """Run an exercise check and print ✅ or ❌ with the reason.
+NOT_SOLVED = "⏳ not solved yet"
 
-    With `strict=True` (instructor/solutions mode, and in tests) a failing check raises CheckFailed,
-    so a broken solution fails the notebook run; learners only see the message.
+
+def grade(check: Callable[..., Any], *args: Any, strict: bool = False, **kwargs: Any) -> bool:
+    """Run an exercise check and print ✅, ❌ with the reason, or ⏳ while the learner's code is still the stub.
+
+    The check runs the learner's function (or a zero-argument lambda that calls it), so a stub that raises
+    NotImplementedError reports "not solved yet" instead of crashing the cell. With `strict=True` (the instructor
+    source and the tests) a failing check raises CheckFailed, so a broken solution fails the notebook run; a stub
+    never raises: the student release runs top to bottom.
 
     >>> def check_two(x):
     ...     if x != 2:
@@ -30,9 +36,18 @@ def grade(check: Callable[..., Any], *args: Any, strict: bool = False, **kwargs:
     >>> grade(check_two, 3)
     ❌ Not yet: expected 2, got 3
     False
+    >>> def stub():
+    ...     raise NotImplementedError("not solved yet")
+    >>> grade(lambda: check_two(stub()), strict=True)
+    ⏳ not solved yet: complete the function above (replace `raise NotImplementedError`), then run this cell again
+    False
     """
     try:
         message = check(*args, **kwargs)
+    except NotImplementedError:
+        print(f"{NOT_SOLVED}: complete the function above (replace `raise NotImplementedError`), "
+              "then run this cell again")
+        return False
     except CheckFailed as exc:
         print(f"❌ Not yet: {exc}")
         if strict:
@@ -40,6 +55,24 @@ def grade(check: Callable[..., Any], *args: Any, strict: bool = False, **kwargs:
         return False
     print(f"✅ {message or 'correct'}")
     return True
+
+
+def solved_or(solution: Callable[[], Any], fallback: Callable[[], Any], what: str) -> Any:
+    """The learner's result when their code is complete, else the lab's tuned version's (with a note).
+
+    Cells after an exercise use it, so the student release runs top to bottom before anything is solved.
+
+    >>> def stub():
+    ...     raise NotImplementedError
+    >>> solved_or(stub, lambda: 42, "the answer")
+    ℹ️ the answer: your version is not solved yet, so the lab's own is used below
+    42
+    """
+    try:
+        return solution()
+    except NotImplementedError:
+        print(f"ℹ️ {what}: your version is not solved yet, so the lab's own is used below")
+        return fallback()
 
 
 def expect(condition: bool, message: str) -> None:

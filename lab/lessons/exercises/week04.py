@@ -1,8 +1,13 @@
-"""Week 4 exercise checks: the Confluent frame by hand, the busiest zone window, which events a watermark drops."""
+"""Week 4 exercise checks: the learner's streaming query (memory sink, then foreachBatch into Cassandra) against
+lab.truth, the Confluent frame by hand, the busiest zone window, which events a watermark drops."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import numpy as np
 import pandas as pd
 
+from lab import config
 from lab.lessons.exercises import expect
 
 
@@ -42,3 +47,92 @@ def check_dropped(answer, events: list[str], max_event_time: str, watermark: str
            f"not quite: the watermark is {pd.Timestamp(max_event_time) - pd.Timedelta(watermark)}; an event is dropped "
            "when its whole window ended at or before the watermark")
     return f"dropped: {', '.join(want) or 'none'}"
+
+
+MEASURES = ("trips", "fare_total", "revenue_total")
+
+
+def compare_windows(mine: pd.DataFrame, expected: pd.DataFrame) -> list[str]:
+    """What differs between the learner's zone windows and the truth's (zone_id, window_start → MEASURES)."""
+    need = {"zone_id", "window_start", *MEASURES}
+    if mine is None or not need <= set(mine.columns):
+        return [f"the result needs the columns {sorted(need)} (got {sorted(getattr(mine, 'columns', []))})"]
+    keys = ["zone_id", "window_start"]
+    a = mine[list(need)].assign(zone_id=lambda d: d["zone_id"].astype("int64"),
+                                window_start=lambda d: pd.to_datetime(d["window_start"]).astype("datetime64[ns]"))
+    dup = int(a.duplicated(keys).sum())
+    if dup:
+        return [f"{dup} (zone, window) keys appear twice: keep one row per window (outputMode complete, or upserts)"]
+    e = expected[list(need)].assign(window_start=lambda d: pd.to_datetime(d["window_start"]).astype("datetime64[ns]"))
+    m = e.merge(a, on=keys, how="outer", suffixes=("_want", "_got"), indicator=True)
+    problems = []
+    if (m["_merge"] == "left_only").any():
+        problems.append(f"{int((m['_merge'] == 'left_only').sum())} windows missing, e.g. "
+                        f"{m.loc[m['_merge'] == 'left_only', keys].iloc[0].to_dict()}")
+    if (m["_merge"] == "right_only").any():
+        problems.append(f"{int((m['_merge'] == 'right_only').sum())} windows that should not exist")
+    both = m[m["_merge"] == "both"]
+    for col in MEASURES:
+        want, got = both[f"{col}_want"].astype(float), both[f"{col}_got"].astype(float)
+        bad = both[~np.isclose(want, got, rtol=1e-9, atol=1e-9)]
+        if len(bad):
+            row = bad.iloc[0]
+            problems.append(f"{col} differs in {len(bad)} windows, e.g. zone {row['zone_id']} at "
+                            f"{row['window_start']}: "
+                            f"{row[f'{col}_got']} instead of {row[f'{col}_want']}")
+    return problems
+
+
+def check_streaming_windows(read_trips: Callable, zone_windows: Callable, run_to_memory: Callable, spark, topic: str,
+                            expected: pd.DataFrame, window: str = "5 minutes", watermark: str = "10 minutes") -> str:
+    """The learner's streaming query (readStream → frame stripped → from_avro → watermark → window aggregate), run into
+    a memory sink, equals lab.truth's zone windows of the same topic."""
+    trips = read_trips(spark, topic)
+    expect(trips is not None and trips.isStreaming, "read_trips must return a streaming DataFrame (spark.readStream)")
+    expect("pickup_ts" in trips.columns and "trip_id" in trips.columns,
+           f"decode the Avro record into its columns (select('t.*')); got {trips.columns}")
+    windows = zone_windows(trips, window, watermark)
+    expect(windows is not None and windows.isStreaming, "zone_windows must return the aggregated streaming DataFrame")
+    rows = run_to_memory(windows, "week04_mine")
+    problems = compare_windows(rows, expected)
+    expect(not problems, "; ".join(problems))
+    return f"{len(rows)} zone windows, {int(rows['trips'].sum())} trips: equal to lab.truth on every window"
+
+
+def check_foreach_batch(start_to_cassandra: Callable, read_trips: Callable, zone_windows: Callable, spark, topic: str,
+                        expected: pd.DataFrame, checkpoint: str, window: str = "5 minutes",
+                        watermark: str = "10 minutes") -> str:
+    """The learner's foreachBatch query upserts the windows into kappa.week04_windows; read back with CQL they equal
+    lab.truth, and a second run from a fresh checkpoint (every batch replayed) changes nothing."""
+    import shutil
+
+    from lab.pipeline import tables
+
+    session = tables.connect()
+    session.execute(f"TRUNCATE {config.KEYSPACE}.{config.WEEK04_TABLE}")
+    for run in (1, 2):
+        shutil.rmtree(checkpoint, ignore_errors=True)
+        query = start_to_cassandra(zone_windows(read_trips(spark, topic), window, watermark), checkpoint)
+        expect(query is not None and hasattr(query, "awaitTermination"), "return the StreamingQuery that start() gives")
+        query.awaitTermination(600)
+        expect(query.exception() is None, f"the query failed: {str(query.exception())[:300]}")
+        table = f"{config.KEYSPACE}.{config.WEEK04_TABLE}"
+        cql = f"SELECT zone_id, window_start, trips, fare_total, revenue_total FROM {table}"
+        rows = pd.DataFrame([r._asdict() for r in session.execute(cql)])
+        problems = compare_windows(rows, expected)
+        expect(not problems, ("after a replay: " if run == 2 else "") + "; ".join(problems))
+    return f"{len(rows)} windows in {config.KEYSPACE}.{config.WEEK04_TABLE} equal lab.truth, also after a full replay"
+
+
+WEEK04_DDL = f"""CREATE TABLE IF NOT EXISTS {config.KEYSPACE}.{config.WEEK04_TABLE} (
+    zone_id int, day date, window_start timestamp, trips bigint, fare_total double, revenue_total double,
+    PRIMARY KEY ((zone_id, day), window_start)) WITH CLUSTERING ORDER BY (window_start DESC)"""
+
+
+def prepare_table() -> str:
+    """Create the table week 4's foreachBatch exercise writes into (the lab's, not the learner's design: week 5's)."""
+    from lab.pipeline import tables
+
+    tables.apply()  # the keyspace
+    tables.connect().execute(WEEK04_DDL)
+    return f"{config.KEYSPACE}.{config.WEEK04_TABLE}"

@@ -26,16 +26,53 @@ def _value(expr: str, at: float) -> float | None:
         raise CheckFailed(str(exc)) from None
 
 
-def check_promql(expr: str, exercise: str) -> str:
-    """`expr` returns the same single number as the reference answer of `exercise`, evaluated at the same instant."""
+LOOKBACK_S = 900   # how far back the check looks for an instant with traffic
+STEP_S = 5
+
+
+def _range(expr: str, start: float, end: float, step: float = STEP_S) -> dict[float, float]:
+    """The single series of `expr` over [start, end] as {timestamp: value} (empty when it has no data)."""
+    import requests
+
+    from lab.observe.promql import url as prometheus_url
+
+    body = requests.get(prometheus_url() + "/api/v1/query_range",
+                        params={"query": expr, "start": start, "end": end, "step": step}, timeout=10).json()
+    expect(body.get("status") == "success", f"Prometheus rejected the query: {body.get('error')}")
+    result = body["data"]["result"]
+    expect(len(result) <= 1, f"the query returns {len(result)} series; aggregate them into one (sum, max …)")
+    return {float(t): float(v) for t, v in result[0]["values"]} if result else {}
+
+
+def traffic_instant(exercise: str, end: float | None = None, lookback_s: float = LOOKBACK_S) -> float:
+    """The latest instant of the last `lookback_s` seconds at which the reference answer is not 0 (traffic flowed).
+
+    Comparing at "now" is no check: once the traffic stops both the answer and the reference are 0, and `vector(0)`
+    would pass.
+    """
+    end = time.time() - 1 if end is None else end
+    ref = _range(REFERENCE[exercise], end - lookback_s, end)
+    busy = [t for t, v in sorted(ref.items()) if v != 0]
+    expect(busy, f"the reference answer of {exercise!r} is 0 or absent over the last {lookback_s / 60:.0f} minutes: "
+                 "there is no traffic to compare with; run the cells above that produce trips (with the stream "
+                 "running), then check")
+    return busy[-1]
+
+
+def check_promql(expr: str, exercise: str, at: float | None = None) -> str:
+    """`expr` returns the same single number as the reference answer of `exercise` at an instant with traffic
+    (`at`, or the latest such instant of the last 15 minutes)."""
     expect(isinstance(expr, str) and expr.strip(), "write your PromQL expression as a string")
     expect(exercise in REFERENCE, f"unknown exercise {exercise!r}: one of {', '.join(REFERENCE)}")
-    at = time.time() - 1
+    at = traffic_instant(exercise) if at is None else at
     yours, ref = _value(expr, at), _value(REFERENCE[exercise], at)
-    expect(ref is not None, "the reference has no data yet: run the pipeline cells above first")
+    when = time.strftime("%H:%M:%S", time.gmtime(at))
+    expect(ref is not None and ref != 0,
+           f"the reference has no traffic at {when} UTC; pick an instant while trips flow")
     expect(yours is not None, "your query returns no data (check metric names and label values)")
-    expect(abs(yours - ref) <= 1e-6 * max(1.0, abs(ref)), f"your query gives {yours:g}, expected {ref:g}")
-    return f"{expr} = {yours:g}"
+    expect(abs(yours - ref) <= 1e-6 * max(1.0, abs(ref)),
+           f"your query gives {yours:g}, expected {ref:g} (at {when} UTC, with traffic)")
+    return f"{expr} = {yours:g} while trips flowed, as the reference"
 
 
 def check_resumed(before: dict, resumed: dict) -> str:

@@ -1,0 +1,97 @@
+"""The exercise checks refuse weak answers (no stack: the services they ask are replaced by fakes)."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from lab.errors import CheckFailed, ManifestError
+from lab.lessons import kraft
+from lab.lessons.exercises import week01, week05, week06, week08
+
+ORDERED = [kraft.Delivered("zone-42", f"step {i}", 0, i) for i in range(20)]
+
+
+def test_same_partition_refuses_a_single_delivery(monkeypatch):
+    """Fails when `deliveries[:1]` (one message of the 20) passes, as it did before the count and topic were checked."""
+    monkeypatch.setattr(week01.topics, "partition_counts", lambda topic: {0: 20, 1: 0, 2: 0})
+    assert "all 20 messages" in week01.check_same_partition(ORDERED, "t", 20)
+    with pytest.raises(CheckFailed, match="1 delivery reports"):
+        week01.check_same_partition(ORDERED[:1], "t", 20)
+
+
+def test_same_partition_refuses_another_topic(monkeypatch):
+    """Fails when deliveries into some other topic pass for the exercise's topic."""
+    monkeypatch.setattr(week01.topics, "partition_counts", lambda topic: {0: 0, 1: 0, 2: 0})
+    with pytest.raises(CheckFailed, match="holds nothing"):
+        week01.check_same_partition(ORDERED, "t", 20)
+
+
+class _Result(list):
+    def __init__(self, rows, events):
+        super().__init__(rows)
+        self.events = events
+
+    def get_query_trace(self, max_wait_sec=None):
+        return SimpleNamespace(events=[SimpleNamespace(description=e) for e in self.events])
+
+
+class _Session:
+    def __init__(self, events):
+        self.events, self.executed = events, []
+
+    def execute(self, cql, params, trace=False):
+        self.executed.append((cql, params, trace))
+        Row = type("Row", (), {"_asdict": lambda self: dict(self.__dict__)})
+        rows = []
+        for start, trips in (("2021-01-05 10:05", 3), ("2021-01-05 10:00", 2)):
+            r = Row()
+            r.window_start, r.trips = pd.Timestamp(start), trips
+            rows.append(r)
+        return _Result(rows, self.events)
+
+
+EXPECTED = pd.DataFrame({"zone_id": [7, 7, 8], "trips": [2, 3, 9],
+                         "window_start": pd.to_datetime(["2021-01-05 10:00", "2021-01-05 10:05", "2021-01-05 10:00"])})
+SINGLE = ["Parsing SELECT …", "Executing single-partition query on zone_windows", "Read 2 live rows"]
+
+
+def test_zone_day_refuses_a_scan():
+    """Fails when a query that scans (right rows, wrong access path) passes: the trace must say single-partition."""
+    good = week05.check_zone_day("SELECT window_start, trips FROM kappa.zone_windows WHERE zone_id = %s AND day = %s",
+                                 (7, "2021-01-05"), EXPECTED, 7, "2021-01-05", session=_Session(SINGLE))
+    assert "one partition" in good
+    scan = ["Computing ranges to query", "Executing seq scan across 3 sstables for (min(-9223372036854775808), max)"]
+    with pytest.raises(CheckFailed, match="did not read one partition"):
+        week05.check_zone_day("SELECT window_start, trips FROM kappa.zone_windows WHERE zone_id = %s", (7,),
+                              EXPECTED, 7, "2021-01-05", session=_Session(scan))
+    with pytest.raises(CheckFailed, match="ALLOW FILTERING"):
+        week05.check_zone_day("SELECT * FROM kappa.zone_windows WHERE window_start > %s ALLOW FILTERING", ("x",),
+                              EXPECTED, 7, "2021-01-05", session=_Session(SINGLE))
+
+
+def test_promql_compares_at_an_instant_with_traffic(monkeypatch):
+    """Fails when `vector(0)` passes: after the traffic stops both it and the reference are 0 at 'now'."""
+    ref = week06.REFERENCE["dlq_rate"]
+    monkeypatch.setattr(week06, "_range", lambda expr, start, end, step=5: {100.0: 0.0, 105.0: 4.0, 110.0: 0.0})
+    monkeypatch.setattr(week06, "_value", lambda expr, at: 4.0 if (expr == ref and at == 105.0) else 0.0)
+    with pytest.raises(CheckFailed, match="expected 4"):
+        week06.check_promql("vector(0)", "dlq_rate")
+    assert "= 4" in week06.check_promql(ref, "dlq_rate")
+
+
+def test_promql_without_traffic_is_not_passed(monkeypatch):
+    """Fails when a check passes although the reference never saw traffic (nothing to compare with)."""
+    monkeypatch.setattr(week06, "_range", lambda expr, start, end, step=5: {100.0: 0.0, 105.0: 0.0})
+    with pytest.raises(CheckFailed, match="no traffic"):
+        week06.check_promql("vector(0)", "dlq_rate")
+
+
+def test_typo_check_says_not_yet_without_crds(monkeypatch):
+    """Fails when a machine without Strimzi's CRDs gets a ManifestError traceback instead of a check message."""
+    def missing():
+        raise ManifestError("no Strimzi CRDs in /nowhere")
+    monkeypatch.setattr(week08.manifests, "crd_schemas", missing)
+    with pytest.raises(CheckFailed, match="CRD"):
+        week08.check_typo(".spec.kafka.confg")
