@@ -407,11 +407,11 @@ def test_every_lab_listener_is_bound_to_loopback(stack, spark):
     from lab.observe import metrics
     from lab.services import exporter
     from lab.services import spark as lab_spark
-    from lab.wait import http_ok
+    from lab.wait import http_ok, until
 
     metrics.attach(spark, fares=False)              # the streaming gauges' endpoint
     exporter.producer_metrics()                      # the producer's endpoint
-    assert http_ok(lab_spark.metrics_url()), "the Spark metrics servlet must be up while we look"
+    until(lambda: http_ok(lab_spark.metrics_url(), timeout=10), service="the Spark metrics servlet", timeout=120)
     procs = lab_processes()
     ports = set(config.ports().__dict__.values())
     listening = [c for c in psutil.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
@@ -419,8 +419,13 @@ def test_every_lab_listener_is_bound_to_loopback(stack, spark):
     seen_ports = {c.laddr.port for c in ours}
     # not vacuous: every service's ports, the Spark UI and both exporters are in the table
     assert not ports - seen_ports, f"expected listeners missing on ports {sorted(ports - seen_ports)}"
+    def loopback(ip: str) -> bool:
+        addr = ipaddress.ip_address(ip)
+        return (getattr(addr, "ipv4_mapped", None) or addr).is_loopback   # ::ffff:127.0.0.1 is 127.0.0.1
+
+    assert not loopback("0.0.0.0") and not loopback("::") and loopback("::ffff:127.0.0.1")
     wide = [f"{procs.get(c.pid, f'pid {c.pid}')} listens on {c.laddr.ip}:{c.laddr.port}"
-            for c in ours if not ipaddress.ip_address(c.laddr.ip).is_loopback]
+            for c in ours if not loopback(c.laddr.ip)]
     assert not wide, "lab services reachable beyond this machine:\n" + "\n".join(wide)
 
 
