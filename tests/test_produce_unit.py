@@ -156,6 +156,8 @@ def test_undeliverable_messages_fail_the_check(monkeypatch):
     assert report.failed == len(accepted) and report.delivered == 0 and report.dlq_failed == len(rejected)
     with pytest.raises(ProduceError, match="failed"):
         report.check()
+    with pytest.raises(ProduceError, match=r"^produce accounting failed: Kafka at 127\.0\.0\.1:9 did not acknowledge"):
+        report.check()   # the first thing said names the broker (tests/test_faults.py: killed mid-produce)
 
 
 def test_produce_month_scaled_and_shifted_to_now(mock_cluster):

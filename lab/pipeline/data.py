@@ -32,6 +32,8 @@ RENAMES = {
     "lpep_pickup_datetime": "pickup_ts", "lpep_dropoff_datetime": "dropoff_ts", "RatecodeID": "ratecode_id",
     "PULocationID": "pu_location_id", "DOLocationID": "do_location_id", "Airport_fee": "airport_fee",
 }
+# what validate() needs of every row: a file without one of these cannot give a single usable trip
+REQUIRED = ("pickup_ts", "dropoff_ts", "pu_location_id", "do_location_id", "trip_distance", *AMOUNTS)
 COLUMNS = (  # the Avro v2 field order; v1 is the same without trip_type
     "trip_id", "service", "vendor_id", "pickup_ts", "dropoff_ts", "passenger_count", "trip_distance",
     "ratecode_id", "store_and_fwd_flag", "pu_location_id", "do_location_id", "payment_type", *AMOUNTS,
@@ -140,19 +142,16 @@ def load(service: str, month: str, base_url: str | None = None, limit: int | Non
     except Exception as exc:  # noqa: BLE001 - pyarrow raises many types for a broken file
         raise DataError(f"cannot read {path} as Parquet: {exc}") from exc
     df = raw.rename(columns={k: v for k, v in RENAMES.items() if k in raw.columns})
+    _check_columns(df, raw, path, service)
     out = pd.DataFrame(index=pd.RangeIndex(len(df), name="row"))
     out["trip_id"] = f"{service}-{month}-" + out.index.astype(str)
     out["service"] = service
     for col in COLUMNS[2:]:
         values = df[col] if col in df.columns else pd.Series(pd.NA, index=out.index)
-        if col in ("pickup_ts", "dropoff_ts"):
-            out[col] = pd.to_datetime(values).astype("datetime64[us]")
-        elif col in INT_FIELDS or col in ("pu_location_id", "do_location_id"):
-            out[col] = pd.to_numeric(values).astype("Int64")
-        elif col == "store_and_fwd_flag":
+        if col == "store_and_fwd_flag":
             out[col] = values.astype("object").where(values.notna(), None)
         else:
-            out[col] = pd.to_numeric(values).astype("float64")
+            out[col] = _parse_column(values, col, path)
     out.attrs.update(service=service, month=month, source=path.name, base_url=base_url)
     return out
 
@@ -176,6 +175,42 @@ def typed(records: pd.DataFrame, timestamp_unit: str | None = None) -> pd.DataFr
     for col in ("trip_distance", *AMOUNTS, *OPTIONAL_AMOUNTS):
         out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64") if col in out else np.nan
     return out
+
+
+def _source_name(col: str, service: str) -> str:
+    """The TLC column name behind one of ours (``pickup_ts`` → ``tpep_pickup_datetime`` for yellow)."""
+    other = "lpep" if service == "yellow" else "tpep"
+    return next((k for k, v in RENAMES.items() if v == col and not k.startswith(other)), col)
+
+
+def _check_columns(df: pd.DataFrame, raw: pd.DataFrame, path: Path, service: str) -> None:
+    """DataError naming the file and the TLC columns it lacks (every row would be unusable without them)."""
+    missing = [_source_name(c, service) for c in REQUIRED if c not in df.columns]
+    if not missing:
+        return
+    what = ("not a TLC trip file" if len(missing) == len(REQUIRED)
+            else f"missing required column(s) {', '.join(missing)}")
+    raise DataError(f"{path.name} ({path}): {what}; it has {', '.join(map(str, raw.columns)) or 'no columns'}. "
+                    f"A {service} trip file needs {', '.join(_source_name(c, service) for c in REQUIRED)}: "
+                    "check the file, or the service and month you asked for")
+
+
+def _parse_column(values: pd.Series, col: str, path: Path) -> pd.Series:
+    """One column as its lab type; text is parsed (a file may store amounts as strings), garbage is a DataError."""
+    as_time = col in ("pickup_ts", "dropoff_ts")
+    kind = "timestamps" if as_time else "numbers"
+    parsed = pd.to_datetime(values, errors="coerce") if as_time else pd.to_numeric(values, errors="coerce")
+    bad = values.notna() & parsed.isna()
+    if bad.any():
+        examples = ", ".join(repr(v) for v in values[bad].head(3))
+        raise DataError(f"{path.name} ({path}): column {col} has {int(bad.sum())} values that are not {kind} "
+                        f"(first: {examples}); fix or drop those rows")
+    try:
+        if col in INT_FIELDS or col in ("pu_location_id", "do_location_id"):
+            return parsed.astype("Int64")
+        return parsed.astype("datetime64[us]" if as_time else "float64")
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise DataError(f"{path.name} ({path}): column {col} cannot be read as {kind}: {exc}") from exc
 
 
 def _month_bounds(month: str) -> tuple[pd.Timestamp, pd.Timestamp]:

@@ -56,17 +56,40 @@ def reader_schema():
     return _reader
 
 
-def registry_lookup(registry_url: str, timeout: float = 10.0) -> Callable[[int], object | None]:
+REGISTRY_WAIT_S = 120.0   # how long a decoding task waits for a registry that does not answer, then stops the job
+
+
+def registry_lookup(registry_url: str, timeout: float = 10.0,
+                    wait: float = REGISTRY_WAIT_S) -> Callable[[int], object | None]:
     """A schema-id → parsed writer schema function that asks the registry (GET /schemas/ids/{id}) once per id.
 
-    Unknown ids (HTTP 404) give None and are not cached, so an id registered later is found then.
+    Unknown ids (HTTP 404) give None and are not cached, so an id registered later is found then. A registry
+    that does not answer is waited for (up to `wait` seconds, polled): the record is neither quarantined nor
+    dropped. After that, StreamError: the micro-batch is not committed, and the job restarted from its
+    checkpoint once the registry is back decodes the same records again.
     """
     import requests
+
+    from lab.errors import ServiceNotReady, StreamError
+    from lab.wait import until
+
+    def ask(schema_id: int):
+        resp = requests.get(f"{registry_url}/schemas/ids/{schema_id}", timeout=timeout)
+        if resp.status_code >= 500:
+            raise ConnectionError(f"HTTP {resp.status_code} from the registry")
+        return resp
 
     def lookup(schema_id: int):
         key = (registry_url, schema_id)
         if key not in _writers:
-            resp = requests.get(f"{registry_url}/schemas/ids/{schema_id}", timeout=timeout)
+            try:
+                (resp,) = until(lambda: (ask(schema_id),), service="schema_registry", timeout=wait, interval=1.0)
+            except ServiceNotReady as exc:
+                raise StreamError(
+                    f"schema registry at {registry_url} did not answer for {wait:.0f}s while decoding schema id "
+                    f"{schema_id} ({exc.last_status}); the job waited, then stopped without committing this "
+                    "micro-batch: nothing is lost. Start the registry (`lab up schema_registry`) and restart the "
+                    "job: it resumes from its checkpoint") from None
             if resp.status_code == 404:
                 return None
             resp.raise_for_status()

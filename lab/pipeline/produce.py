@@ -56,6 +56,7 @@ class ProduceReport:
     rate: float = 0.0                          # delivered trips per second
     reasons: dict = field(default_factory=dict)
     errors: list = field(default_factory=list)  # the first few delivery errors
+    broker: str = ""                           # bootstrap.servers, named when Kafka did not acknowledge
 
     def problems(self) -> list[str]:
         """Every way the accounting does not add up (empty when all rows are accounted for and delivered)."""
@@ -69,6 +70,10 @@ class ProduceReport:
             out.append(f"rejected {self.rejected} != dlq_delivered {self.dlq_delivered} + dlq_failed {self.dlq_failed}")
         if self.failed or self.dlq_failed:
             out.append(f"{self.failed} trips and {self.dlq_failed} DLQ messages failed: {'; '.join(self.errors[:3])}")
+        unacked = self.accepted + self.rejected - self.delivered - self.dlq_delivered
+        if unacked and self.broker:
+            out.insert(0, f"Kafka at {self.broker} did not acknowledge {unacked} messages: is the broker up? "
+                          "(`lab status`, `lab logs kafka`); produce again to a fresh topic, or accept duplicates")
         return out
 
     def check(self) -> "ProduceReport":
@@ -196,6 +201,7 @@ def produce_frame(accepted: pd.DataFrame, rejected: pd.DataFrame | None = None, 
     main, side = _Counter(), _Counter()
     # main's delivery reports come through the producer-wide callback (cheaper than one per produce() call)
     conf = {**producer_config(**(producer_conf or {})), "on_delivery": main}
+    report.broker = conf["bootstrap.servers"]
     # librdkafka's lines go to the lab's log file; a broker outage is said once on stderr (lab/services/clientlog.py)
     producer = Producer({**conf, "logger": clientlog.client_logger("producer", conf)})
     pm = exporter.producer_metrics()   # Prometheus counters on ports().producer_metrics

@@ -158,6 +158,13 @@ def _trigger(writer, trigger: str):
     return writer.trigger(processingTime=trigger)
 
 
+def why(exc) -> str:
+    """A failed query's error, the lab's own message first (a worker's LabError is buried in Spark's traces)."""
+    text = str(exc)
+    ours = [line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("lab.errors.") and ": " in line]
+    return (ours[-1] + "\n--- Spark's error ---\n" if ours else "") + text[:2000]
+
+
 @dataclass
 class Running:
     """The started queries of one job."""
@@ -203,7 +210,7 @@ class Running:
         for name, q in self.queries.items():
             exc = q.exception()
             if exc is not None:
-                raise StreamError(f"streaming query {name} failed: {str(exc)[:2000]}")
+                raise StreamError(f"streaming query {name} failed: {why(exc)}")
 
     def await_done(self, timeout: float = 300.0) -> "Running":
         """Wait for bounded triggers (availableNow/once) to finish; StreamError on failure or timeout."""
@@ -215,7 +222,7 @@ class Running:
             try:
                 finished = q.awaitTermination(left)
             except Exception as exc:  # noqa: BLE001 - StreamingQueryException
-                raise StreamError(f"streaming query {name} failed: {str(exc)[:2000]}") from exc
+                raise StreamError(f"streaming query {name} failed: {why(exc)}") from exc
             if not finished:
                 raise StreamError(f"streaming query {name} still running after {timeout:.0f}s "
                                   f"(trigger {self.job.trigger!r}); last progress: {q.lastProgress}")
