@@ -51,6 +51,7 @@ class Job:
     quarantine: bool = True                 # write unusable records to kappa.quarantine (cassandra sink only)
     source_tasks: int | None = 2            # Spark tasks reading Kafka per batch (coalesced partitions); None: one each
     sink: str = "cassandra"                 # "cassandra", or "memory" to only look at the rows
+    base_url: str | None = None             # TLC base URL of the zone lookup (default: config.tlc_base_url())
 
     def checkpoint(self, query: str) -> Path:
         root = Path(self.checkpoint_root) if self.checkpoint_root else config.lab_home() / "checkpoints"
@@ -102,7 +103,7 @@ def decoded(spark, job: Job, quarantine=None):
 
     from . import data, decode
 
-    url, zone_ids = registry_url(), set(int(z) for z in data.zones()["LocationID"])
+    url, zone_ids = registry_url(), set(int(z) for z in data.zones(job.base_url)["LocationID"])
     src = raw(spark, job).select("value", "topic", "partition", "offset", F.unix_micros("timestamp").alias("kafka_us"))
     if quarantine is None:
         return (src.mapInPandas(lambda batches: decode.decode_batches(batches, url, zone_ids), decode.SPARK_SCHEMA)
@@ -131,10 +132,10 @@ def windows(spark, job: Job):
              .select(F.timestamp_micros("pickup_us").alias("pickup_ts"), "pu_location_id", "passenger_count",
                      "fare_amount", "tip_amount", "trip_distance", "total_amount", "kafka_ts")
              .withWatermark("pickup_ts", job.watermark))
-    return aggregate(spark, trips, job.window, view=f"{job.name}_trips")
+    return aggregate(spark, trips, job.window, view=f"{job.name}_trips", base_url=job.base_url)
 
 
-def aggregate(spark, trips, window: str = WINDOW, view: str = "lab_trips"):
+def aggregate(spark, trips, window: str = WINDOW, view: str = "lab_trips", base_url: str | None = None):
     """Tumbling-window aggregates of trips (pickup_ts, pu_location_id int, amounts, kafka_ts), streaming or batch.
 
     Boroughs are joined from the zone lookup; grouping sets give zone rows (gid 0) and borough
@@ -144,7 +145,7 @@ def aggregate(spark, trips, window: str = WINDOW, view: str = "lab_trips"):
 
     from . import data
 
-    zones = data.zones()
+    zones = data.zones(base_url)
     borough = dict(zip(zones["LocationID"].astype(int), zones["Borough"]))
     trips.withColumn("borough", sink.lookup_map(F.col("pu_location_id"), borough)).createOrReplaceTempView(view)
     w = f"window(pickup_ts, '{window}')"
@@ -261,7 +262,7 @@ def start(job: Job | None = None, spark=None, listeners=(), **settings) -> Runni
     if job.sink == "memory":
         writer = writer.format("memory")
     else:
-        writer = writer.foreachBatch(sink.window_writer())
+        writer = writer.foreachBatch(sink.window_writer(job.base_url))
     running.queries[job.name] = _trigger(writer, job.trigger).start()
     return running
 
@@ -294,7 +295,16 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reset", action="store_true", help="delete the checkpoints first")
     p.add_argument("--no-ui", action="store_true", help="no Spark UI (lets a second driver run beside a notebook's)")
     p.add_argument("--timeout", type=float, default=None, help="stop after this many seconds")
+    p.add_argument("--base-url", default=None,
+                   help="TLC base URL of the zone lookup (default: env LAB_TLC_BASE_URL or the TLC site)")
     p.add_argument("--print-submit", action="store_true", help="print the equivalent spark-submit command and exit")
+
+
+def job_from_args(args: argparse.Namespace) -> Job:
+    """The Job that `lab stream` / `python -m lab.stream` runs with these arguments."""
+    return Job(topic=args.topic, window=args.window, watermark=args.watermark, trigger=args.trigger,
+               starting_offsets=args.starting_offsets, max_offsets_per_trigger=args.max_offsets_per_trigger,
+               name=args.name, checkpoint_root=args.checkpoint_root, base_url=args.base_url)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -304,9 +314,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.print_submit:
         print(" ".join(lab_spark.submit_command([a for a in sys.argv[1:] if a not in ("stream", "--print-submit")])))
         return 0
-    job = Job(topic=args.topic, window=args.window, watermark=args.watermark, trigger=args.trigger,
-              starting_offsets=args.starting_offsets, max_offsets_per_trigger=args.max_offsets_per_trigger,
-              name=args.name, checkpoint_root=args.checkpoint_root)
+    job = job_from_args(args)
     if args.reset:
         reset(job)
     tables.apply()
