@@ -20,13 +20,17 @@ if __name__ == "__main__" and not __package__:  # `spark-submit lab/stream.py â€
     raise SystemExit(0)
 
 import argparse
+import json
+import logging
 import shutil
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import config, sink
-from .errors import StreamError
+from .errors import DataLost, StreamError
+
+log = logging.getLogger(__name__)
 
 WINDOW = "5 minutes"
 WATERMARK = "10 minutes"
@@ -52,10 +56,15 @@ class Job:
     source_tasks: int | None = 2            # Spark tasks reading Kafka per batch (coalesced partitions); None: one each
     sink: str = "cassandra"                 # "cassandra", or "memory" to only look at the rows
     base_url: str | None = None             # TLC base URL of the zone lookup (default: config.tlc_base_url())
+    allow_data_loss: bool = False           # go on past offsets that are gone (skipped, counted, logged), not fail
 
     def checkpoint(self, query: str) -> Path:
-        root = Path(self.checkpoint_root) if self.checkpoint_root else config.lab_home() / "checkpoints"
-        return root / query
+        return checkpoint_root(self.checkpoint_root) / query
+
+
+def checkpoint_root(root: str | Path | None = None) -> Path:
+    """Where the queries' checkpoints are: `root`, or <LAB_HOME>/checkpoints."""
+    return Path(root) if root else config.lab_home() / "checkpoints"
 
 
 def registry_url() -> str:
@@ -76,7 +85,7 @@ def raw(spark, job: Job):
               .option("kafka.bootstrap.servers", bootstrap_servers())
               .option("subscribe", job.topic)
               .option("startingOffsets", job.starting_offsets)
-              .option("failOnDataLoss", "false")
+              .option("failOnDataLoss", "false" if job.allow_data_loss else "true")
               .option("kafka.fetch.max.wait.ms", str(FETCH_MAX_WAIT_MS)))
     if job.max_offsets_per_trigger:
         reader = reader.option("maxOffsetsPerTrigger", str(job.max_offsets_per_trigger))
@@ -208,12 +217,18 @@ class Running:
         return {"records": sum(int(m.get("records") or 0) for m in seen),
                 "by_spark": sum(int(m.get("by_spark") or 0) for m in seen)}
 
+    def skipped_offsets(self) -> int:
+        """Offsets the query passed over unread because they were gone (only with allow_data_loss), recent reports."""
+        from .metrics import skipped_offsets
+
+        return sum(n for p in self.progress() for n in skipped_offsets(p).values())
+
     def check(self) -> None:
-        """Raise StreamError if a query died."""
+        """Raise StreamError (DataLost when offsets are gone) if a query died."""
         for name, q in self.queries.items():
             exc = q.exception()
             if exc is not None:
-                raise StreamError(f"streaming query {name} failed: {str(exc)[:2000]}")
+                raise failure(name, self.job.topic, exc)
 
     def await_done(self, timeout: float = 300.0) -> "Running":
         """Wait for bounded triggers (availableNow/once) to finish; StreamError on failure or timeout."""
@@ -225,7 +240,7 @@ class Running:
             try:
                 finished = q.awaitTermination(left)
             except Exception as exc:  # noqa: BLE001 - StreamingQueryException
-                raise StreamError(f"streaming query {name} failed: {str(exc)[:2000]}") from exc
+                raise failure(name, self.job.topic, exc) from exc
             if not finished:
                 raise StreamError(f"streaming query {name} still running after {timeout:.0f}s "
                                   f"(trigger {self.job.trigger!r}); last progress: {q.lastProgress}")
@@ -234,14 +249,27 @@ class Running:
 
     def process_all_available(self) -> "Running":
         """Block until every query has processed what is in Kafka now (processing-time triggers)."""
-        for q in self.queries.values():
-            q.processAllAvailable()
+        for name, q in self.queries.items():
+            try:
+                q.processAllAvailable()
+            except Exception as exc:  # noqa: BLE001 - StreamingQueryException
+                raise failure(name, self.job.topic, exc) from exc
         self.check()
         return self
 
     def stop(self) -> None:
         for q in self.queries.values():
             q.stop()
+
+
+def failure(query: str, topic: str, exc) -> StreamError:
+    """The lab's error for a query that died: DataLost when Kafka offsets it was to read are gone."""
+    text = str(exc)
+    if "failOnDataLoss" in text or "KAFKA_DATA_LOSS" in text or "data may have been" in text:
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        said = [line for line in lines if "offset" in line.lower() and "failOnDataLoss" not in line] or lines[:1]
+        return DataLost(query, topic, said[0][:500])   # Spark's own advice (failOnDataLoss=false) is left out
+    return StreamError(f"streaming query {query} failed: {text[:2000]}")
 
 
 def start(job: Job | None = None, spark=None, listeners=(), **settings) -> Running:
@@ -255,6 +283,13 @@ def start(job: Job | None = None, spark=None, listeners=(), **settings) -> Runni
     spark = spark or lab_spark.start()
     for listener in listeners:
         spark.streams.addListener(listener)
+    if job.allow_data_loss:
+        from . import metrics
+
+        url = metrics.attach(spark, fares=False)   # its listener logs and counts every skip
+        log.warning("DATA LOSS ALLOWED: query %s goes on past offsets of topic %s that are gone (a deleted or "
+                    "recreated topic, retention) instead of failing; the trips there are never read. Each skip is "
+                    "logged and counted in lab_spark_source_offsets_skipped (%s)", job.name, job.topic, url)
     running = Running(job)
     agg = windows(spark, job)
     writer = agg.writeStream.queryName(job.name).outputMode("update")
@@ -271,6 +306,43 @@ def reset(job: Job | None = None) -> None:
     """Delete the job's checkpoints: the next start reads the topic again from `starting_offsets`."""
     job = job or Job()
     shutil.rmtree(job.checkpoint(job.name), ignore_errors=True)
+
+
+def source_topics(checkpoint: Path) -> set[str]:
+    """The Kafka topics a query's checkpoint holds offsets of (its initial offsets and its latest batch)."""
+    files = sorted((checkpoint / "sources").glob("*/0"))
+    batches = [f for f in (checkpoint / "offsets").glob("*") if f.name.isdigit()]
+    if batches:
+        files.append(max(batches, key=lambda f: int(f.name)))
+    found: set[str] = set()
+    for f in files:
+        try:
+            lines = f.read_bytes().decode("utf-8", "replace").splitlines()
+        except OSError:
+            continue
+        for line in lines:  # "v1", the batch metadata, then one JSON line per source: {"topic": {"0": 12, ...}}
+            try:
+                offsets = json.loads(line.strip("\x00 "))
+            except ValueError:
+                continue
+            if isinstance(offsets, dict):
+                found.update(t for t, parts in offsets.items()
+                             if isinstance(parts, dict) and all(isinstance(o, int) for o in parts.values()))
+    return found
+
+
+def reset_topic(topic: str, root: str | Path | None = None) -> list[Path]:
+    """Delete the checkpoints (under `root`, default <LAB_HOME>/checkpoints) of every query that reads `topic`.
+
+    Call it when the topic is deleted or recreated: its offsets start again at 0, and a checkpoint of the old
+    log would skip or misread the new one (lab.topics does it). Returns the deleted checkpoint folders.
+    """
+    base = checkpoint_root(root)
+    gone = [cp for cp in sorted(base.iterdir()) if cp.is_dir() and topic in source_topics(cp)] if base.is_dir() else []
+    for cp in gone:
+        shutil.rmtree(cp, ignore_errors=True)
+        log.info("topic %s was recreated: deleted the checkpoint %s of the query that read it", topic, cp)
+    return gone
 
 
 def active() -> list:
@@ -293,6 +365,8 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--name", default=d.name, help="query name (checkpoints are per name)")
     p.add_argument("--checkpoint-root", default=None, help="default <LAB_HOME>/checkpoints")
     p.add_argument("--reset", action="store_true", help="delete the checkpoints first")
+    p.add_argument("--allow-data-loss", action="store_true",
+                   help="go on past offsets that are gone (deleted/recreated topic, retention): skipped and counted")
     p.add_argument("--no-ui", action="store_true", help="no Spark UI (lets a second driver run beside a notebook's)")
     p.add_argument("--timeout", type=float, default=None, help="stop after this many seconds")
     p.add_argument("--base-url", default=None,
@@ -304,7 +378,8 @@ def job_from_args(args: argparse.Namespace) -> Job:
     """The Job that `lab stream` / `python -m lab.stream` runs with these arguments."""
     return Job(topic=args.topic, window=args.window, watermark=args.watermark, trigger=args.trigger,
                starting_offsets=args.starting_offsets, max_offsets_per_trigger=args.max_offsets_per_trigger,
-               name=args.name, checkpoint_root=args.checkpoint_root, base_url=args.base_url)
+               name=args.name, checkpoint_root=args.checkpoint_root, base_url=args.base_url,
+               allow_data_loss=args.allow_data_loss)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -328,7 +403,10 @@ def _run(args: argparse.Namespace) -> int:
         if job.trigger in ("availableNow", "once"):
             running.await_done(args.timeout or 3600)
         else:
-            running.windows.awaitTermination(args.timeout)
+            try:
+                running.windows.awaitTermination(args.timeout)
+            except Exception as exc:  # noqa: BLE001 - StreamingQueryException
+                raise failure(job.name, job.topic, exc) from exc
             running.check()
     finally:
         running.stop()
