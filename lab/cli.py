@@ -137,9 +137,7 @@ def _stream(args) -> int:
         argv = [a for a in sys.argv[1:] if a not in ("stream", "--print-submit")]
         print(" ".join(lab_spark.submit_command(argv)))
         return 0
-    job = stream.Job(topic=args.topic, window=args.window, watermark=args.watermark, trigger=args.trigger,
-                     starting_offsets=args.starting_offsets, max_offsets_per_trigger=args.max_offsets_per_trigger,
-                     name=args.name, checkpoint_root=args.checkpoint_root)
+    job = stream.job_from_args(args)
     if args.reset:
         stream.reset(job)
     tables.apply()
@@ -152,7 +150,10 @@ def _stream(args) -> int:
         if job.trigger in ("availableNow", "once"):
             running.await_done(args.timeout or 3600)
         else:
-            running.windows.awaitTermination(args.timeout)
+            try:
+                running.windows.awaitTermination(args.timeout)
+            except Exception as exc:  # noqa: BLE001 - StreamingQueryException: the lab's error says what to do
+                raise stream.failure(job.name, job.topic, exc) from exc
             running.check()
     finally:
         running.stop()
@@ -174,8 +175,12 @@ def _add_stream(sub) -> None:
     p.add_argument("--name", default=d.name, help="query name (checkpoints are per name)")
     p.add_argument("--checkpoint-root", default=None, help="default <LAB_HOME>/checkpoints")
     p.add_argument("--reset", action="store_true", help="delete the checkpoints first")
+    p.add_argument("--allow-data-loss", action="store_true",
+                   help="go on past offsets that are gone (deleted/recreated topic, retention): skipped and counted")
     p.add_argument("--no-ui", action="store_true", help="no Spark UI (lets a second driver run beside a notebook's)")
     p.add_argument("--timeout", type=float, default=None, help="stop after this many seconds")
+    p.add_argument("--base-url", default=None,
+                   help="TLC base URL of the zone lookup (default: env LAB_TLC_BASE_URL or the TLC site)")
     p.add_argument("--print-submit", action="store_true", help="print the equivalent spark-submit command and exit")
     p.set_defaults(func=_stream)
 

@@ -72,6 +72,19 @@ class StreamError(LabError):
     """The Spark streaming job failed."""
 
 
+class DataLost(StreamError):
+    """Offsets a streaming query was to read from a topic are gone (topic deleted and recreated, or retention)."""
+
+    def __init__(self, query: str, topic: str, spark_says: str):
+        self.query, self.topic, self.spark_says = query, topic, spark_says
+        super().__init__(
+            f"streaming query {query} stopped: offsets it was to read from topic {topic} are gone (the topic was "
+            f"deleted and recreated, or its records aged out by retention), so its checkpoint no longer fits the log. "
+            f"To read {topic} again from its start, reset the query's checkpoint (lab.stream.reset(job), "
+            f"`lab stream --reset`); to skip what is gone and go on, run with allow_data_loss=True "
+            f"(`lab stream --allow-data-loss`), which counts the skipped offsets. Spark says: {spark_says}")
+
+
 class CheckFailed(LabError):
     """An exercise check or exactness check found a difference; the message says what."""
 

@@ -160,7 +160,7 @@ def test_replay_as_if_now_lands_near_the_wall_clock(trips_topic):
 
 
 def test_a_broker_killed_mid_produce_is_said_once_and_loses_nothing(trips_topic, tmp_path):
-    """kill -9 of the broker during `lab produce`, restarted: one line on stderr, no librdkafka lines, every trip once."""
+    """kill -9 of the broker during `lab produce`, restarted: one line on stderr, no librdkafka line, each trip once."""
     import os
     import signal
     import subprocess

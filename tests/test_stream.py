@@ -241,3 +241,68 @@ def test_zone_and_borough_lookups_are_exact_in_spark(spark):
                .withColumn("name", sink.lookup_map(F.col("zone_id"), mapping)).toPandas())
         assert dict(zip(got["zone_id"], got["name"])) == {**mapping, 9999: None}
     assert any("'" in name for name in zones["Zone"]), "the lookup has names with quotes (e.g. Governor's Island)"
+
+
+def test_a_recreated_topic_fails_the_job_unless_data_loss_is_allowed(spark, unique_name, caplog):
+    """The checkpoint read 300 offsets of a topic that is then deleted and recreated with 100 trips (by someone else).
+
+    The default job stops with DataLost naming the topic; with allow_data_loss it goes on, and the 100 offsets it
+    skips are counted (progress, the exporter's counter) and logged. lab.topics.delete_topics resets the checkpoint.
+    """
+    from confluent_kafka.admin import NewTopic
+
+    from lab import data, kafka, metrics, produce, schemas, topics
+    from lab.errors import DataLost
+    from lab.wait import until
+
+    topic, name = unique_name, f"lossy_{uuid.uuid4().hex[:8]}"
+    accepted, _ = data.validate(data.load("yellow", "2021-01", limit=600), "2021-01")
+    day = pd.Timestamp("2030-01-01") + pd.Timedelta(days=uuid.uuid4().int % 3000)   # window rows of this run only
+    accepted = accepted.assign(pickup_ts=day + (accepted["pickup_ts"] - accepted["pickup_ts"].min()),
+                               dropoff_ts=day + (accepted["dropoff_ts"] - accepted["pickup_ts"].min()))
+    admin = kafka.admin()
+    job = stream.Job(topic=topic, trigger="availableNow", name=name, quarantine=False)   # memory sinks cannot restart
+
+    def fresh_topic(trips: int) -> None:
+        admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(timeout=30)
+        report = produce.produce_frame(accepted.iloc[:trips], topic=topic, dlq=f"{topic}-dlq", progress=False)
+        assert report.delivered == trips
+
+    tables.apply()
+    try:
+        fresh_topic(300)
+        stream.reset(job)
+        first = stream.start(job, spark).await_done(600)
+        assert sum(p["numInputRows"] for p in first.progress()) == 300
+        assert stream.source_topics(job.checkpoint(name)) == {topic}
+
+        admin.delete_topics([topic])[topic].result(timeout=30)   # not through lab.topics: the checkpoint stays
+        until(lambda: topic not in admin.list_topics(timeout=5).topics, service=f"deleting {topic}", timeout=30)
+        fresh_topic(100)
+
+        with pytest.raises(DataLost) as failed:
+            stream.start(job, spark).await_done(600)
+        said_by_lab = str(failed.value)
+        assert failed.value.topic == topic and topic in said_by_lab and "allow_data_loss=True" in said_by_lab
+        assert "300" in failed.value.spark_says and "100" in failed.value.spark_says, "Spark's offsets, in one line"
+
+        with caplog.at_level("WARNING"):
+            metrics.attach(spark, fares=False)   # the listener that logs and counts every skip (as `lab stream` does)
+            lossy = stream.start(job, spark, allow_data_loss=True).await_done(600)
+            assert lossy.skipped_offsets() == 100
+            assert sum(p["numInputRows"] for p in lossy.progress()) == 0, "the new topic's first 100 trips: skipped"
+            counter = metrics.spark_metrics().registry
+            skipped = until(lambda: counter.get_sample_value("lab_spark_source_offsets_skipped_total",
+                                                             {"query": name, "topic": topic}),
+                            service="the skipped-offsets counter", timeout=30, interval=0.2)
+            assert skipped == 100
+        said = [r.getMessage() for r in caplog.records]
+        assert any("DATA LOSS ALLOWED" in m and topic in m for m in said)
+        assert any(f"SKIPPED 100 offsets of topic {topic}" in m for m in said)
+
+        assert topics.delete_topics([topic]) == {topic: "deleted"}
+        assert not job.checkpoint(name).exists(), "deleting the topic resets the checkpoints of the queries reading it"
+    finally:
+        stream.reset(job)
+        admin.delete_topics([topic])
+        schemas.delete_subject(f"{topic}-value")

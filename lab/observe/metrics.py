@@ -36,6 +36,9 @@ class SparkMetrics(Exporter):
         labels = ["query", "topic", "partition"]
         self.end_offset = Gauge("lab_spark_source_end_offset", "Next offset Spark will read, per partition", labels, registry=r)
         self.latest_offset = Gauge("lab_spark_source_latest_offset", "Latest offset Spark saw when planning, per partition", labels, registry=r)
+        self.skipped = Counter("lab_spark_source_offsets_skipped", "Offsets passed over unread because they were gone "
+                               "(deleted/recreated topic, retention; only with allow_data_loss)", ["query", "topic"],
+                               registry=r)
         self.partition_behind = Gauge("lab_spark_partition_offsets_behind_latest", "latest - end offset, per partition", labels, registry=r)
         zone = ["zone", "name"]
         self.zone_fare = Gauge("lab_zone_window_avg_fare", "Average fare (USD) of the latest window of a pickup zone", zone, registry=r)
@@ -80,6 +83,10 @@ class SparkMetrics(Exporter):
                 if (topic, part) in latest:
                     self.latest_offset.labels(q, topic, part).set(latest[(topic, part)])
                     self.partition_behind.labels(q, topic, part).set(max(0, latest[(topic, part)] - off))
+        for topic, n in skipped_offsets(p).items():
+            self.skipped.labels(q, topic).inc(n)
+            log.warning("query %s, batch %s: SKIPPED %d offsets of topic %s that were gone (data loss allowed); "
+                        "those records were never read", q, p.batchId, n, topic)
         self._batches[q] = p.batchId
         self.poll_fares()
 
@@ -217,6 +224,43 @@ def start_offsets(progress) -> dict[str, int]:
     first = sources[0]
     text = first["startOffset"] if isinstance(first, dict) else first.startOffset
     return {part: off for (_topic, part), off in _offsets(text if isinstance(text, str) else json.dumps(text)).items()}
+
+
+def skipped_offsets(progress) -> dict[str, int]:
+    """Topic → offsets one micro-batch passed over unread (a progress dict or StreamingQueryProgress); only skips.
+
+    Spark goes on past offsets that are gone only with failOnDataLoss=false. A partition whose end offset is
+    below its start was recreated: the new log's first `end` offsets are never read. Otherwise the offsets
+    between start and end that brought no row (numInputRows) had aged out.
+
+    >>> skipped_offsets({"sources": [{"startOffset": {"t": {"0": 300, "1": 5}}, "endOffset": {"t": {"0": 100, "1": 9}},
+    ...                                "numInputRows": 4}]})
+    {'t': 100}
+    >>> skipped_offsets({"sources": [{"startOffset": {"t": {"0": 5}}, "endOffset": {"t": {"0": 9}},
+    ...                                "numInputRows": 1}]})
+    {'t': 3}
+    """
+    sources = progress["sources"] if isinstance(progress, dict) else progress.sources
+    out: dict[str, int] = {}
+    for src in sources or []:
+        get = src.get if isinstance(src, dict) else lambda k, s=src: getattr(s, k, None)
+        start, end = _any_offsets(get("startOffset")), _any_offsets(get("endOffset"))
+        if not start:   # the first batch starts at the initial offsets, which the progress does not show
+            continue
+        topics = sorted({t for t, _ in end})
+        span = sum(off - start.get(key, 0) for key, off in end.items() if off >= start.get(key, 0))
+        aged_out = max(0, span - int(get("numInputRows") or 0))
+        for topic in topics:
+            n = sum(off for (t, p), off in end.items() if t == topic and off < start.get((t, p), 0))
+            n += aged_out if len(topics) == 1 else 0
+            if n:
+                out[topic] = out.get(topic, 0) + n
+    return out
+
+
+def _any_offsets(value) -> dict[tuple[str, str], int]:
+    """Offsets of a progress source as {(topic, partition): offset}: from its JSON text or its parsed dict."""
+    return _offsets(value if value is None or isinstance(value, str) else json.dumps(value))
 
 
 def _num(x) -> float:

@@ -57,7 +57,7 @@ def save(df, table: str) -> None:
     df.write.format(CASSANDRA).options(keyspace=config.KEYSPACE, table=table).mode("append").save()
 
 
-def window_writer():
+def window_writer(base_url: str | None = None):
     """The foreachBatch function of the windows query: one batch of updated windows → three tables.
 
     The batch holds the complete current aggregate of every window it changed (update mode), so
@@ -69,7 +69,7 @@ def window_writer():
 
     from lab.pipeline import data
 
-    zones = data.zones()
+    zones = data.zones(base_url)
     names = lookup_map(F.col("zone_id"), dict(zip(zones["LocationID"].astype(int), zones["Zone"])))
     pool = ThreadPoolExecutor(2, thread_name_prefix="lab-sink")
 

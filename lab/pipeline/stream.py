@@ -9,13 +9,16 @@ process: `lab stream --trigger availableNow` (spark-submit: `lab stream --print-
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lab import config
-from lab.errors import StreamError
+from lab.errors import DataLost, StreamError
 from lab.pipeline import sink
+
+log = logging.getLogger(__name__)
 
 WINDOW = "5 minutes"
 WATERMARK = "10 minutes"
@@ -40,10 +43,16 @@ class Job:
     quarantine: bool = True                 # write unusable records to kappa.quarantine (cassandra sink only)
     source_tasks: int | None = 2            # Spark tasks reading Kafka per batch (coalesced partitions); None: one each
     sink: str = "cassandra"                 # "cassandra", or "memory" to only look at the rows
+    base_url: str | None = None             # TLC base URL of the zone lookup (default: config.tlc_base_url())
+    allow_data_loss: bool = False           # go on past offsets that are gone (skipped, counted, logged), not fail
 
     def checkpoint(self, query: str) -> Path:
-        root = Path(self.checkpoint_root) if self.checkpoint_root else config.lab_home() / "checkpoints"
-        return root / query
+        return checkpoint_root(self.checkpoint_root) / query
+
+
+def checkpoint_root(root: str | Path | None = None) -> Path:
+    """Where the queries' checkpoints are: `root`, or <LAB_HOME>/checkpoints."""
+    return Path(root) if root else config.lab_home() / "checkpoints"
 
 
 def registry_url() -> str:
@@ -64,7 +73,7 @@ def raw(spark, job: Job):
               .option("kafka.bootstrap.servers", bootstrap_servers())
               .option("subscribe", job.topic)
               .option("startingOffsets", job.starting_offsets)
-              .option("failOnDataLoss", "false")
+              .option("failOnDataLoss", "false" if job.allow_data_loss else "true")
               .option("kafka.fetch.max.wait.ms", str(FETCH_MAX_WAIT_MS)))
     if job.max_offsets_per_trigger:
         reader = reader.option("maxOffsetsPerTrigger", str(job.max_offsets_per_trigger))
@@ -91,7 +100,7 @@ def decoded(spark, job: Job, quarantine=None):
 
     from lab.pipeline import data, decode, fastpath, schemas
 
-    url, zone_ids = registry_url(), set(int(z) for z in data.zones()["LocationID"])
+    url, zone_ids = registry_url(), set(int(z) for z in data.zones(job.base_url)["LocationID"])
     src = raw(spark, job).select("value", "topic", "partition", "offset", F.unix_micros("timestamp").alias("kafka_us"))
     if quarantine is None:
         return (src.mapInPandas(lambda batches: decode.decode_batches(batches, url, zone_ids), decode.SPARK_SCHEMA)
@@ -122,10 +131,10 @@ def windows(spark, job: Job):
              .select(F.timestamp_micros("pickup_us").alias("pickup_ts"), "pu_location_id", "passenger_count",
                      "fare_amount", "tip_amount", "trip_distance", "total_amount", "kafka_ts")
              .withWatermark("pickup_ts", job.watermark))
-    return aggregate(spark, trips, job.window, view=f"{job.name}_trips")
+    return aggregate(spark, trips, job.window, view=f"{job.name}_trips", base_url=job.base_url)
 
 
-def aggregate(spark, trips, window: str = WINDOW, view: str = "lab_trips"):
+def aggregate(spark, trips, window: str = WINDOW, view: str = "lab_trips", base_url: str | None = None):
     """Tumbling-window aggregates of trips (pickup_ts, pu_location_id int, amounts, kafka_ts), streaming or batch.
 
     Boroughs are joined from the zone lookup; grouping sets give zone rows (gid 0) and borough
@@ -135,7 +144,7 @@ def aggregate(spark, trips, window: str = WINDOW, view: str = "lab_trips"):
 
     from lab.pipeline import data
 
-    zones = data.zones()
+    zones = data.zones(base_url)
     borough = dict(zip(zones["LocationID"].astype(int), zones["Borough"]))
     trips.withColumn("borough", sink.lookup_map(F.col("pu_location_id"), borough)).createOrReplaceTempView(view)
     w = f"window(pickup_ts, '{window}')"
@@ -205,12 +214,18 @@ class Running:
         return {"records": sum(int(m.get("records") or 0) for m in seen),
                 "by_spark": sum(int(m.get("by_spark") or 0) for m in seen)}
 
+    def skipped_offsets(self) -> int:
+        """Offsets the query passed over unread because they were gone (only with allow_data_loss), recent reports."""
+        from .metrics import skipped_offsets
+
+        return sum(n for p in self.progress() for n in skipped_offsets(p).values())
+
     def check(self) -> None:
-        """Raise StreamError if a query died."""
+        """Raise StreamError (DataLost when offsets are gone) if a query died."""
         for name, q in self.queries.items():
             exc = q.exception()
             if exc is not None:
-                raise StreamError(f"streaming query {name} failed: {why(exc)}")
+                raise failure(name, self.job.topic, exc)
 
     def await_done(self, timeout: float = 300.0) -> "Running":
         """Wait for bounded triggers (availableNow/once) to finish; StreamError on failure or timeout."""
@@ -222,7 +237,7 @@ class Running:
             try:
                 finished = q.awaitTermination(left)
             except Exception as exc:  # noqa: BLE001 - StreamingQueryException
-                raise StreamError(f"streaming query {name} failed: {why(exc)}") from exc
+                raise failure(name, self.job.topic, exc) from exc
             if not finished:
                 raise StreamError(f"streaming query {name} still running after {timeout:.0f}s "
                                   f"(trigger {self.job.trigger!r}); last progress: {q.lastProgress}")
@@ -231,14 +246,27 @@ class Running:
 
     def process_all_available(self) -> "Running":
         """Block until every query has processed what is in Kafka now (processing-time triggers)."""
-        for q in self.queries.values():
-            q.processAllAvailable()
+        for name, q in self.queries.items():
+            try:
+                q.processAllAvailable()
+            except Exception as exc:  # noqa: BLE001 - StreamingQueryException
+                raise failure(name, self.job.topic, exc) from exc
         self.check()
         return self
 
     def stop(self) -> None:
         for q in self.queries.values():
             q.stop()
+
+
+def failure(query: str, topic: str, exc) -> StreamError:
+    """The lab's error for a query that died: DataLost when Kafka offsets it was to read are gone."""
+    text = str(exc)
+    if "failOnDataLoss" in text or "KAFKA_DATA_LOSS" in text or "data may have been" in text:
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        said = [line for line in lines if "offset" in line.lower() and "failOnDataLoss" not in line] or lines[:1]
+        return DataLost(query, topic, said[0][:500])   # Spark's own advice (failOnDataLoss=false) is left out
+    return StreamError(f"streaming query {query} failed: {why(exc)}")
 
 
 def start(job: Job | None = None, spark=None, listeners=(), **settings) -> Running:
@@ -252,6 +280,11 @@ def start(job: Job | None = None, spark=None, listeners=(), **settings) -> Runni
     spark = spark or lab_spark.start()
     for listener in listeners:
         spark.streams.addListener(listener)
+    if job.allow_data_loss:
+        log.warning("DATA LOSS ALLOWED: query %s goes on past offsets of topic %s that are gone (a deleted or "
+                    "recreated topic, retention) instead of failing; the trips there are never read. Each skip is "
+                    "in Running.skipped_offsets(), and logged and counted in lab_spark_source_offsets_skipped by "
+                    "the lab's metrics listener (lab.metrics.attach; `lab stream` attaches it)", job.name, job.topic)
     running = Running(job)
     agg = windows(spark, job)
     writer = agg.writeStream.queryName(job.name).outputMode("update")
@@ -259,7 +292,7 @@ def start(job: Job | None = None, spark=None, listeners=(), **settings) -> Runni
     if job.sink == "memory":
         writer = writer.format("memory")
     else:
-        writer = writer.foreachBatch(sink.window_writer())
+        writer = writer.foreachBatch(sink.window_writer(job.base_url))
     running.queries[job.name] = _trigger(writer, job.trigger).start()
     return running
 
@@ -270,8 +303,53 @@ def reset(job: Job | None = None) -> None:
     shutil.rmtree(job.checkpoint(job.name), ignore_errors=True)
 
 
+def source_topics(checkpoint: Path) -> set[str]:
+    """The Kafka topics a query's checkpoint holds offsets of (its initial offsets and its latest batch)."""
+    files = sorted((checkpoint / "sources").glob("*/0"))
+    batches = [f for f in (checkpoint / "offsets").glob("*") if f.name.isdigit()]
+    if batches:
+        files.append(max(batches, key=lambda f: int(f.name)))
+    found: set[str] = set()
+    for f in files:
+        try:
+            lines = f.read_bytes().decode("utf-8", "replace").splitlines()
+        except OSError:
+            continue
+        for line in lines:  # "v1", the batch metadata, then one JSON line per source: {"topic": {"0": 12, ...}}
+            try:
+                offsets = json.loads(line.strip("\x00 "))
+            except ValueError:
+                continue
+            if isinstance(offsets, dict):
+                found.update(t for t, parts in offsets.items()
+                             if isinstance(parts, dict) and all(isinstance(o, int) for o in parts.values()))
+    return found
+
+
+def reset_topic(topic: str, root: str | Path | None = None) -> list[Path]:
+    """Delete the checkpoints (under `root`, default <LAB_HOME>/checkpoints) of every query that reads `topic`.
+
+    Call it when the topic is deleted or recreated: its offsets start again at 0, and a checkpoint of the old
+    log would skip or misread the new one (lab.topics does it). Returns the deleted checkpoint folders.
+    """
+    base = checkpoint_root(root)
+    gone = [cp for cp in sorted(base.iterdir()) if cp.is_dir() and topic in source_topics(cp)] if base.is_dir() else []
+    for cp in gone:
+        shutil.rmtree(cp, ignore_errors=True)
+        log.info("topic %s was recreated: deleted the checkpoint %s of the query that read it", topic, cp)
+    return gone
+
+
 def active() -> list:
     """The streaming queries running in the lab's SparkSession."""
     from lab.services import spark as lab_spark
 
     return list(lab_spark.session().streams.active) if lab_spark.running() else []
+
+
+def job_from_args(args) -> Job:
+    """The Job that `lab stream` runs with these (argparse) arguments."""
+    return Job(topic=args.topic, window=args.window, watermark=args.watermark, trigger=args.trigger,
+               starting_offsets=args.starting_offsets, max_offsets_per_trigger=args.max_offsets_per_trigger,
+               name=args.name, checkpoint_root=args.checkpoint_root, base_url=args.base_url,
+               allow_data_loss=args.allow_data_loss)

@@ -41,6 +41,7 @@ def ensure_topics(trips: str = config.TRIPS_TOPIC, dlq: str = config.DLQ_TOPIC) 
     """Create the topics if missing (idempotent); returns {topic: "created" | "exists"}.
 
     An existing topic must have the expected partition count and configs, else LabError says what differs.
+    A created topic's offsets start at 0: the checkpoints of queries that read a former topic of that name go.
     """
     from confluent_kafka import KafkaError
     from confluent_kafka.admin import NewTopic
@@ -54,6 +55,7 @@ def ensure_topics(trips: str = config.TRIPS_TOPIC, dlq: str = config.DLQ_TOPIC) 
     for name, answer in answers.items():
         if answer is None:
             status[name] = "created"
+            _reset_checkpoints(name)
         elif answer.code() == KafkaError.TOPIC_ALREADY_EXISTS:
             status[name] = "exists"
         else:
@@ -138,7 +140,11 @@ def count_messages(topic: str) -> int:
 
 
 def delete_topics(names: list[str] | None = None) -> dict[str, str]:
-    """Delete topics (default: the trips topic and its DLQ); returns {topic: "deleted" | "missing"}."""
+    """Delete topics (default: the trips topic and its DLQ); returns {topic: "deleted" | "missing"}.
+
+    The checkpoints of the queries that read them go too (lab.stream.reset_topic): a recreated topic starts at
+    offset 0, and an old checkpoint would skip its first records, or fail the query.
+    """
     from confluent_kafka import KafkaError
 
     names = names or [config.TRIPS_TOPIC, config.DLQ_TOPIC]
@@ -148,6 +154,7 @@ def delete_topics(names: list[str] | None = None) -> dict[str, str]:
     for name, answer in answers.items():
         if answer is None:
             status[name] = "deleted"
+            _reset_checkpoints(name)
         elif answer.code() == KafkaError.UNKNOWN_TOPIC_OR_PART:
             status[name] = "missing"
         else:
@@ -155,6 +162,12 @@ def delete_topics(names: list[str] | None = None) -> dict[str, str]:
     for name in names:
         until(lambda n=name: n not in _admin().list_topics(timeout=5).topics, service=f"deleting {name}", timeout=TIMEOUT_S)
     return status
+
+
+def _reset_checkpoints(topic: str) -> None:
+    from lab.pipeline import stream
+
+    stream.reset_topic(topic)
 
 
 def peek(topic: str, max_messages: int = 5, partition: int | None = None, timeout: float = 15.0) -> list[dict]:
