@@ -225,9 +225,11 @@ def in_cluster() -> bool:
 
 
 def endpoint(name: str) -> str:
-    """Where a client reaches a service of the kind target: host ports via kind's port mappings, or in-cluster names."""
+    """Where a client reaches a service of the kind target: host ports via kind's port mappings, or in-cluster names
+    (config.KIND_SERVICES; env LAB_SERVICE_<NAME>, e.g. LAB_SERVICE_KAFKA=host:port, overrides one in a pod)."""
     if in_cluster():
-        addr = config.KIND_SERVICES["registry" if name == "schema_registry" else name]
+        key = "registry" if name == "schema_registry" else name
+        addr = os.environ.get(f"LAB_SERVICE_{key.upper()}") or config.KIND_SERVICES[key]
     else:
         port = config.KIND_HOST_PORTS[{"kafka": "kafka_bootstrap", "schema_registry": "registry",
                                        "cassandra": "cassandra_cql"}.get(name, name)]
