@@ -36,7 +36,7 @@ MIN_READY_S = 15.0
 READY_TIMEOUT_S = 420.0   # a Spark driver on a busy 2-core machine
 # image -> (workload kind, name, the log line saying it started its work; None: its probe ports say it)
 WORKLOADS = {"spark": ("Deployment", "spark-stream", r"streaming \S+ → Cassandra"),
-             "producer": ("Deployment", "producer", None)}
+             "producer": ("Job", "producer", None)}
 
 
 def instructions(dockerfile: Path) -> list[tuple[str, str]]:
@@ -338,19 +338,18 @@ def test_spark_image_contract(stack, pod_dir):
 
 
 @pytest.mark.stack
-def test_producer_image_contract(stack, pod_dir, topic):
+def test_producer_image_contract(stack, pod_dir, unique_name):
     """The producer Job's pod: downloads into its data folder and serves metrics where Prometheus scrapes the pod."""
-    from confluent_kafka.admin import NewTopic
-
     from lab import kafka
 
-    pod = Pod("producer", pod_dir)  # its own topics, not taxi-trips (the notebooks count what is there)
-    dlq = f"{topic}-dlq"
-    kafka.admin().create_topics([NewTopic(dlq, 1, 1)])[dlq].result(timeout=30)
+    pod = Pod("producer", pod_dir)  # its own topics (the pod creates them), not taxi-trips: the notebooks count that
+    topic, dlq = unique_name, f"{unique_name}-dlq"
+    pod.container = {**pod.container, "args": [*pod.container.get("args", pod.image.cmd), "--topic", topic,
+                                               "--dlq", dlq]}
     try:
-        pod.container = {**pod.container, "args": [*pod.container.get("args", pod.image.cmd), "--topic", topic,
-                                                   "--dlq", dlq]}
         with tlc_site() as url:
             run_contract(pod, pod_dir, config.port_offset() + 7, url)
     finally:
-        kafka.admin().delete_topics([dlq])[dlq].result(timeout=30)
+        existing = set(kafka.admin().list_topics(timeout=30).topics)
+        for name in {topic, dlq} & existing:
+            kafka.admin().delete_topics([name])[name].result(timeout=30)

@@ -85,3 +85,29 @@ def test_a_pod_may_override_an_in_cluster_address(monkeypatch):
     monkeypatch.setenv("LAB_SERVICE_KAFKA", "127.0.0.1:9392")
     assert kube.endpoint("schema_registry") == "http://127.0.0.1:8381/apis/ccompat/v7"
     assert kube.endpoint("kafka") == "127.0.0.1:9392"
+
+
+def test_the_apps_are_deployed_idle_and_start_on_demand(cluster):
+    """The in-cluster Spark job and producer write nothing until started (the notebooks count what is in taxi-trips)."""
+    kube.up(NO_HELM, timeout=5)
+    spark = cluster.get("apps/v1", "Deployment", "spark-stream", config.NAMESPACE)
+    producer = cluster.get("batch/v1", "Job", "producer", config.NAMESPACE)
+    assert spark["spec"]["replicas"] == 0 and producer["spec"]["suspend"] is True
+    assert "suspended" in kube.ready(producer)[1]
+    kube.start_app("spark", timeout=5, interval=0.01)
+    kube.start_app("producer", timeout=5, interval=0.01)
+    assert cluster.get("apps/v1", "Deployment", "spark-stream", config.NAMESPACE)["status"]["availableReplicas"] == 1
+    assert cluster.get("batch/v1", "Job", "producer", config.NAMESPACE)["spec"]["suspend"] is False
+    kube.stop_app("spark")
+    kube.stop_app("producer")
+    assert cluster.get("apps/v1", "Deployment", "spark-stream", config.NAMESPACE)["spec"]["replicas"] == 0
+    assert cluster.get("batch/v1", "Job", "producer", config.NAMESPACE)["spec"]["suspend"] is True
+    with pytest.raises(KindError, match="unknown app"):
+        kube.start_app("cassandra")
+
+
+def test_a_producer_that_fails_stops_start_app_at_once(cluster):
+    kube.up(["kafka", "schema_registry", "producer"], timeout=5)
+    cluster.failing_jobs.add("producer")
+    with pytest.raises(KindError, match=r"Job/producer did not start: .*BackoffLimitExceeded"):
+        kube.start_app("producer", timeout=30, interval=0.01)
