@@ -123,6 +123,8 @@ class Pod:
     """The image's command as uid 10001 in a fake root (the image's files read-only, its writable folders writable)."""
 
     def __init__(self, name: str, tmp: Path):
+        assert os.geteuid() == 0, ("the contract runs the image's command as uid 10001 in a mount namespace of its own "
+                                   "(setpriv, unshare): run the tests as root, as CI does")
         self.image = Image(kind.IMAGES[{"spark": config.SPARK_IMAGE, "producer": config.PRODUCER_IMAGE}[name]])
         self.obj, self.container = workload(name)
         self.started = WORKLOADS[name][2]
