@@ -3,12 +3,14 @@
 Each image's command runs the way the kind workload would run it: the Dockerfile's ENTRYPOINT/CMD replaced by the
 workload's command/args (Kubernetes' rules), the Dockerfile's ENV overlaid with the workload's env (Secrets from the
 rendered overlay, `status.podIP` = this machine's non-loopback address), as the image's non-root user (uid 10001, via
-setpriv), from a copy of what the image holds that this user cannot write; only the image's own writable folders
-(the user's home, what its RUN lines chown) and the workload's volumes are writable. It must become ready the way the
-kubelet and Prometheus see it: every probe (and the metrics port) connects on the pod address, and the process keeps
-running for MIN_READY_S after that (a Deployment's minReadySeconds). Not the same as running the image: the base
-image's Python and Java are this machine's, and the services are the local stack (LAB_PORT_OFFSET), reached through
-the in-cluster address overrides (LAB_SERVICE_*) instead of the cluster's Service names.
+setpriv, with the image's /etc/passwd entry bind-mounted in a private mount namespace), from a copy of what the image
+holds that this user cannot write; only the image's own writable folders (the user's home, what its RUN lines chown)
+and the workload's volumes are writable. It must become ready the way the kubelet and Prometheus see it: every probe
+(and the metrics port) connects on the pod address, the log says the work started (Spark: its streaming query), and
+the process keeps running MIN_READY_S after that (a Deployment's minReadySeconds). Not the same as running the image:
+the base image's Python and Java are this machine's, the services are the local stack (LAB_PORT_OFFSET), reached
+through the in-cluster address overrides (LAB_SERVICE_*) instead of the cluster's Service names, and the TLC files
+come over HTTP from the shared samples. Needs root (setpriv, unshare), as CI has.
 """
 from __future__ import annotations
 
@@ -319,6 +321,8 @@ def pod_dir():
 
 def test_the_images_run_as_their_non_root_user_in_a_read_only_copy(pod_dir):
     """Offline: each Dockerfile has a non-root USER, the workload names no other, and the fake root is read-only."""
+    assert {p.parent.name for p in (REPO / "k8s" / "images").glob("*/Dockerfile")} == set(WORKLOADS), \
+        "every image needs its workload (and so its contract) here"
     for name in WORKLOADS:
         pod = Pod(name, pod_dir / name)
         assert pod.obj["spec"]["template"]["spec"].get("securityContext", {}).get("runAsUser", UID) == UID
