@@ -36,6 +36,8 @@ KIND_NODE_IMAGE = "kindest/node:v1.35.0"  # kind v0.31.0's default node; Strimzi
 KUBERNETES_VERSION = "1.35.0"            # the schema version tests validate rendered manifests against
 KIND_MIN_MEMORY_GIB = 8                  # what Docker must be allowed to use for the whole kind stack
 HELM_VERSION = "v3.19.0"                 # CI installs this helm; lab only needs `helm template`
+KUBECTL_MIN = "1.27"                     # `kubectl kustomize` (kustomize v5) renders k8s/ on both targets (week 08);
+                                         # Debian 12's kubernetes-client is 1.20: "json: unknown field labels"
 GRAFANA_CHART_REPO = "https://grafana-community.github.io/helm-charts"  # grafana/helm-charts is deprecated (2026-01)
 GRAFANA_CHART = "grafana"
 GRAFANA_CHART_VERSION = "10.5.15"   # Grafana 12.3.1; the community repo mirrors the frozen repo's history

@@ -29,6 +29,12 @@ BUILTIN = {
     ("networking.k8s.io/v1", "NetworkPolicy"): True,
 }
 STRIMZI = "kafka.strimzi.io/v1"
+PLURALS = {"Namespace": "namespaces", "ConfigMap": "configmaps", "Secret": "secrets", "Service": "services",
+           "ServiceAccount": "serviceaccounts", "PersistentVolumeClaim": "persistentvolumeclaims", "Pod": "pods",
+           "Deployment": "deployments", "StatefulSet": "statefulsets", "Job": "jobs", "Role": "roles",
+           "RoleBinding": "rolebindings", "ClusterRole": "clusterroles", "ClusterRoleBinding": "clusterrolebindings",
+           "CustomResourceDefinition": "customresourcedefinitions", "PodDisruptionBudget": "poddisruptionbudgets",
+           "NetworkPolicy": "networkpolicies"}
 
 
 class ApiError(Exception):
@@ -57,6 +63,7 @@ class FakeCluster:
     def __init__(self, failing_jobs: tuple[str, ...] = (), stuck: tuple[str, ...] = ()):
         self.objects: dict[tuple[str, str, str | None, str], dict] = {}  # (apiVersion, kind, namespace, name)
         self.crd_kinds: dict[tuple[str, str], bool] = {}  # established custom kinds -> namespaced
+        self.crd_plurals: dict[tuple[str, str], str] = {}
         self.applied: list[str] = []
         self.failing_jobs, self.stuck = set(failing_jobs), set(stuck)
 
@@ -93,6 +100,7 @@ class FakeCluster:
                 if version.get("served", True):
                     key = (f"{spec['group']}/{version['name']}", spec["names"]["kind"])
                     self.crd_kinds[key] = spec["scope"] == "Namespaced"
+                    self.crd_plurals[key] = spec["names"]["plural"]
             obj["status"] = {"conditions": [_cond("NamesAccepted", "True"), _cond("Established", "True")]}
         return obj
 
@@ -125,6 +133,12 @@ class FakeCluster:
         return [{"metadata": {"name": f"{config.KIND_CLUSTER}-control-plane"},
                  "status": {"node_info": {"kubelet_version": f"v{config.KUBERNETES_VERSION}", "os_image": "Debian",
                                           "container_runtime_version": "containerd://2.1"}}}]
+
+    def kinds(self) -> dict[tuple[str, str], tuple[str, bool]]:
+        """(apiVersion, kind) -> (plural, namespaced) of every kind the API serves now (discovery)."""
+        out = {k: (PLURALS[k[1]], ns) for k, ns in BUILTIN.items()}
+        out.update({k: (self.crd_plurals[k], ns) for k, ns in self.crd_kinds.items()})
+        return out
 
     # --- the controllers -------------------------------------------------------------------------------------
 

@@ -33,3 +33,18 @@ def test_pyspark_matches_spark_version():
     """Fails when the pyspark wheel and the Spark connector jars differ in version."""
     pins = {d.split("==")[0]: d.split("==")[1] for d in _pyproject()["project"]["dependencies"]}
     assert pins["pyspark"] == config.SPARK_VERSION
+
+
+def test_kubectl_is_needed_on_both_targets(monkeypatch):
+    """Fails when a machine without kubectl (or with one too old to render k8s/) passes the local check: week 08
+    renders the manifests with `kubectl kustomize` on the local target too."""
+    from lab.services import environment
+
+    for found in (None, "1.20.2"):  # missing; Debian 12's kubernetes-client
+        monkeypatch.setattr(environment, "_version", lambda argv, pattern, found=found:
+                            found if argv[0] == "kubectl" else "17.0.15")
+        for target in config.TARGETS:
+            kubectl = next(t for t in environment.tools(target) if t.name == "kubectl")
+            assert not kubectl.ok and config.KUBECTL_MIN in kubectl.fix, (found, target)
+    monkeypatch.setattr(environment, "_version", lambda argv, pattern: "1.32.4")
+    assert next(t for t in environment.tools("local") if t.name == "kubectl").ok

@@ -75,3 +75,83 @@ def test_a_deployment_that_never_becomes_available_names_itself(cluster):
     with pytest.raises(KindError, match=r"(?s)Deployment/apicurio-registry .*not ready.*0/1 replicas.*Available=False"
                                         r".*ErrImageNeverPull"):
         kube.up(["kafka", "schema_registry"], timeout=0.5)
+
+
+def test_a_pod_may_override_an_in_cluster_address(monkeypatch):
+    """LAB_SERVICE_<NAME> replaces config.KIND_SERVICES in a pod (tests/test_images.py points pods at the stack)."""
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1")
+    monkeypatch.delenv("LAB_SERVICE_REGISTRY", raising=False)
+    assert kube.endpoint("schema_registry") == f"http://{config.KIND_SERVICES['registry']}/apis/ccompat/v7"
+    monkeypatch.setenv("LAB_SERVICE_REGISTRY", "127.0.0.1:8381")
+    monkeypatch.setenv("LAB_SERVICE_KAFKA", "127.0.0.1:9392")
+    assert kube.endpoint("schema_registry") == "http://127.0.0.1:8381/apis/ccompat/v7"
+    assert kube.endpoint("kafka") == "127.0.0.1:9392"
+
+
+def test_the_apps_are_deployed_idle_and_start_on_demand(cluster):
+    """The in-cluster Spark job and producer write nothing until started (the notebooks count what is in taxi-trips)."""
+    kube.up(NO_HELM, timeout=5)
+    spark = cluster.get("apps/v1", "Deployment", "spark-stream", config.NAMESPACE)
+    producer = cluster.get("batch/v1", "Job", "producer", config.NAMESPACE)
+    assert spark["spec"]["replicas"] == 0 and producer["spec"]["suspend"] is True
+    assert "suspended" in kube.ready(producer)[1]
+    kube.start_app("spark", timeout=5, interval=0.01)
+    kube.start_app("producer", timeout=5, interval=0.01)
+    assert cluster.get("apps/v1", "Deployment", "spark-stream", config.NAMESPACE)["status"]["availableReplicas"] == 1
+    assert cluster.get("batch/v1", "Job", "producer", config.NAMESPACE)["spec"]["suspend"] is False
+    kube.stop_app("spark")
+    kube.stop_app("producer")
+    assert cluster.get("apps/v1", "Deployment", "spark-stream", config.NAMESPACE)["spec"]["replicas"] == 0
+    assert cluster.get("batch/v1", "Job", "producer", config.NAMESPACE)["spec"]["suspend"] is True
+    with pytest.raises(KindError, match="unknown app"):
+        kube.start_app("cassandra")
+
+
+def test_a_producer_that_fails_stops_start_app_at_once(cluster):
+    kube.up(["kafka", "schema_registry", "producer"], timeout=5)
+    cluster.failing_jobs.add("producer")
+    with pytest.raises(KindError, match=r"Job/producer did not start: .*BackoffLimitExceeded"):
+        kube.start_app("producer", timeout=30, interval=0.01)
+
+
+# --- the same cluster behind a real HTTP API: lab.kubeclient.KubeClient and the kubernetes client talk to it ---------
+
+@pytest.fixture
+def api(cluster, monkeypatch, tmp_path):
+    """The fake cluster served on 127.0.0.1; lab.kube builds its real KubeClient from a kubeconfig pointing there."""
+    from kubeapi import FakeApiServer
+    from kubernetes.config import kube_config
+
+    with FakeApiServer(cluster) as server:
+        path = str(server.kubeconfig(tmp_path / "kubeconfig", f"kind-{config.KIND_CLUSTER}"))
+        monkeypatch.setenv("KUBECONFIG", path)
+        monkeypatch.setattr(kube_config, "KUBE_CONFIG_DEFAULT_LOCATION", path)  # read from env once, at import
+        kube.use_client(None)
+        yield cluster
+        kube.use_client(None)
+
+
+def test_up_through_the_real_kubernetes_client(api):
+    """Discovery, server-side apply, the rediscovery of just-applied CRDs, GETs and 404s all go over HTTP."""
+    from lab.deploy.kubeclient import KubeClient
+
+    assert kube.up(NO_HELM, timeout=10) == NO_HELM
+    assert isinstance(kube.client(), KubeClient)
+    assert api.applied.index(f"Namespace/{config.NAMESPACE}") == 0
+    assert all(row["ready"] for row in kube.status() if row["service"] != "grafana"), kube.status()
+    assert [r["kind"] for r in kube.show_strimzi_resources()].count("KafkaTopic") == 2
+    assert kube.client().get("apps/v1", "Deployment", "nothing-here", config.NAMESPACE) is None
+
+
+def test_the_real_client_reports_the_api_refusal(api):
+    with pytest.raises(KindError, match=r'applying ConfigMap/x failed: .*namespaces \\"kappa\\" not found'):
+        kube.apply([{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}])
+    with pytest.raises(KindError, match="does not know Kafka"):
+        kube.apply([{"apiVersion": kube.STRIMZI_API, "kind": "Kafka", "metadata": {"name": "lab"}, "spec": {}}])
+
+
+def test_a_failing_job_over_http_names_itself_with_its_events(api):
+    api.failing_jobs.add("cassandra-schema")
+    with pytest.raises(KindError, match=r"(?s)Job/cassandra-schema .* failed: .*BackoffLimitExceeded.*recent events:"
+                                        r".*Warning BackoffLimitExceeded"):
+        kube.up(["kafka", "cassandra"], timeout=30)

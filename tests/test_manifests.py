@@ -271,3 +271,17 @@ def test_docs_name_only_lab_functions_that_exist():
             if not ok:
                 missing.append(f"{f}: lab.{mod}.{attr}")
     assert not missing, missing
+
+
+def test_the_producer_is_a_job_that_runs_once():
+    """A Deployment's pod restarts when `lab produce` finishes and sends the month again; a Job runs it once."""
+    assert "producer" not in objects("Deployment")
+    job = objects("Job")["producer"]
+    assert job["spec"]["backoffLimit"] == 0 and job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+    assert kube.READY["producer"] == [("batch/v1", "Job", "producer")]
+
+
+def test_the_apps_are_deployed_idle():
+    """The in-cluster producer and Spark job do not write into taxi-trips / kappa until a notebook starts them."""
+    assert objects("Deployment")["spark-stream"]["spec"]["replicas"] == 0
+    assert objects("Job")["producer"]["spec"]["suspend"] is True

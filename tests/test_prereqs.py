@@ -16,6 +16,7 @@ FAKES = {
     "id": 'echo 0',
     "java": 'echo \'openjdk version "17.0.15" 2025-04-15\' >&2',
     "mvn": 'echo "Apache Maven 3.8.7"',
+    "kubectl": 'echo "Client Version: v1.32.4"; echo "Kustomize Version: v5.5.0"',
     "pkill": 'echo "pkill $*" >>"$CALLS"',
     "killall": 'echo "killall $*" >>"$CALLS"',
     # apt-get install: note what policy-rc.d answers now, "install" prometheus, start the units a careless package would

@@ -103,11 +103,11 @@ def test_skipped_offsets_are_counted_from_the_progress():
     def progress(start, end, rows):
         return {"sources": [{"startOffset": start, "endOffset": end, "numInputRows": rows}]}
 
-    assert metrics.skipped_offsets(progress(None, {"t": {"0": 50}}, 50)) == {}   # first batch: nothing to compare
-    assert metrics.skipped_offsets(progress({"t": {"0": 10}}, {"t": {"0": 50}}, 40)) == {}
-    assert metrics.skipped_offsets(progress({"t": {"0": 300}}, {"t": {"0": 100}}, 0)) == {"t": 100}   # recreated
+    assert stream.skipped_offsets(progress(None, {"t": {"0": 50}}, 50)) == {}   # first batch: nothing to compare
+    assert stream.skipped_offsets(progress({"t": {"0": 10}}, {"t": {"0": 50}}, 40)) == {}
+    assert stream.skipped_offsets(progress({"t": {"0": 300}}, {"t": {"0": 100}}, 0)) == {"t": 100}   # recreated
     as_text = progress(json.dumps({"t": {"0": 10}}), json.dumps({"t": {"0": 50}}), 15)   # as pyspark's objects hold it
-    assert metrics.skipped_offsets(as_text) == {"t": 25}                                  # aged out by retention
+    assert stream.skipped_offsets(as_text) == {"t": 25}                                  # aged out by retention
 
 
 def test_the_exporter_counts_and_logs_skipped_offsets(caplog):

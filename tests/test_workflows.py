@@ -50,9 +50,23 @@ def tracked() -> tuple[str, ...]:
 
 
 def _regex(pattern: str) -> re.Pattern:
-    """A workflow glob (`**/x`, `*`, `?`) as a regex over repository paths."""
-    out = re.escape(pattern).replace(r"\*\*/", "(?:.*/)?").replace(r"\*\*", ".*").replace(r"\*", "[^/]*")
-    return re.compile(out.replace(r"\?", "[^/]") + "$")
+    """A workflow glob (`**/x`, `*`, `?`, `[0-9]`) as a regex over repository paths."""
+    out, i = "", 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out, i = out + "(?:.*/)?", i + 3
+        elif pattern.startswith("**", i):
+            out, i = out + ".*", i + 2
+        elif pattern[i] == "*":
+            out, i = out + "[^/]*", i + 1
+        elif pattern[i] == "?":
+            out, i = out + "[^/]", i + 1
+        elif pattern[i] == "[" and "]" in pattern[i:]:
+            j = pattern.index("]", i)
+            out, i = out + pattern[i:j + 1], j + 1
+        else:
+            out, i = out + re.escape(pattern[i]), i + 1
+    return re.compile(out + "$")
 
 
 def repo_matches(workspace_pattern: str, checkout: str) -> list[str]:
@@ -105,7 +119,7 @@ def test_every_cache_key_names_files_that_exist(path, job):
 
 @pytest.mark.parametrize("path, job", list(jobs()))
 def test_paths_the_workflow_keeps_are_inside_the_clone(path, job):
-    """actions/cache and upload-artifact paths lie in the clone (where `lab` writes .lab/ and build/)."""
+    """actions/cache and upload-artifact paths lie in the clone (where `lab` writes .lab/, build/ and runs/)."""
     checkout = checkout_dir(job)
     for step in job["steps"]:
         uses = step.get("uses", "").split("@")[0]
@@ -113,7 +127,7 @@ def test_paths_the_workflow_keeps_are_inside_the_clone(path, job):
             for p in str(step["with"]["path"]).split():
                 assert not checkout or p.startswith(checkout + "/"), f"{path.name}: {p} is outside {checkout}/"
                 top = p[len(checkout) + 1:].split("/")[0] if checkout else p.split("/")[0]
-                assert top in (".lab", "build") or (REPO / top).exists(), f"{path.name}: nothing writes {p}"
+                assert top in (".lab", "build", "runs") or (REPO / top).exists(), f"{path.name}: nothing writes {p}"
 
 
 # --- the commands the workflows run ------------------------------------------------------------------------------
@@ -172,6 +186,15 @@ def check_command(argv: list[str]) -> str | None:
     if prog.startswith((".ci/", "bench/", "./")):
         path = REPO / prog
         return None if path.is_file() and path.stat().st_mode & 0o111 else f"{prog} is not an executable file"
+    if prog in ("python", ".venv/bin/python", "python3") and argv[1:3] == ["-m", "papermill"]:
+        from lab.lessons import notebooks
+
+        names = [argv[i + 1] for i, a in enumerate(argv) if a == "-p"]
+        paths = [REPO / f for f in tracked() if _regex(argv[3]).match(f)]
+        if not paths:
+            return f"papermill input {argv[3]} matches no notebook"
+        unknown = [f"{p.name}: {n}" for p in paths for n in names if n not in notebooks.parameters_of(p)]
+        return f"papermill parameters the notebooks do not declare: {unknown}" if unknown else None
     if prog in ("python", ".venv/bin/python", "python3") and argv[1:3] == ["-m", "pytest"]:
         missing = [a for a in argv[3:] if a.startswith("tests/") and not (REPO / a.split("::")[0]).exists()]
         return f"pytest paths {missing} do not exist" if missing else None
@@ -196,5 +219,7 @@ def test_the_checks_catch_what_they_are_for():
     assert check_command(["python", "-m", "pytest", "tests/test_nothing.py"])
     assert check_command([".ci/nothing"])
     assert check_command(["lab", "--target", "kind", "status"]) is None
+    assert "no_such_parameter" in check_command(["python", "-m", "papermill", "notebooks/08_deploy.ipynb", "out.ipynb",
+                                                 "-p", "no_such_parameter", "1"])
     assert commands('for s in kafka cassandra; do lab kind logs "$s" --tail 80 || true; done') == [
         ["lab", "kind", "logs", "kafka", "--tail", "80"], ["true"]]

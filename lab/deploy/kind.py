@@ -21,7 +21,7 @@ IMAGES = {  # image -> Dockerfile; build context is the repository root
 _INSTALL = {
     "docker": "install Docker Desktop (macOS/Windows) or Docker Engine (Linux): https://docs.docker.com/get-docker/",
     "kind": f"install kind {config.KIND_VERSION}: https://kind.sigs.k8s.io/docs/user/quick-start/#installation",
-    "kubectl": "install kubectl: https://kubernetes.io/docs/tasks/tools/",
+    "kubectl": f"install kubectl >= {config.KUBECTL_MIN}: https://kubernetes.io/docs/tasks/tools/",
     "helm": f"install helm {config.HELM_VERSION} (only `helm template` is used): https://helm.sh/docs/intro/install/",
 }
 

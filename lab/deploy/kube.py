@@ -23,8 +23,10 @@ READY = {
     "prometheus": [("apps/v1", "Deployment", "prometheus")],
     "grafana": [("apps/v1", "Deployment", "grafana")],
     "spark": [("apps/v1", "Deployment", "spark-stream")],
-    "producer": [("apps/v1", "Deployment", "producer")],
+    "producer": [("batch/v1", "Job", "producer")],
 }
+# The in-cluster apps, deployed idle (0 replicas, a suspended Job) so they never write into what the notebooks count.
+APPS = {"spark": ("apps/v1", "Deployment", "spark-stream"), "producer": ("batch/v1", "Job", "producer")}
 PODS = {  # label selectors of each service's pods (logs)
     "strimzi": "strimzi.io/kind=cluster-operator",
     "kafka": f"strimzi.io/cluster={config.KAFKA_CLUSTER},strimzi.io/pool-name={config.KAFKA_NODE_POOL}",
@@ -104,6 +106,8 @@ def ready(obj: dict | None) -> tuple[bool, str]:
         have = status.get("availableReplicas" if kind == "Deployment" else "readyReplicas") or 0
         ok = have >= want and (status.get("updatedReplicas") or 0) >= want
         return ok, f"{have}/{want} replicas ready, {status.get('updatedReplicas') or 0} updated; {text}"
+    if kind == "Job" and spec.get("suspend"):
+        return True, f"suspended (deployed idle; lab.kube.start_app starts it); {text}"
     if kind == "Job":
         return conds.get("Complete", {}).get("status") == "True", text
     if kind == "CustomResourceDefinition":
@@ -194,6 +198,46 @@ def up(names: Iterable[str] | None = None, timeout: float = 600) -> list[str]:
     return names
 
 
+def _app(name: str, running: bool) -> dict:
+    """The rendered object of an in-cluster app, set to run (1 replica, not suspended) or to idle."""
+    if name not in APPS:
+        raise KindError(f"unknown app {name!r}: choose one of {', '.join(APPS)}")
+    _, kind_, obj_name = APPS[name]
+    doc = next(d for d in manifests([name]) if d["kind"] == kind_ and d["metadata"]["name"] == obj_name)
+    if kind_ == "Deployment":
+        doc["spec"]["replicas"] = 1 if running else 0
+    else:
+        doc["spec"]["suspend"] = not running
+    return doc
+
+
+def start_app(name: str, timeout: float = 600, interval: float = 2.0) -> dict:
+    """Start an app deployed idle ('spark': 1 replica; 'producer': the Job unsuspended) and wait until it runs."""
+    doc = _app(name, True)
+    api_version, kind_, obj_name = APPS[name]
+    apply([doc])
+    if kind_ == "Deployment":
+        return wait_for(api_version, kind_, obj_name, timeout=timeout, interval=interval)
+    last: dict = {"obj": None}
+
+    def running():
+        obj = last["obj"] = client().get(api_version, kind_, obj_name, config.NAMESPACE)
+        done = _conditions(obj or {}).get("Complete", {}).get("status") == "True"
+        return obj if ((obj or {}).get("status") or {}).get("active") or done else None
+
+    try:
+        return until(running, service=f"{kind_}/{obj_name}", timeout=timeout, interval=interval,
+                     alive=lambda: failed(last["obj"]))
+    except (ServiceNotReady, ServiceStartError) as exc:
+        raise KindError(f"{kind_}/{obj_name} did not start: {ready(last['obj'])[1]}; "
+                        f"`lab kind logs {name}` shows why") from exc
+
+
+def stop_app(name: str) -> None:
+    """Return an app to idle (0 replicas; the Job suspended, which ends its pod)."""
+    apply([_app(name, False)])
+
+
 def down() -> bool:
     """Delete the kind cluster and everything in it (the reset of the kind target); True when there was one."""
     use_client(None)
@@ -226,9 +270,11 @@ def in_cluster() -> bool:
 
 
 def endpoint(name: str) -> str:
-    """Where a client reaches a service of the kind target: host ports via kind's port mappings, or in-cluster names."""
+    """Where a client reaches a service of the kind target: host ports via kind's port mappings, or in-cluster names
+    (config.KIND_SERVICES; env LAB_SERVICE_<NAME>, e.g. LAB_SERVICE_KAFKA=host:port, overrides one in a pod)."""
     if in_cluster():
-        addr = config.KIND_SERVICES["registry" if name == "schema_registry" else name]
+        key = "registry" if name == "schema_registry" else name
+        addr = os.environ.get(f"LAB_SERVICE_{key.upper()}") or config.KIND_SERVICES[key]
     else:
         port = config.KIND_HOST_PORTS[{"kafka": "kafka_bootstrap", "schema_registry": "registry",
                                        "cassandra": "cassandra_cql"}.get(name, name)]

@@ -1,13 +1,13 @@
 """Metrics the lab exports itself for Prometheus: Spark streaming progress (a query listener), zone fares, producer counters."""
 from __future__ import annotations
 
-import json
 import logging
 import time
 from datetime import timezone
 from typing import Callable, Iterable
 
 from lab import config
+from lab.pipeline.stream import skipped_offsets, source_offsets
 from lab.services.exporter import Exporter, ProducerMetrics, bind_address, exporter, producer_metrics, scrape, stop_all  # noqa: F401
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ class SparkMetrics(Exporter):
                 value = (src.metrics or {}).get(f"{stat}OffsetsBehindLatest")
                 if value is not None:
                     self.behind.labels(q, stat).set(_num(value))
-            end, latest = _offsets(src.endOffset), _offsets(src.latestOffset)
+            end, latest = source_offsets(src.endOffset), source_offsets(src.latestOffset)
             self._ends[q] = {part: off for (_topic, part), off in end.items()}
             for (topic, part), off in end.items():
                 self.end_offset.labels(q, topic, part).set(off)
@@ -223,44 +223,7 @@ def start_offsets(progress) -> dict[str, int]:
     sources = progress["sources"] if isinstance(progress, dict) else progress.sources
     first = sources[0]
     text = first["startOffset"] if isinstance(first, dict) else first.startOffset
-    return {part: off for (_topic, part), off in _offsets(text if isinstance(text, str) else json.dumps(text)).items()}
-
-
-def skipped_offsets(progress) -> dict[str, int]:
-    """Topic → offsets one micro-batch passed over unread (a progress dict or StreamingQueryProgress); only skips.
-
-    Spark goes on past offsets that are gone only with failOnDataLoss=false. A partition whose end offset is
-    below its start was recreated: the new log's first `end` offsets are never read. Otherwise the offsets
-    between start and end that brought no row (numInputRows) had aged out.
-
-    >>> skipped_offsets({"sources": [{"startOffset": {"t": {"0": 300, "1": 5}}, "endOffset": {"t": {"0": 100, "1": 9}},
-    ...                                "numInputRows": 4}]})
-    {'t': 100}
-    >>> skipped_offsets({"sources": [{"startOffset": {"t": {"0": 5}}, "endOffset": {"t": {"0": 9}},
-    ...                                "numInputRows": 1}]})
-    {'t': 3}
-    """
-    sources = progress["sources"] if isinstance(progress, dict) else progress.sources
-    out: dict[str, int] = {}
-    for src in sources or []:
-        get = src.get if isinstance(src, dict) else lambda k, s=src: getattr(s, k, None)
-        start, end = _any_offsets(get("startOffset")), _any_offsets(get("endOffset"))
-        if not start:   # the first batch starts at the initial offsets, which the progress does not show
-            continue
-        topics = sorted({t for t, _ in end})
-        span = sum(off - start.get(key, 0) for key, off in end.items() if off >= start.get(key, 0))
-        aged_out = max(0, span - int(get("numInputRows") or 0))
-        for topic in topics:
-            n = sum(off for (t, p), off in end.items() if t == topic and off < start.get((t, p), 0))
-            n += aged_out if len(topics) == 1 else 0
-            if n:
-                out[topic] = out.get(topic, 0) + n
-    return out
-
-
-def _any_offsets(value) -> dict[tuple[str, str], int]:
-    """Offsets of a progress source as {(topic, partition): offset}: from its JSON text or its parsed dict."""
-    return _offsets(value if value is None or isinstance(value, str) else json.dumps(value))
+    return {part: off for (_topic, part), off in source_offsets(text).items()}
 
 
 def _num(x) -> float:
@@ -277,12 +240,3 @@ def _epoch(iso: str) -> float:
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
 
 
-def _offsets(text: str | None) -> dict[tuple[str, str], int]:
-    """Parse a Kafka source offset JSON ({"topic": {"0": 12, ...}}) into {(topic, partition): offset}."""
-    if not text:
-        return {}
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return {}
-    return {(t, str(p)): int(o) for t, parts in data.items() if isinstance(parts, dict) for p, o in parts.items()}

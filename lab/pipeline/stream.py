@@ -174,6 +174,54 @@ def why(exc) -> str:
     return (ours[-1] + "\n--- Spark's error ---\n" if ours else "") + text[:2000]
 
 
+def source_offsets(value) -> dict[tuple[str, str], int]:
+    """A Kafka source's offsets in a progress report ({"topic": {"0": 12}}, JSON text or parsed) by (topic, partition).
+
+    >>> source_offsets('{"t": {"0": 12, "1": 3}}')
+    {('t', '0'): 12, ('t', '1'): 3}
+    """
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    if not isinstance(value, dict):
+        return {}
+    return {(t, str(p)): int(o) for t, parts in value.items() if isinstance(parts, dict) for p, o in parts.items()}
+
+
+def skipped_offsets(progress) -> dict[str, int]:
+    """Topic → offsets one micro-batch passed over unread (a progress dict or StreamingQueryProgress); only skips.
+
+    Spark goes on past offsets that are gone only with failOnDataLoss=false. A partition whose end offset is
+    below its start was recreated: the new log's first `end` offsets are never read. Otherwise the offsets
+    between start and end that brought no row (numInputRows) had aged out.
+
+    >>> skipped_offsets({"sources": [{"startOffset": {"t": {"0": 300, "1": 5}}, "endOffset": {"t": {"0": 100, "1": 9}},
+    ...                                "numInputRows": 4}]})
+    {'t': 100}
+    >>> skipped_offsets({"sources": [{"startOffset": {"t": {"0": 5}}, "endOffset": {"t": {"0": 9}},
+    ...                                "numInputRows": 1}]})
+    {'t': 3}
+    """
+    sources = progress["sources"] if isinstance(progress, dict) else progress.sources
+    out: dict[str, int] = {}
+    for src in sources or []:
+        get = src.get if isinstance(src, dict) else lambda k, s=src: getattr(s, k, None)
+        start, end = source_offsets(get("startOffset")), source_offsets(get("endOffset"))
+        if not start:   # the first batch starts at the initial offsets, which the progress does not show
+            continue
+        topics = sorted({t for t, _ in end})
+        span = sum(off - start.get(key, 0) for key, off in end.items() if off >= start.get(key, 0))
+        aged_out = max(0, span - int(get("numInputRows") or 0))
+        for topic in topics:
+            n = sum(off for (t, p), off in end.items() if t == topic and off < start.get((t, p), 0))
+            n += aged_out if len(topics) == 1 else 0
+            if n:
+                out[topic] = out.get(topic, 0) + n
+    return out
+
+
 @dataclass
 class Running:
     """The started queries of one job."""
@@ -216,8 +264,6 @@ class Running:
 
     def skipped_offsets(self) -> int:
         """Offsets the query passed over unread because they were gone (only with allow_data_loss), recent reports."""
-        from .metrics import skipped_offsets
-
         return sum(n for p in self.progress() for n in skipped_offsets(p).values())
 
     def check(self) -> None:

@@ -29,7 +29,9 @@ _TOOLS = {
     "prometheus": (["prometheus", "--version"], r"version (\S+)", "local", "apt-get install prometheus"),
     "docker": (["docker", "version", "--format", "{{.Server.Version}}"], r"(\d+\.\d+\.\d+)", "kind", "install Docker Engine/Desktop"),
     "kind": (["kind", "version"], r"v(\d+\.\d+\.\d+)", "kind", "install kind (https://kind.sigs.k8s.io)"),
-    "kubectl": (["kubectl", "version", "--client"], r"v(\d+\.\d+\.\d+)", "kind", "install kubectl"),
+    "kubectl": (["kubectl", "version", "--client"], r"v(\d+\.\d+\.\d+)", "both",
+                f"install kubectl >= {config.KUBECTL_MIN} (week 08 renders k8s/ with it on both targets): "
+                "https://kubernetes.io/docs/tasks/tools/ (Debian 12's kubernetes-client is too old)"),
 }
 
 
@@ -53,7 +55,9 @@ def tools(target: str | None = None) -> list[Tool]:
     out = [Tool("python", "both", platform.python_version(), sys.version_info[:2] == (3, 11), "use Python 3.11")]
     for name, (argv, pattern, needed_for, fix) in _TOOLS.items():
         found = _version(argv, pattern)
-        ok = found is not None or needed_for != target
+        ok = found is not None or needed_for not in (target, "both")
+        if name == "kubectl" and found:
+            ok = tuple(map(int, found.split(".")[:2])) >= tuple(map(int, config.KUBECTL_MIN.split(".")))
         if name == "java" and found:
             ok = found.split(".")[0] == str(config.JAVA_MAJOR) or needed_for != target
         out.append(Tool(name, needed_for, found or "not found", ok, "" if ok else fix))
