@@ -281,6 +281,9 @@ def _kind(args) -> int:
         for image in [kube.APP_IMAGES[s] for s in args.services] if args.services else list(kind.IMAGES):
             kind.build_image(image)
     elif args.action == "up":
+        if not args.services:
+            for app, image in kube.missing_images().items():
+                print(f"skipping {app}: image {image} not built (see k8s/README.md, 'Images')")
         print("ready: " + ", ".join(kube.up(args.services or None, timeout=args.timeout)))
     elif args.action == "down":
         print("deleted cluster" if kube.down() else "no cluster to delete")

@@ -27,6 +27,7 @@ REGISTRY_JAVA_MIN = 21          # Apicurio 3.3.x classes are Java 21 bytecode (c
 
 # kind target
 STRIMZI_VERSION = "1.2.0"
+STRIMZI_API = "kafka.strimzi.io/v1"   # the API group/version of the Kafka, KafkaNodePool, KafkaTopic … resources
 STRIMZI_INSTALL_URL = (  # release asset; lab rewrites its `namespace: myproject` to NAMESPACE at deploy time
     "https://github.com/strimzi/strimzi-kafka-operator/releases/download/"
     f"{STRIMZI_VERSION}/strimzi-cluster-operator-{STRIMZI_VERSION}.yaml"

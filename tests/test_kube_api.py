@@ -139,7 +139,7 @@ def test_up_through_the_real_kubernetes_client(api):
     assert isinstance(kube.client(), KubeClient)
     assert api.applied.index(f"Namespace/{config.NAMESPACE}") == 0
     assert all(row["ready"] for row in kube.status() if row["service"] != "grafana"), kube.status()
-    assert [r["kind"] for r in kube.show_strimzi_resources()].count("KafkaTopic") == 2
+    assert [r["kind"] for r in kube.strimzi_resources()].count("KafkaTopic") == 2
     assert kube.client().get("apps/v1", "Deployment", "nothing-here", config.NAMESPACE) is None
 
 
@@ -155,3 +155,24 @@ def test_a_failing_job_over_http_names_itself_with_its_events(api):
     with pytest.raises(KindError, match=r"(?s)Job/cassandra-schema .* failed: .*BackoffLimitExceeded.*recent events:"
                                         r".*Warning BackoffLimitExceeded"):
         kube.up(["kafka", "cassandra"], timeout=30)
+
+
+def test_stop_on_kind_scales_a_service_to_zero_and_kafka_says_why_not(cluster):
+    """lifecycle.stop on kind: the registry's Deployment and Cassandra's StatefulSet go to 0 replicas (the fake
+    reconciles status.replicas); Kafka, run by Strimzi, cannot be stopped alone and says what to do instead."""
+    from lab.services import cassandra, kafka, schema_registry
+
+    kube.up(NO_HELM, timeout=5)
+    config.use("kind")
+    try:
+        assert schema_registry.stop() is True
+        assert cassandra.stop() is True
+        with pytest.raises(KindError, match="lab down --target kind"):
+            kafka.stop()
+    finally:
+        config.use("local")
+    registry = cluster.get("apps/v1", "Deployment", "apicurio-registry", config.NAMESPACE)
+    ring = cluster.get("apps/v1", "StatefulSet", "cassandra", config.NAMESPACE)
+    assert registry["spec"]["replicas"] == 0 and registry["status"]["replicas"] == 0
+    assert ring["spec"]["replicas"] == 0 and ring["status"]["replicas"] == 0
+    assert cluster.get("apps/v1", "Deployment", "prometheus", config.NAMESPACE)["spec"].get("replicas", 1) == 1

@@ -9,7 +9,7 @@ from lab.deploy import kind
 from lab.errors import KindError, ServiceNotReady, ServiceStartError
 from lab.wait import until
 
-STRIMZI_API = "kafka.strimzi.io/v1"
+STRIMZI_API = config.STRIMZI_API
 FIELD_MANAGER = "kappa-lab"
 SERVICES = ("kafka", "schema_registry", "cassandra", "prometheus", "grafana", "spark", "producer")  # start order
 APP_IMAGES = {"spark": config.SPARK_IMAGE, "producer": config.PRODUCER_IMAGE}  # built by us, loaded into kind
@@ -167,15 +167,15 @@ def manifests(names: Iterable[str] = SERVICES) -> list[dict]:
     return [d for d in docs if service_of(d) in names or service_of(d) is None]
 
 
+def missing_images() -> dict[str, str]:
+    """The apps whose image was neither built nor loaded: app → image (`lab up` on kind leaves them out and says so)."""
+    return {name: image for name, image in APP_IMAGES.items() if not kind.image_present(image)}
+
+
 def default_services() -> list[str]:
-    """Every service, except apps whose image was neither built nor loaded (printed, so nothing is silently left out)."""
-    names = []
-    for name in SERVICES:
-        if name in APP_IMAGES and not kind.image_present(APP_IMAGES[name]):
-            print(f"skipping {name}: image {APP_IMAGES[name]} not built (see k8s/README.md, 'Images')")
-            continue
-        names.append(name)
-    return names
+    """Every service, except apps whose image is missing (missing_images(); the CLI names them)."""
+    missing = missing_images()
+    return [name for name in SERVICES if name not in missing]
 
 
 def up(names: Iterable[str] | None = None, timeout: float = 600) -> list[str]:
@@ -238,6 +238,29 @@ def stop_app(name: str) -> None:
     apply([_app(name, False)])
 
 
+def stop(name: str, timeout: float = 300, interval: float = 2.0) -> bool:
+    """Scale a service down on kind (its Deployment or StatefulSet to 0 replicas; an app back to idle) and wait until
+    its pods are gone; True when done. Strimzi's Kafka has no such switch: `lab down --target kind` deletes the cluster."""
+    if name in APPS:
+        stop_app(name)
+        return True
+    if name not in READY:
+        raise KindError(f"unknown service {name!r}: choose one of {', '.join(READY)}")
+    scalable = [(a, k, n) for a, k, n in READY[name] if k in ("Deployment", "StatefulSet")]
+    if not scalable:
+        raise KindError(f"{name} cannot be stopped alone on kind (Strimzi keeps its brokers running); "
+                        "`lab down --target kind` deletes the whole cluster")
+    docs = [d for d in manifests([name]) if (d["apiVersion"], d["kind"], d["metadata"]["name"]) in scalable]
+    for doc in docs:
+        doc["spec"]["replicas"] = 0
+    apply(docs)
+    for api_version, kind_, obj_name in scalable:
+        until(lambda a=api_version, k=kind_, n=obj_name: not ((client().get(a, k, n, config.NAMESPACE) or {})
+                                                               .get("status") or {}).get("replicas"),
+              service=f"{kind_}/{obj_name} scaled to 0", timeout=timeout, interval=interval)
+    return True
+
+
 def down() -> bool:
     """Delete the kind cluster and everything in it (the reset of the kind target); True when there was one."""
     use_client(None)
@@ -280,7 +303,7 @@ def endpoint(name: str) -> str:
                                        "cassandra": "cassandra_cql"}.get(name, name)]
         addr = f"127.0.0.1:{port}"
     if name == "schema_registry":
-        return f"http://{addr}/apis/ccompat/v7"
+        return f"http://{addr}{config.REGISTRY_CCOMPAT_PATH}"
     return f"http://{addr}" if name in ("prometheus", "grafana") else addr
 
 
@@ -298,24 +321,27 @@ def grafana_admin() -> tuple[str, str]:
     return values["admin-user"], values["admin-password"]
 
 
-def show_cluster() -> list[dict]:
-    """Print (and return) the kind node(s) and the host ports that reach the lab's NodePorts (notebook 00)."""
+def cluster_nodes() -> list[dict]:
+    """The kind node(s): name, Kubernetes version, OS, container runtime (notebook 00 shows them)."""
     rows = []
     for node in client().nodes():
         info = node["status"]["node_info"]
         rows.append({"node": node["metadata"]["name"], "kubernetes": info["kubelet_version"],
                      "os": info["os_image"], "runtime": info["container_runtime_version"]})
-        print(f"node {rows[-1]['node']}: Kubernetes {rows[-1]['kubernetes']}, {rows[-1]['runtime']}")
-    for svc, node_port in config.KIND_NODEPORTS.items():
-        print(f"  {svc:<16} localhost:{config.KIND_HOST_PORTS[svc]:<6} -> NodePort {node_port}")
     return rows
 
 
-def show_strimzi_resources() -> list[dict]:
-    """Print (and return) the Strimzi custom resources: Kafka, node pools and topics with their state (notebook 01)."""
+def host_ports() -> list[dict]:
+    """Which host port (127.0.0.1) reaches each service's NodePort in the kind cluster."""
+    return [{"service": svc, "host": f"127.0.0.1:{config.KIND_HOST_PORTS[svc]}", "node_port": node_port}
+            for svc, node_port in config.KIND_NODEPORTS.items()]
+
+
+def strimzi_resources() -> list[dict]:
+    """The Strimzi custom resources: Kafka, node pools, topics and users with their state (notebooks 01 and 08)."""
     rows = []
     for kind_ in ("Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser"):
-        for obj in client().list(STRIMZI_API, kind_, config.NAMESPACE):
+        for obj in client().list(config.STRIMZI_API, kind_, config.NAMESPACE):
             spec, st = obj.get("spec") or {}, obj.get("status") or {}
             detail = {"Kafka": lambda: f"Kafka {spec['kafka'].get('version')}, listeners "
                                        + ", ".join(f"{x['name']}={x.get('bootstrapServers')}" for x in st.get("listeners", [])),
@@ -324,5 +350,4 @@ def show_strimzi_resources() -> list[dict]:
                       "KafkaTopic": lambda: f"{spec.get('partitions')} partitions, config {spec.get('config', {})}",
                       "KafkaUser": lambda: f"authentication {spec.get('authentication', {}).get('type')}"}[kind_]()
             rows.append({"kind": kind_, "name": obj["metadata"]["name"], "ready": ready(obj)[0], "detail": detail})
-            print(f"{kind_:<14} {rows[-1]['name']:<16} ready={rows[-1]['ready']!s:<5} {detail}")
     return rows

@@ -10,7 +10,7 @@ from lab import config
 from lab.deploy import kind
 from lab.errors import ManifestError
 
-STRIMZI_API = "kafka.strimzi.io/v1"
+STRIMZI_API = config.STRIMZI_API
 CRD_FILES = ("040-Crd-kafka.yaml", "043-Crd-kafkatopic.yaml", "044-Crd-kafkauser.yaml", "045-Crd-kafkanodepool.yaml")
 CRD_BASE_URL = (f"https://raw.githubusercontent.com/strimzi/strimzi-kafka-operator/{config.STRIMZI_VERSION}"
                 "/packaging/install/cluster-operator")

@@ -34,7 +34,7 @@ def quorum_status() -> dict:
     Runs Kafka's own tool from the resolved jars on the local target.
     """
     if config.target() != "local":
-        raise LabError("quorum_status() runs Kafka's CLI from the local jars; on kind use lab.kube.show_strimzi_resources()")
+        raise LabError("quorum_status() runs Kafka's CLI from the local jars; on kind use lab.kube.strimzi_resources()")
     from lab.services import artifacts, kafka
 
     proc = subprocess.run(

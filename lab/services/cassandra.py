@@ -185,6 +185,6 @@ def wait_ready(timeout: float = 180.0) -> None:
 def stop() -> bool:
     """Close driver sessions and stop our node; True when a process was stopped."""
     close_sessions()
-    return lifecycle.stop(process(), 60)
+    return lifecycle.stop(NAME, process(), 60)
 
 

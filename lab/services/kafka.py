@@ -145,6 +145,6 @@ def stop() -> bool:
     """Stop our Kafka (controlled shutdown); True when a process was stopped."""
     if config.target() == "local":
         _admins.clear()  # a cached client would log connection failures for as long as the broker is gone
-    return lifecycle.stop(process(), 60)
+    return lifecycle.stop(NAME, process(), 60)
 
 

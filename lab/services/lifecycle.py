@@ -45,9 +45,9 @@ def ready(probe: Probe) -> bool:
         return False
 
 
-def stop(proc: LocalProcess, timeout: float) -> bool:
-    """Stop our local process; True when one was stopped. On kind a single service is not stopped alone:
-    `lab down` deletes the whole cluster."""
+def stop(name: str, proc: LocalProcess, timeout: float) -> bool:
+    """Stop the service within `timeout`; True when something was stopped. Local: our process (SIGTERM, then
+    SIGKILL). kind: its Deployment or StatefulSet scaled to 0 (lab.kube.stop; Kafka only goes with the cluster)."""
     if config.target() == "kind":
-        return False
+        return kube.stop(name, timeout=timeout)
     return proc.stop(timeout=timeout)

@@ -154,6 +154,6 @@ def targets() -> dict[str, str]:
 
 def stop() -> bool:
     """Stop our Prometheus; True when a process was stopped."""
-    return lifecycle.stop(process(), 30)
+    return lifecycle.stop(NAME, process(), 30)
 
 

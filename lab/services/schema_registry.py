@@ -149,6 +149,6 @@ def wait_ready(timeout: float = 120.0) -> None:
 
 def stop() -> bool:
     """Stop our registry; True when a process was stopped (its schemas stay in Kafka)."""
-    return lifecycle.stop(process(), 30)
+    return lifecycle.stop(NAME, process(), 30)
 
 

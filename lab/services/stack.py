@@ -43,6 +43,9 @@ def up(names: list[str] | None = None, progress=None) -> list[dict]:
     """
     if config.target() == "kind":  # one apply of the whole overlay (incl. Grafana, Spark, producer), then waits
         t0 = time.monotonic()
+        if progress and not names:
+            for app, image in kube.missing_images().items():
+                progress(f"kind: skipping {app}: image {image} not built (see k8s/README.md, 'Images')")
         done = kube.up([ALIASES.get(n, n) for n in names] if names else None)
         if progress:
             progress(f"kind: {', '.join(done)} ready in {time.monotonic() - t0:.0f}s")
