@@ -22,13 +22,19 @@ def _parameters(path) -> dict:
     return {"target": "local", "smoke": True, **{name: True for name in ("strict", "solutions") if name in declared}}
 
 
-def _printed(executed) -> list[str]:
+def _printed(cell: dict) -> list[str]:
     lines = []
-    for cell in json.loads(executed.read_text())["cells"]:
-        for out in cell.get("outputs", []):
-            text = out.get("text") or out.get("data", {}).get("text/plain", "")
-            lines += ("".join(text) if isinstance(text, list) else text).splitlines()
+    for out in cell.get("outputs", []):
+        text = out.get("text") or out.get("data", {}).get("text/plain", "")
+        lines += ("".join(text) if isinstance(text, list) else text).splitlines()
     return lines
+
+
+def _exercise_outputs(executed) -> list[list[str]]:
+    """The printed lines of each exercise cell (a cell with a solution, or with its stub in the student copy)."""
+    cells = json.loads(executed.read_text())["cells"]
+    return [_printed(c) for c in cells if c["cell_type"] == "code"
+            and (release.regions("".join(c["source"])) or release.CODE_STUB[0] in "".join(c["source"]))]
 
 
 @pytest.mark.notebook
@@ -37,8 +43,9 @@ def test_instructor_notebook_runs(path, stack):
     """Fails when a cell raises or a check fails on the solutions; the executed copy is the failure report."""
     result = notebooks.run(path, _parameters(path), out_dir=notebooks.EXECUTED_DIR / "instructor")
     assert result.ok, f"{path.name} failed: {result.error} (see {result.output})"
-    waiting = [line for line in _printed(result.output) if line.startswith(NOT_SOLVED)]
-    assert not waiting, f"{path.name}: {len(waiting)} exercise(s) without a solution in the instructor source"
+    cells = _exercise_outputs(result.output)
+    unsolved = [lines for lines in cells if not any(line.startswith("✅") for line in lines)]
+    assert not unsolved, f"{path.name}: {len(unsolved)} of {len(cells)} exercises without ✅: {unsolved[:2]}"
 
 
 @pytest.mark.notebook
@@ -47,10 +54,10 @@ def test_student_notebook_runs_unsolved(path, stack):
     """Fails when the student copy crashes, or when an exercise does not say "not solved yet" (or passes unsolved)."""
     result = notebooks.run(path, _parameters(path), out_dir=notebooks.EXECUTED_DIR / "student")
     assert result.ok, f"{path.name} failed: {result.error} (see {result.output})"
-    lines = _printed(result.output)
     exercises = release.exercise_count(json.loads((notebooks.INSTRUCTOR_DIR / path.name).read_text()))
-    waiting = [line for line in lines if line.startswith(NOT_SOLVED)]
-    passed = [line for line in lines if line.startswith("✅")]
-    assert not passed, f"{path.name}: a check passed with no solution: {passed}"
-    assert len(waiting) == exercises, (f"{path.name}: {exercises} exercises between markers, but {len(waiting)} said "
-                                       f"'{NOT_SOLVED}' (see {result.output})")
+    cells = _exercise_outputs(result.output)
+    assert len(cells) == exercises, f"{path.name}: {len(cells)} stub cells for {exercises} exercises between markers"
+    graded = [[line for line in lines if line.startswith(("✅", "❌", NOT_SOLVED))] for lines in cells]
+    wrong = [g for g in graded if len(g) != 1 or not g[0].startswith(NOT_SOLVED)]
+    assert not wrong, (f"{path.name}: every exercise must say '{NOT_SOLVED}' once and nothing else; got {wrong} "
+                       f"(see {result.output})")

@@ -1,7 +1,10 @@
 """Running the week notebooks headless (papermill) for the demo and the tests, and keeping them clean."""
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,11 +68,29 @@ def run(path: Path, parameters: dict, out_dir: Path = EXECUTED_DIR, cell_timeout
     output = out_dir / path.name
     start = time.monotonic()
     try:
-        papermill.execute_notebook(str(path), str(output), parameters=parameters, kernel_name="python3",
-                                   cwd=str(path.parent), execution_timeout=cell_timeout, progress_bar=False)
+        with kernel_log(output.with_suffix(".log")):
+            papermill.execute_notebook(str(path), str(output), parameters=parameters, kernel_name="python3",
+                                       cwd=str(path.parent), execution_timeout=cell_timeout, progress_bar=False)
     except papermill.PapermillExecutionError as exc:
         return RunResult(path.name, output, time.monotonic() - start, False, f"{exc.ename}: {exc.evalue}")
     return RunResult(path.name, output, time.monotonic() - start, True, summary=_summary(output))
+
+
+@contextlib.contextmanager
+def kernel_log(log: Path):
+    """Send this process's stderr (fd 2) to `log` while a notebook runs: the kernel inherits it, and so do the JVMs it
+    starts (Spark's WARN lines, a shutdown stack trace), which would otherwise flood the terminal of `make demo`."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        os.dup2(fd, 2)
+        yield log
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(fd)
+        os.close(saved)
 
 
 def _summary(executed: Path) -> dict:
@@ -119,7 +140,8 @@ def demo(weeks=DEMO_WEEKS, smoke: bool = False, out_dir: Path = DEMO_DIR) -> lis
         results.append(res)
         print(f"  {'ok' if res.ok else 'FAILED'} in {res.seconds:.0f}s  {res.summary or ''} {res.error}", flush=True)
         if not res.ok:
-            print(f"  the executed notebook with the error is {res.output}")
+            print(f"  the executed notebook with the error is {res.output}; the kernel's log (JVM output) is "
+                  f"{res.output.with_suffix('.log')}")
             break
     return results
 

@@ -18,7 +18,23 @@ def __getattr__(name: str):
 NOT_SOLVED = "⏳ not solved yet"
 
 
-def grade(check: Callable[..., Any], *args: Any, strict: bool = False, **kwargs: Any) -> bool:
+class Graded:
+    """What `grade` returns: true when the check passed; a notebook shows nothing for it (the line printed says it)."""
+
+    def __init__(self, ok: bool):
+        self.ok = ok
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __repr__(self) -> str:
+        return repr(self.ok)
+
+    def _ipython_display_(self) -> None:  # no `Out[…]: True` under every check cell
+        return None
+
+
+def grade(check: Callable[..., Any], *args: Any, strict: bool = False, **kwargs: Any) -> Graded:
     """Run an exercise check and print ✅, ❌ with the reason, or ⏳ while the learner's code is still the stub.
 
     The check runs the learner's function (or a zero-argument lambda that calls it), so a stub that raises
@@ -47,14 +63,14 @@ def grade(check: Callable[..., Any], *args: Any, strict: bool = False, **kwargs:
     except NotImplementedError:
         print(f"{NOT_SOLVED}: complete the function above (replace `raise NotImplementedError`), "
               "then run this cell again")
-        return False
+        return Graded(False)
     except CheckFailed as exc:
         print(f"❌ Not yet: {exc}")
         if strict:
             raise
-        return False
+        return Graded(False)
     print(f"✅ {message or 'correct'}")
-    return True
+    return Graded(True)
 
 
 def solved_or(solution: Callable[[], Any], fallback: Callable[[], Any], what: str) -> Any:
