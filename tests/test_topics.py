@@ -36,3 +36,20 @@ def test_creating_a_topic_again_resets_only_the_checkpoints_that_read_it(stack, 
         topics.delete_topics([topic, dlq])
         for cp in (stale, other):
             shutil.rmtree(cp, ignore_errors=True)
+
+
+def test_create_one_topic_and_count_its_partitions(stack, unique_name):
+    """lab.topics.create (week 1's tuned version): created, then exists; a different partition count is refused."""
+    from lab.errors import LabError
+
+    try:
+        assert topics.partitions_of(unique_name) == 0
+        assert topics.create(unique_name, partitions=3, **{"retention.ms": "3600000"}) == "created"
+        assert topics.partitions_of(unique_name) == 3
+        assert topics.create(unique_name, partitions=3) == "exists"
+        with pytest.raises(LabError, match="exists with 3 partitions, not 2"):
+            topics.create(unique_name, partitions=2)
+        assert topics.describe(unique_name)["config"]["retention.ms"] == "3600000"
+    finally:
+        topics.delete_topics([unique_name])
+    assert topics.partitions_of(unique_name) == 0

@@ -52,43 +52,6 @@ def quorum_status() -> dict:
     return out
 
 
-def create_topic(name: str, partitions: int, replication: int = 1, timeout: float = 30.0, **configs: str) -> None:
-    """Create a topic (no-op when it exists with the same partition count; LabError when it differs)."""
-    from confluent_kafka import KafkaException
-    from confluent_kafka.admin import NewTopic
-
-    from lab.services import kafka
-
-    admin = kafka.admin()
-    existing = admin.list_topics(timeout=timeout).topics.get(name)
-    if existing is not None:
-        if len(existing.partitions) != partitions:
-            raise LabError(f"topic {name} exists with {len(existing.partitions)} partitions, not {partitions}: delete it first")
-        return
-    fut = admin.create_topics([NewTopic(name, partitions, replication, config=configs)])[name]
-    try:
-        fut.result(timeout)
-    except KafkaException as exc:
-        raise LabError(f"could not create topic {name}: {exc}") from exc
-
-
-def delete_topics(*names: str) -> list[str]:
-    """Delete the topics that exist (waits until they are gone); returns the names deleted."""
-    from lab.pipeline import topics
-
-    if not names:  # topics.delete_topics() without names means the trips topics: never here
-        return []
-    return [n for n, state in topics.delete_topics(list(names)).items() if state == "deleted"]
-
-
-def partitions_of(name: str, timeout: float = 10.0) -> int:
-    """How many partitions a topic has (0 when it does not exist)."""
-    from lab.services import kafka
-
-    topic = kafka.admin().list_topics(topic=name, timeout=timeout).topics.get(name)
-    return 0 if topic is None or topic.error is not None else len(topic.partitions)
-
-
 @dataclass
 class Delivered:
     """Where one produced message landed."""
@@ -163,7 +126,9 @@ def committed_offsets(topic: str, group: str, timeout: float = 10.0) -> dict[int
     """The group's committed offset per partition (-1001 = nothing committed)."""
     from confluent_kafka import Consumer, TopicPartition
 
-    n = partitions_of(topic)
+    from lab.pipeline import topics
+
+    n = topics.partitions_of(topic)
     consumer = Consumer(_conf(**{"group.id": group, "enable.auto.commit": False}))
     try:
         tps = consumer.committed([TopicPartition(topic, p) for p in range(n)], timeout=timeout)

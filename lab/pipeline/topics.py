@@ -66,6 +66,32 @@ def ensure_topics(trips: str = config.TRIPS_TOPIC, dlq: str = config.DLQ_TOPIC) 
     return status
 
 
+def create(name: str, partitions: int, replication: int = 1, **configs: str) -> str:
+    """Create one topic with `partitions` and topic `configs`; returns "created", or "exists" when it is there with
+    the same partition count (LabError when it differs: delete it first). Waits until every partition has a leader."""
+    from confluent_kafka import KafkaError
+    from confluent_kafka.admin import NewTopic
+
+    existing = partitions_of(name)
+    if existing:
+        if existing != partitions:
+            raise LabError(f"topic {name} exists with {existing} partitions, not {partitions}: delete it first")
+        return "exists"
+    admin = _admin()  # keep the client alive until its futures resolve
+    answer = _result(admin.create_topics([NewTopic(name, partitions, replication, config=configs)],
+                                         operation_timeout=TIMEOUT_S), "creating topic")[name]
+    if answer is not None and answer.code() != KafkaError.TOPIC_ALREADY_EXISTS:
+        raise LabError(f"cannot create topic {name}: {answer.str()}")
+    until(lambda: _leaders_ready(name), service=f"topic {name}", timeout=TIMEOUT_S)
+    return "created" if answer is None else "exists"
+
+
+def partitions_of(name: str) -> int:
+    """How many partitions a topic has (0 when it does not exist)."""
+    meta = _admin().list_topics(topic=name, timeout=10).topics.get(name)
+    return 0 if meta is None or meta.error is not None else len(meta.partitions)
+
+
 def _leaders_ready(topic: str) -> bool:
     meta = _admin().list_topics(topic, timeout=5).topics.get(topic)
     return bool(meta and not meta.error and meta.partitions and all(p.leader >= 0 for p in meta.partitions.values()))

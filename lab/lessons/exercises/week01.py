@@ -22,16 +22,16 @@ def _conf() -> dict:
 
 
 def _fresh(topic: str, partitions: int) -> None:
-    kraft.delete_topics(topic)
-    kraft.create_topic(topic, partitions)
+    topics.delete_topics([topic])
+    topics.create(topic, partitions)
 
 
 def check_create_topic(create_topic: Callable, admin, topic: str, partitions: int = 4) -> str:
     """`create_topic(admin, name, partitions, config)` makes a topic the broker reports with that partition count
     and config."""
-    kraft.delete_topics(topic)
+    topics.delete_topics([topic])
     create_topic(admin, topic, partitions, dict(TOPIC_CONFIG))
-    n = until(lambda: kraft.partitions_of(topic), service=f"topic {topic}", timeout=30)
+    n = until(lambda: topics.partitions_of(topic), service=f"topic {topic}", timeout=30)
     expect(n == partitions, f"the broker reports {n} partitions for {topic!r}, not {partitions}: pass num_partitions")
     configs = topics.describe(topic)["config"]
     wrong = {k: configs.get(k) for k, v in TOPIC_CONFIG.items() if configs.get(k) != v}
