@@ -337,17 +337,23 @@ def host_ports() -> list[dict]:
             for svc, node_port in config.KIND_NODEPORTS.items()]
 
 
+def _detail(kind_: str, spec: dict, st: dict) -> str:
+    """One line on a Strimzi resource: version and listeners, roles, partitions and config, or authentication."""
+    if kind_ == "Kafka":
+        listeners = ", ".join(f"{x['name']}={x.get('bootstrapServers')}" for x in st.get("listeners", []))
+        return f"Kafka {spec['kafka'].get('version')}, listeners {listeners}"
+    if kind_ == "KafkaNodePool":
+        return f"{spec.get('replicas')} x {'+'.join(spec.get('roles', []))}, node ids {st.get('nodeIds')}"
+    if kind_ == "KafkaTopic":
+        return f"{spec.get('partitions')} partitions, config {spec.get('config', {})}"
+    return f"authentication {spec.get('authentication', {}).get('type')}"
+
+
 def strimzi_resources() -> list[dict]:
     """The Strimzi custom resources: Kafka, node pools, topics and users with their state (notebooks 01 and 08)."""
     rows = []
     for kind_ in ("Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser"):
         for obj in client().list(config.STRIMZI_API, kind_, config.NAMESPACE):
-            spec, st = obj.get("spec") or {}, obj.get("status") or {}
-            detail = {"Kafka": lambda: f"Kafka {spec['kafka'].get('version')}, listeners "
-                                       + ", ".join(f"{x['name']}={x.get('bootstrapServers')}" for x in st.get("listeners", [])),
-                      "KafkaNodePool": lambda: f"{spec.get('replicas')} x {'+'.join(spec.get('roles', []))}, "
-                                               f"node ids {st.get('nodeIds')}",
-                      "KafkaTopic": lambda: f"{spec.get('partitions')} partitions, config {spec.get('config', {})}",
-                      "KafkaUser": lambda: f"authentication {spec.get('authentication', {}).get('type')}"}[kind_]()
-            rows.append({"kind": kind_, "name": obj["metadata"]["name"], "ready": ready(obj)[0], "detail": detail})
+            rows.append({"kind": kind_, "name": obj["metadata"]["name"], "ready": ready(obj)[0],
+                         "detail": _detail(kind_, obj.get("spec") or {}, obj.get("status") or {})})
     return rows

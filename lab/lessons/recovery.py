@@ -58,7 +58,7 @@ def finish(job: Job, timeout: float = 600.0, log: Path | None = None) -> None:
         code = proc.wait(timeout)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
-        raise StreamError(f"the restarted driver for {job.name} did not finish within {timeout:.0f}s")
+        raise StreamError(f"the restarted driver for {job.name} did not finish within {timeout:.0f}s") from None
     if code != 0:
         raise StreamError(f"the restarted driver for {job.name} exited with {code}; see {log or 'its log'}")
 
