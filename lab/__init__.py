@@ -16,7 +16,7 @@ __all__ = ["LabError", "target", "use"]
 _LAYERS = {
     "deploy": ("kind", "kube", "kubeclient", "manifests"),
     "services": ("process", "artifacts", "lifecycle", "exporter", "kafka", "schema_registry", "cassandra",
-                 "prometheus", "spark", "stack", "environment"),
+                 "prometheus", "spark", "stack", "environment", "backup"),
     "pipeline": ("data", "wire", "schemas", "topics", "produce", "decode", "sink", "tables", "truth",
                  "stream"),
     "observe": ("promql", "metrics", "transforms", "charts", "dashboard", "progress", "alerts"),
