@@ -75,22 +75,26 @@ def _logs(args) -> int:
 
 
 def _add_stack(sub) -> None:
-    from lab.services.stack import ALIASES, SERVICES
+    from lab.services import artifacts
+    from lab.services.stack import ALIASES, ALL, GROUPS, SERVICES
 
     p = sub.add_parser("setup", help="resolve the JVM jars from Maven Central and check java/mvn (idempotent)")
-    p.add_argument("--only", choices=["kafka", "cassandra", "spark", "agents", "apicurio"], help="one bundle only")
+    p.add_argument("--only", choices=list(artifacts.BUNDLES), help="one bundle only")
     p.set_defaults(func=_setup)
     p = sub.add_parser("up", help="start the local stack (or the named services) and wait until ready")
-    p.add_argument("services", nargs="*", metavar="SERVICE", help=f"any of {', '.join(SERVICES)} (default: all)")
+    p.add_argument("services", nargs="*", metavar="SERVICE",
+                   help=f"any of {', '.join(ALL)}, or {', '.join(GROUPS)} (s3proxy + connect, started only when "
+                        f"named) (default: {', '.join(SERVICES)})")
     p.set_defaults(func=_up)
     p = sub.add_parser("status", help="show which services run, are ready, and their memory")
     p.set_defaults(func=_status)
     p = sub.add_parser("logs", help="show the end of a service's log")
-    p.add_argument("service", choices=list(SERVICES) + list(ALIASES))
+    p.add_argument("service", choices=list(ALL) + list(ALIASES))
     p.add_argument("-n", "--lines", type=int, default=40)
     p.set_defaults(func=_logs)
     p = sub.add_parser("down", help="stop the services the lab started")
-    p.add_argument("services", nargs="*", metavar="SERVICE", help=f"any of {', '.join(SERVICES)} (default: all)")
+    p.add_argument("services", nargs="*", metavar="SERVICE", help=f"any of {', '.join(ALL)} or {', '.join(GROUPS)} "
+                                                                  "(default: all that run)")
     p.add_argument("--purge", action="store_true", help="also delete their data (topics, tables, metrics)")
     p.set_defaults(func=_down)
 

@@ -21,6 +21,12 @@ SCALA_SPARK = "2.12"
 SCC_VERSION = "3.5.1"            # spark-cassandra-connector
 JMX_EXPORTER_VERSION = "1.0.1"   # newest on Maven Central (1.1+ ship on GitHub only)
 LOG4J_VERSION = "2.25.4"
+# the raw archive (week 9, on demand): Kafka Connect at KAFKA_VERSION + the Iceberg sink on an S3-compatible store
+ICEBERG_VERSION = "1.12.0"       # iceberg-kafka-connect (no runtime bundle on Maven: the plugin folder is assembled)
+AWS_SDK_VERSION = "2.57.8"       # software.amazon.awssdk s3/sts/kms for Iceberg's S3FileIO
+HADOOP_VERSION = "3.4.2"         # hadoop-client-api/-runtime: Iceberg's Parquet writer needs Configuration
+SQLITE_JDBC_VERSION = "3.54.1.0"  # the JDBC catalog's SQLite file
+S3PROXY_VERSION = "4.1.0"        # org.gaul:s3proxy jar-with-dependencies, filesystem backend
 MAVEN_DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 JAVA_MAJOR = 17
 REGISTRY_JAVA_MIN = 21          # Apicurio 3.3.x classes are Java 21 bytecode (class file 65); it runs on 21 or 25
@@ -84,6 +90,12 @@ LATE_TOPIC = "taxi-trips-late"   # the late-data demonstration (lab/lessons/late
 TOPIC_RETENTION_MS = 7 * 24 * 3600 * 1000
 DEFAULT_COMPATIBILITY = "BACKWARD"
 KEYSPACE = "kappa"
+# the raw archive (lab.archive): every taxi-trips record byte for byte in an Iceberg table on S3Proxy
+ARCHIVE_BUCKET = "kappa-archive"
+ARCHIVE_CATALOG = "iceberg"              # the Iceberg sink's default catalog name: readers must open it under this name
+ARCHIVE_TABLE = "archive.taxi_trips_raw"   # namespace.table
+ARCHIVE_CONNECTOR = "taxi-trips-archive"
+ARCHIVE_CONTROL_TOPIC = "iceberg-control"  # the Iceberg sink's commit coordination (created by lab.archive)
 LOCAL_DATACENTER = "datacenter1"
 TLC_DEFAULT_BASE_URL = "https://d37ci6vzurychx.cloudfront.net"
 
@@ -107,6 +119,8 @@ class Ports:
     spark_metrics: int = 9406     # StreamingQueryListener gauges (prometheus_client)
     producer_metrics: int = 9407
     prometheus: int = 9090
+    s3proxy: int = 9300           # the archive's object store (on demand)
+    connect: int = 8083           # the Kafka Connect worker's REST API (on demand)
 
 
 # NodePorts of the kind target, mapped to the same host ports (k8s/kind-config.yaml).
