@@ -60,6 +60,9 @@ KAFKA_NODE_POOL = "dual-role"    # Strimzi KafkaNodePool name (one broker+contro
 KAFKA_USER = "lab-client"        # KafkaUser of the optional SCRAM-SHA-512 component
 CASSANDRA_USER = "lab"           # role the schema Job creates with the generated password (kind)
 CURL_IMAGE = "curlimages/curl:8.11.1"        # init container fetching the JMX exporter agent from Maven Central
+CONNECT_IMAGE = "kappa-lab/connect-iceberg:0.1.0"   # components/archive: Strimzi's Kafka image + the Iceberg sink
+CONNECT_BASE_IMAGE = f"quay.io/strimzi/kafka:{STRIMZI_VERSION}-kafka-{KAFKA_VERSION}"
+JRE_IMAGE = "eclipse-temurin:17.0.15_6-jre"          # components/archive: runs the S3Proxy jar from Maven Central
 KUBECTL_IMAGE = f"registry.k8s.io/kubectl:v{KUBERNETES_VERSION}"   # the snapshot CronJob execs nodetool in cassandra-0
 SPARK_BASE_IMAGE = "python:3.11-slim-bookworm"
 # In-cluster addresses (Service DNS name:port) of the kind target, for pods such as the Spark driver.

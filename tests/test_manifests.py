@@ -174,6 +174,39 @@ def test_cassandra_snapshot_cronjob_snapshots_the_lab_keyspace_with_least_rights
     assert {r for rule in rules for r in rule["resources"]} == {"pods", "pods/exec"}
 
 
+def test_archive_component_matches_the_local_archive():
+    from lab.services import connect
+
+    scram = K8S / "tests" / "kind-with-kafka-scram"
+    kc = objects("KafkaConnect", scram)["archive"]
+    assert kc["spec"]["version"] == config.KAFKA_VERSION and kc["spec"]["image"] == config.CONNECT_IMAGE
+    assert kc["spec"]["bootstrapServers"] == config.KIND_SERVICES["kafka"]
+    assert kc["metadata"]["annotations"]["strimzi.io/use-connector-resources"] == "true"
+    dockerfile = (K8S / "images" / "connect" / "Dockerfile").read_text()
+    assert f"FROM {config.CONNECT_BASE_IMAGE}\n" in dockerfile
+    assert "COPY .lab/jars/iceberg/ /opt/kafka/plugins/" in dockerfile
+    connector = objects("KafkaConnector", scram)[config.ARCHIVE_CONNECTOR]
+    assert connector["metadata"]["labels"]["strimzi.io/cluster"] == "archive"
+    local = connect.connector_config()
+    assert connector["spec"]["class"] == local.pop("connector.class") and connector["spec"]["tasksMax"] == 1
+    here = {k: str(v) for k, v in connector["spec"]["config"].items()}
+    site = {"iceberg.catalog.uri", "iceberg.catalog.s3.endpoint", "iceberg.catalog.s3.access-key-id",
+            "iceberg.catalog.s3.secret-access-key"}   # where things are in the cluster; everything else the same
+    assert {k: v for k, v in here.items() if k not in site} == {k: v for k, v in local.items()
+                                                                 if k not in site | {"name", "tasks.max"}}
+    assert here["iceberg.catalog.s3.access-key-id"].startswith("${env:")   # keys never in the connector's config
+    assert config.ARCHIVE_CONTROL_TOPIC in objects("KafkaTopic", scram)
+    store = objects("Deployment", scram)["s3proxy"]["spec"]["template"]["spec"]
+    assert store["containers"][0]["image"] == config.JRE_IMAGE
+    assert store["initContainers"][0]["image"] == config.CURL_IMAGE
+    assert f"/s3proxy/{config.S3PROXY_VERSION}/s3proxy-{config.S3PROXY_VERSION}-jar-with-dependencies.jar" in \
+        store["initContainers"][0]["command"][-1]
+    assert "mkdir -p -m 700 /data/" + config.ARCHIVE_BUCKET in store["containers"][0]["args"][0]
+    typo = yaml.safe_load(yaml.safe_dump(kc))
+    typo["spec"]["bootstrapServer"] = typo["spec"].pop("bootstrapServers")
+    assert "KafkaConnect/archive: unknown field .spec.bootstrapServer" in manifests.validate([typo], crd_schemas())
+
+
 def test_cassandra_data_outlives_the_statefulset():
     sts = objects("StatefulSet")["cassandra"]["spec"]
     assert sts["persistentVolumeClaimRetentionPolicy"] == {"whenDeleted": "Retain", "whenScaled": "Retain"}

@@ -12,6 +12,8 @@ from lab.errors import ManifestError
 
 STRIMZI_API = "kafka.strimzi.io/v1"
 CRD_FILES = ("040-Crd-kafka.yaml", "043-Crd-kafkatopic.yaml", "044-Crd-kafkauser.yaml", "045-Crd-kafkanodepool.yaml")
+# KafkaConnect and KafkaConnector (components/archive): the same release's files, kept in the repository
+VENDORED_CRDS = config.REPO_ROOT / "k8s" / "schemas" / f"strimzi-{config.STRIMZI_VERSION}"
 CRD_BASE_URL = (f"https://raw.githubusercontent.com/strimzi/strimzi-kafka-operator/{config.STRIMZI_VERSION}"
                 "/packaging/install/cluster-operator")
 
@@ -45,7 +47,7 @@ def crd_schemas(folder: Path | None = None) -> dict[str, dict]:
         raise ManifestError(f"no Strimzi CRDs in {folder}: put the shared k8s-schemas folder beside the clone, "
                             f"set LAB_K8S_SCHEMAS, or call lab.manifests.fetch_crds() (needs network)")
     out = {}
-    for path in files:
+    for path in files + sorted(VENDORED_CRDS.glob("*-Crd-*.yaml")):
         crd = yaml.safe_load(path.read_text())
         version = next(v for v in crd["spec"]["versions"] if v["name"] == "v1")
         out[crd["spec"]["names"]["kind"]] = version["schema"]["openAPIV3Schema"]
