@@ -34,8 +34,9 @@ def archive_stack():
     before = {row["name"] for row in lab_stack.status(list(lab_stack.ALL)) if row["running"]}
     report = lab_stack.up(["schema_registry", "archive"])
     yield report
-    if os.environ.get("LAB_KEEP_STACK") != "1":
-        lab_stack.down([r["name"] for r in report if r["started"] and r["name"] not in before])
+    started = [r["name"] for r in report if r["started"] and r["name"] not in before]
+    if started and os.environ.get("LAB_KEEP_STACK") != "1":   # down([]) would stop everything
+        lab_stack.down(started)
 
 
 def _produce(rows: int) -> None:
@@ -96,3 +97,17 @@ def test_reading_without_a_catalog_says_what_to_do(archive_stack, tmp_path, monk
     monkeypatch.setenv("LAB_HOME", str(tmp_path))
     with pytest.raises(LabError, match="lab up archive"):
         archive.read()
+
+
+@pytest.mark.stack
+def test_week09_archive_check(archive_stack, unique_name):
+    from lab.errors import CheckFailed
+    from lab.lessons.exercises import week09
+
+    _produce(300)
+    assert "✅" in week09.check_archive(config.TRIPS_TOPIC)
+    topics.ensure_topics(unique_name, unique_name + "-dlq")   # a topic the connector does not read
+    produce.produce("yellow", "2021-01", limit=50, topic=unique_name, dlq=unique_name + "-dlq")
+    with pytest.raises(CheckFailed, match="not caught up"):
+        week09.check_archive(unique_name, timeout=15)
+    topics.delete_topics([unique_name, unique_name + "-dlq"])

@@ -119,3 +119,22 @@ def test_cli_backup_and_restore(expected, unique_name):
     bad = subprocess.run([*run, "restore", "nope-never"], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1 and "lab restore: no backup 'nope-never'" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_week06_restore_check_passes_only_on_an_exact_restore(expected, unique_name):
+    from lab.errors import CheckFailed
+    from lab.lessons.exercises import week06
+
+    name = unique_name.replace(".", "-")
+    before = {t: tables.read(t) for t in ("zone_windows", "borough_windows")}
+    with pytest.raises(CheckFailed, match="no backup"):
+        week06.check_restore(name, before)
+    backup.backup(name)
+    tables.truncate(("zone_windows", "borough_windows"))
+    with pytest.raises(CheckFailed, match="zone_windows differs"):
+        week06.check_restore(name, before)
+    backup.restore(name, ["zone_windows"])
+    with pytest.raises(CheckFailed, match="borough_windows differs"):
+        week06.check_restore(name, before)
+    backup.restore(name, ["borough_windows"])
+    assert "0 differences" in week06.check_restore(name, before)
