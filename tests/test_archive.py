@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 
+import pandas as pd
 import pytest
 
 from lab import config
@@ -111,3 +112,24 @@ def test_week09_archive_check(archive_stack, unique_name):
     with pytest.raises(CheckFailed, match="not caught up"):
         week09.check_archive(unique_name, timeout=15)
     topics.delete_topics([unique_name, unique_name + "-dlq"])
+
+
+@pytest.mark.stack
+def test_replay_from_the_archive_sends_the_same_bytes_in_order(archive_stack, unique_name):
+    _produce(500)
+    archive.wait_caught_up(timeout=180)
+    topics.ensure_topics(unique_name, unique_name + "-dlq")
+    try:
+        sent = archive.replay(unique_name)
+        archived = archive.read()
+        assert sent == len(archived) > 0
+        got = topics.peek(unique_name, max_messages=topics.count_messages(unique_name), timeout=120)
+        assert len(got) == sent
+        for part, rows in archived.groupby("partition"):
+            mine = [m for m in got if m["partition"] == part]
+            assert [m["value"] for m in mine] == [bytes(v) for v in rows["value"]], f"partition {part}: order or bytes"
+            assert [int(m["headers"]["archived_offset"]) for m in mine] == rows["offset"].tolist()
+            assert [int(m["headers"]["archived_ts_ms"]) for m in mine] == \
+                [pd.Timestamp(t).value // 1_000_000 for t in rows["ts"]]
+    finally:
+        topics.delete_topics([unique_name, unique_name + "-dlq"])

@@ -131,3 +131,46 @@ def compare(topic: str = config.TRIPS_TOPIC, strict: bool = False, timeout: floa
     if strict and not result.ok:
         raise CheckFailed(result.summary())
     return result
+
+
+def replay(to_topic: str, topic: str = config.TRIPS_TOPIC, partitions: int | None = None) -> int:
+    """Produce every archived record of `topic` again, byte for byte, into `to_topic` (beyond Kafka's retention).
+
+    Each record goes to its original partition (when `to_topic` has as many; else partition % partitions), in
+    offset order, so per-partition order is kept. Records get new Kafka timestamps (a broker rejects timestamps
+    older than message.timestamp.before.max.ms); the original timestamp, topic, partition and offset travel in the
+    headers `archived_ts_ms`, `archived_topic`, `archived_partition`, `archived_offset`. The event time the stream
+    windows by is inside the value (pickup_ts), so it is unchanged. Returns the number of records sent.
+    """
+    from confluent_kafka import Producer
+
+    from lab.errors import ProduceError
+    from lab.pipeline import topics
+    from lab.services import kafka
+
+    rows = read(topic)
+    parts = partitions or topics.describe(to_topic)["partitions"]
+    failed: list[str] = []
+    producer = Producer({"bootstrap.servers": kafka.bootstrap_servers(), "enable.idempotence": True,
+                         "acks": "all", "linger.ms": 20})
+
+    def delivered(err, _msg) -> None:
+        if err is not None:
+            failed.append(str(err))
+
+    for row in rows.itertuples(index=False):
+        headers = [("archived_ts_ms", str(pd.Timestamp(row.ts).value // 1_000_000).encode()),
+                   ("archived_topic", row.topic.encode()), ("archived_partition", str(row.partition).encode()),
+                   ("archived_offset", str(row.offset).encode())]
+        while True:
+            try:
+                producer.produce(to_topic, value=bytes(row.value), partition=int(row.partition) % parts,
+                                 headers=headers, on_delivery=delivered)
+                break
+            except BufferError:
+                producer.poll(0.5)
+    left = producer.flush(120)
+    if left or failed:
+        raise ProduceError(f"replay into {to_topic}: {left} records still in flight, {len(failed)} failed "
+                           f"(first: {failed[:1]}); is Kafka up (`lab status`)?")
+    return len(rows)
