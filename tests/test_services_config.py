@@ -69,6 +69,11 @@ def test_down_of_kafka_also_stops_the_registry():
     assert stack._select(["registry"], with_deps=False) == ["schema_registry"]
 
 
+def test_status_lists_the_archive_only_when_it_runs(lab_home):
+    assert [r["name"] for r in stack.status()] == list(stack.SERVICES)
+    assert [r["name"] for r in stack.status(["archive"])] == ["s3proxy", "connect"]
+
+
 def test_unknown_service_is_a_lab_error():
     with pytest.raises(LabError, match="unknown service 'zookeeper'"):
         stack.service("zookeeper")

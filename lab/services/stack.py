@@ -111,7 +111,7 @@ def status(names: list[str] | None = None) -> list[dict]:
     if config.target() == "kind":
         return kube.status()
     rows = []
-    for name in _select(names or [*SERVICES, *_running_on_demand()], with_deps=False):
+    for name in _select(names, with_deps=False) if names else [*SERVICES, *_running_on_demand()]:
         mod = service(name)
         proc = mod.process()
         pid = proc.pid()
