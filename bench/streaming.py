@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from lab import config
+from lab.lessons import loadtest
 from lab.pipeline import data, produce, schemas, stream, tables, topics, truth, wire
 from lab.services import spark as lab_spark
 from lab.services.process import rss_bytes
@@ -172,7 +173,8 @@ def freshness(rate: int, seconds: int, trigger: str) -> dict:
     m = last.merge(got, left_on=["pu_location_id", "window_start"], right_on=["zone_id", "window_start"])
     delay = (m["wt"] / 1e6 - m["last_ack"]).to_numpy()
     topics.delete_topics([topic, f"{topic}-dlq"])
-    return {"sent": sent, "seconds": round(elapsed, 1), "rate": round(sent / elapsed), "windows": len(m),
+    return {"target": rate, "sent": sent, "seconds": round(elapsed, 1), "rate": round(sent / elapsed),
+            "windows": len(m), "max_lag": loadtest.max_lag(running.progress()),
             "p50_s": _pct(delay, 50), "p95_s": _pct(delay, 95), "p99_s": _pct(delay, 99),
             "batches": len(running.progress()), "dropped_by_watermark": dropped, "phases_ms": phases,
             "decode_paths": paths}
@@ -273,6 +275,25 @@ def replay(n_trips: int, max_offsets: int) -> dict:
             "phases_ms": _phases(running.progress()), "rss_parts_gib": {k: round(v / GIB, 2) for k, v in sampler.parts.items()}}
 
 
+def ramp(rates: list[int], seconds: int, trigger: str) -> list[dict]:
+    """The load ramp (week 8): one freshness step per rate, until a step no longer holds p95 ≤ 4 s."""
+    steps = []
+    print(f"\n== load ramp: {seconds} s per step, trigger {trigger!r}, holds when p95 ≤ {loadtest.P95_TARGET_S} s and "
+          "≥ 90% of the rate was sent")
+    print(f"   {'target/s':>9} {'sent/s':>8} {'p50 s':>7} {'p95 s':>7} {'max lag':>8} {'dropped':>8}  holds")
+    for rate in rates:
+        f = freshness(rate, seconds, trigger)
+        steps.append(f)
+        holds = loadtest.highest_holding([f]) == rate
+        print(f"   {rate:9,} {f['rate']:8,} {f['p50_s']:7.2f} {f['p95_s']:7.2f} {f['max_lag']:8,} "
+              f"{f['dropped_by_watermark']:8,}  {'yes' if holds else 'NO'}", flush=True)
+        if not holds:
+            break
+    best = loadtest.highest_holding(steps)
+    print(f"   highest rate holding p95 ≤ {loadtest.P95_TARGET_S} s: {f'{best:,} trips/s' if best else 'none'}")
+    return steps
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rate", type=int, default=2000)
@@ -281,10 +302,16 @@ def main() -> None:
     p.add_argument("--replay-trips", type=int, default=1_000_000)
     p.add_argument("--max-offsets", type=int, default=500_000, help="maxOffsetsPerTrigger of the replay")
     p.add_argument("--skip", choices=["freshness", "replay"], action="append", default=[])
+    p.add_argument("--ramp", default=None, metavar="RATES",
+                   help="the load ramp instead: comma-separated trips/s steps, e.g. 1000,2000,5000,10000,20000")
     args = p.parse_args()
     tables.apply()
     lab_spark.start()
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
+    if args.ramp:
+        ramp([int(r) for r in args.ramp.split(",")], args.seconds, args.trigger)
+        lab_spark.stop()
+        return
     if "freshness" not in args.skip:
         f = freshness(args.rate, args.seconds, args.trigger)
         print(f"\n== freshness: {f['sent']:,} trips in {f['seconds']} s ({f['rate']:,}/s), trigger {args.trigger!r}, "

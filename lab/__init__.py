@@ -16,9 +16,9 @@ __all__ = ["LabError", "target", "use"]
 _LAYERS = {
     "deploy": ("kind", "kube", "kubeclient", "manifests"),
     "services": ("process", "clientlog", "artifacts", "lifecycle", "exporter", "kafka", "schema_registry", "cassandra",
-                 "prometheus", "spark", "stack", "environment"),
+                 "prometheus", "spark", "stack", "environment", "backup", "s3proxy", "connect"),
     "pipeline": ("data", "wire", "schemas", "topics", "produce", "decode", "fastpath", "sink", "tables", "truth",
-                 "stream"),
+                 "stream", "archive"),
     "observe": ("promql", "metrics", "transforms", "charts", "dashboard", "progress", "alerts"),
     "lessons": ("kraft", "late", "loadtest", "recovery", "replay", "notebooks", "release", "exercises"),
 }

@@ -75,24 +75,62 @@ def _logs(args) -> int:
 
 
 def _add_stack(sub) -> None:
-    from lab.services.stack import ALIASES, SERVICES
+    from lab.services import artifacts
+    from lab.services.stack import ALIASES, ALL, GROUPS, SERVICES
 
     p = sub.add_parser("setup", help="resolve the JVM jars from Maven Central and check java/mvn (idempotent)")
-    p.add_argument("--only", choices=["kafka", "cassandra", "spark", "agents", "apicurio"], help="one bundle only")
+    p.add_argument("--only", choices=list(artifacts.BUNDLES), help="one bundle only")
     p.set_defaults(func=_setup)
     p = sub.add_parser("up", help="start the local stack (or the named services) and wait until ready")
-    p.add_argument("services", nargs="*", metavar="SERVICE", help=f"any of {', '.join(SERVICES)} (default: all)")
+    p.add_argument("services", nargs="*", metavar="SERVICE",
+                   help=f"any of {', '.join(ALL)}, or {', '.join(GROUPS)} (s3proxy + connect, started only when "
+                        f"named) (default: {', '.join(SERVICES)})")
     p.set_defaults(func=_up)
     p = sub.add_parser("status", help="show which services run, are ready, and their memory")
     p.set_defaults(func=_status)
     p = sub.add_parser("logs", help="show the end of a service's log")
-    p.add_argument("service", choices=list(SERVICES) + list(ALIASES))
+    p.add_argument("service", choices=list(ALL) + list(ALIASES))
     p.add_argument("-n", "--lines", type=int, default=40)
     p.set_defaults(func=_logs)
     p = sub.add_parser("down", help="stop the services the lab started")
-    p.add_argument("services", nargs="*", metavar="SERVICE", help=f"any of {', '.join(SERVICES)} (default: all)")
+    p.add_argument("services", nargs="*", metavar="SERVICE", help=f"any of {', '.join(ALL)} or {', '.join(GROUPS)} "
+                                                                  "(default: all that run)")
     p.add_argument("--purge", action="store_true", help="also delete their data (topics, tables, metrics)")
     p.set_defaults(func=_down)
+
+
+# --- Cassandra backup and restore (local node) ----------------------------------------------------------------
+
+def _backup(args) -> int:
+    from lab.services import backup
+
+    if args.list:
+        names = backup.list_backups()
+        print("\n".join(names) if names else f"no backups in {backup.backups_dir()}")
+        return 0
+    b = backup.backup(args.name, keyspace=args.keyspace)
+    print(f"backup {b.name}: {len(b.tables)} tables of {b.keyspace}, {b.files()} SSTable files in {b.folder}")
+    return 0
+
+
+def _restore(args) -> int:
+    from lab.services import backup
+
+    for table, files in backup.restore(args.name, args.tables or None).items():
+        print(f"restored {table:16} {files} SSTable(s) imported")
+    return 0
+
+
+def _add_backup(sub) -> None:
+    p = sub.add_parser("backup", help="snapshot the Cassandra keyspace (nodetool) into <LAB_HOME>/backups/NAME")
+    p.add_argument("name", nargs="?", default=None, help="backup name (default: the UTC time, YYYYMMDD-HHMMSS)")
+    p.add_argument("--keyspace", default=config.KEYSPACE)
+    p.add_argument("--list", action="store_true", help="list the backups and exit")
+    p.set_defaults(func=_backup)
+    p = sub.add_parser("restore", help="restore a backup's tables (recreated if dropped) with nodetool import")
+    p.add_argument("name", help="a backup name (see `lab backup --list`)")
+    p.add_argument("tables", nargs="*", help="tables to restore (default: all in the backup)")
+    p.set_defaults(func=_restore)
 
 
 # --- the pipeline: produce, stream -----------------------------------------------------------------------------
@@ -311,7 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lab", description="Kappa Lab: real streaming services for the notebooks.")
     parser.add_argument("--target", choices=TARGETS, default=None, help="where the services run (default: local)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_add_stack, _add_produce, _add_stream, _add_notebooks, _add_kind, _add_observe):
+    for add in (_add_stack, _add_backup, _add_produce, _add_stream, _add_notebooks, _add_kind, _add_observe):
         add(sub)
     for p in sub.choices.values():  # `lab up --target kind` as well as `lab --target kind up`
         if "--target" not in p._option_string_actions:

@@ -21,6 +21,12 @@ SCALA_SPARK = "2.12"
 SCC_VERSION = "3.5.1"            # spark-cassandra-connector
 JMX_EXPORTER_VERSION = "1.0.1"   # newest on Maven Central (1.1+ ship on GitHub only)
 LOG4J_VERSION = "2.25.4"
+# the raw archive (week 9, on demand): Kafka Connect at KAFKA_VERSION + the Iceberg sink on an S3-compatible store
+ICEBERG_VERSION = "1.12.0"       # iceberg-kafka-connect (no runtime bundle on Maven: the plugin folder is assembled)
+AWS_SDK_VERSION = "2.57.8"       # software.amazon.awssdk s3/sts/kms for Iceberg's S3FileIO
+HADOOP_VERSION = "3.4.2"         # hadoop-client-api/-runtime: Iceberg's Parquet writer needs Configuration
+SQLITE_JDBC_VERSION = "3.54.1.0"  # the JDBC catalog's SQLite file
+S3PROXY_VERSION = "4.1.0"        # org.gaul:s3proxy jar-with-dependencies, filesystem backend
 MAVEN_DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 JAVA_MAJOR = 17
 REGISTRY_JAVA_MIN = 21          # Apicurio 3.3.x classes are Java 21 bytecode (class file 65); it runs on 21 or 25
@@ -58,6 +64,10 @@ KAFKA_NODE_POOL = "dual-role"    # Strimzi KafkaNodePool name (one broker+contro
 KAFKA_USER = "lab-client"        # KafkaUser of the optional SCRAM-SHA-512 component
 CASSANDRA_USER = "lab"           # role the schema Job creates with the generated password (kind)
 CURL_IMAGE = "curlimages/curl:8.11.1"        # init container fetching the JMX exporter agent from Maven Central
+CONNECT_IMAGE = "kappa-lab/connect-iceberg:0.1.0"   # components/archive: Strimzi's Kafka image + the Iceberg sink
+CONNECT_BASE_IMAGE = f"quay.io/strimzi/kafka:{STRIMZI_VERSION}-kafka-{KAFKA_VERSION}"
+JRE_IMAGE = "eclipse-temurin:17.0.15_6-jre"          # components/archive: runs the S3Proxy jar from Maven Central
+KUBECTL_IMAGE = f"registry.k8s.io/kubectl:v{KUBERNETES_VERSION}"   # the snapshot CronJob execs nodetool in cassandra-0
 SPARK_BASE_IMAGE = "python:3.11-slim-bookworm"
 # In-cluster addresses (Service DNS name:port) of the kind target, for pods such as the Spark driver.
 KIND_SERVICES = {
@@ -95,6 +105,12 @@ DEFAULT_COMPATIBILITY = "BACKWARD"
 KEYSPACE = "kappa"
 WEEK04_TABLE = "week04_windows"            # the table week 4's foreachBatch exercise upserts into
 WEEK05_TABLE = "borough_revenue_hourly"    # the table the learner designs in week 5
+# the raw archive (lab.archive): every taxi-trips record byte for byte in an Iceberg table on S3Proxy
+ARCHIVE_BUCKET = "kappa-archive"
+ARCHIVE_CATALOG = "iceberg"              # the Iceberg sink's default catalog name: readers must open it under this name
+ARCHIVE_TABLE = "archive.taxi_trips_raw"   # namespace.table
+ARCHIVE_CONNECTOR = "taxi-trips-archive"
+ARCHIVE_CONTROL_TOPIC = "iceberg-control"  # the Iceberg sink's commit coordination (created by lab.archive)
 LOCAL_DATACENTER = "datacenter1"
 TLC_DEFAULT_BASE_URL = "https://d37ci6vzurychx.cloudfront.net"
 
@@ -118,6 +134,8 @@ class Ports:
     spark_metrics: int = 9406     # StreamingQueryListener gauges (prometheus_client)
     producer_metrics: int = 9407
     prometheus: int = 9090
+    s3proxy: int = 9300           # the archive's object store (on demand)
+    connect: int = 8083           # the Kafka Connect worker's REST API (on demand)
 
 
 # NodePorts of the kind target, mapped to the same host ports (k8s/kind-config.yaml).

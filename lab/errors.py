@@ -95,3 +95,7 @@ class ManifestError(LabError):
 
 class KindError(LabError):
     """The kind target is missing a prerequisite or a deployed object did not become ready."""
+
+
+class BackupError(LabError):
+    """A Cassandra backup or restore could not be made; the message says why and what to do."""

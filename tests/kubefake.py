@@ -22,6 +22,7 @@ BUILTIN = {
     ("v1", "Namespace"): False, ("v1", "ConfigMap"): True, ("v1", "Secret"): True, ("v1", "Service"): True,
     ("v1", "ServiceAccount"): True, ("v1", "PersistentVolumeClaim"): True, ("v1", "Pod"): True,
     ("apps/v1", "Deployment"): True, ("apps/v1", "StatefulSet"): True, ("batch/v1", "Job"): True,
+    ("batch/v1", "CronJob"): True,
     ("rbac.authorization.k8s.io/v1", "Role"): True, ("rbac.authorization.k8s.io/v1", "RoleBinding"): True,
     ("rbac.authorization.k8s.io/v1", "ClusterRole"): False,
     ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): False,
@@ -31,7 +32,7 @@ BUILTIN = {
 STRIMZI = "kafka.strimzi.io/v1"
 PLURALS = {"Namespace": "namespaces", "ConfigMap": "configmaps", "Secret": "secrets", "Service": "services",
            "ServiceAccount": "serviceaccounts", "PersistentVolumeClaim": "persistentvolumeclaims", "Pod": "pods",
-           "Deployment": "deployments", "StatefulSet": "statefulsets", "Job": "jobs", "Role": "roles",
+           "Deployment": "deployments", "StatefulSet": "statefulsets", "Job": "jobs", "CronJob": "cronjobs", "Role": "roles",
            "RoleBinding": "rolebindings", "ClusterRole": "clusterroles", "ClusterRoleBinding": "clusterrolebindings",
            "CustomResourceDefinition": "customresourcedefinitions", "PodDisruptionBudget": "poddisruptionbudgets",
            "NetworkPolicy": "networkpolicies"}

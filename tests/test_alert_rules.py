@@ -13,7 +13,7 @@ from lab import config
 
 PROM = config.REPO_ROOT / "lab" / "resources" / "prometheus"
 RULES = sorted((PROM / "rules").glob("*.yml"))
-ALERTS = {"PipelineStalled", "SparkLagHigh", "DLQRateHigh", "FareAnomaly"}
+ALERTS = {"PipelineStalled", "SparkLagHigh", "DLQRateHigh", "FareAnomaly", "LateTripsDropped"}
 
 
 def _promtool() -> str:

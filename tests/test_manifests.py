@@ -30,7 +30,8 @@ def objects(kind_: str, folder: Path = K8S / "overlays" / "kind") -> dict[str, d
 
 def pod_specs():
     for d in rendered():
-        spec = (d.get("spec") or {}).get("template", {}).get("spec")
+        spec = d.get("spec") or {}
+        spec = spec.get("jobTemplate", {}).get("spec", spec).get("template", {}).get("spec")   # CronJob or workload
         if spec:
             yield d, spec
 
@@ -141,7 +142,7 @@ def test_node_ports_match_config():
 def test_images_and_versions_match_config():
     images = {c["image"] for _, c in containers()}
     assert images == {config.APICURIO_IMAGE, config.CASSANDRA_IMAGE, config.PROMETHEUS_IMAGE, config.PRODUCER_IMAGE,
-                      config.SPARK_IMAGE, config.CURL_IMAGE}
+                      config.SPARK_IMAGE, config.CURL_IMAGE, config.KUBECTL_IMAGE}
     assert config.CASSANDRA_IMAGE.endswith(config.CASSANDRA_VERSION) and config.APICURIO_IMAGE.endswith(config.APICURIO_VERSION)
     init = next(c for _, c in containers() if c["image"] == config.CURL_IMAGE)
     assert f"jmx_prometheus_javaagent-{config.JMX_EXPORTER_VERSION}.jar" in init["command"][-1]
@@ -153,6 +154,68 @@ def test_images_and_versions_match_config():
     assert f"FROM {config.SPARK_BASE_IMAGE}\n" in dockerfile
     assert f"pyspark.__version__ == '{config.SPARK_VERSION}'" in dockerfile
     assert config.SPARK_IMAGE in dockerfile
+
+
+def test_cassandra_snapshot_cronjob_snapshots_the_lab_keyspace_with_least_rights():
+    cron = objects("CronJob")["cassandra-snapshot"]
+    pod = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    (c,) = pod["containers"]
+    assert c["image"] == config.KUBECTL_IMAGE and config.KUBECTL_IMAGE.endswith(f"v{config.KUBERNETES_VERSION}")
+    sts = objects("StatefulSet")["cassandra"]
+    pod_name = f"{sts['metadata']['name']}-0"
+    assert c["command"][:3] == ["kubectl", "exec", pod_name]
+    script = c["command"][-1]
+    assert f"nodetool snapshot -t \"$tag\" {config.KEYSPACE}\n" in script
+    assert f"nodetool clearsnapshot --older-than 7d --all -- {config.KEYSPACE}\n" in script  # syntax tried on 5.0.8
+    assert cron["spec"]["concurrencyPolicy"] == "Forbid"
+    account = pod["serviceAccountName"]
+    (binding,) = [b for b in objects("RoleBinding").values()
+                  if any(x["kind"] == "ServiceAccount" and x["name"] == account for x in b["subjects"])]
+    rules = objects("Role")[binding["roleRef"]["name"]]["rules"]
+    assert all(r["resourceNames"] == [pod_name] for r in rules), "the job may touch the Cassandra pod only"
+    assert {v for r in rules for v in r["verbs"]} == {"get", "create"}
+    assert {r for rule in rules for r in rule["resources"]} == {"pods", "pods/exec"}
+
+
+def test_archive_component_matches_the_local_archive():
+    from lab.services import connect
+
+    scram = K8S / "tests" / "kind-with-kafka-scram"
+    kc = objects("KafkaConnect", scram)["archive"]
+    assert kc["spec"]["version"] == config.KAFKA_VERSION and kc["spec"]["image"] == config.CONNECT_IMAGE
+    assert kc["spec"]["bootstrapServers"] == config.KIND_SERVICES["kafka"]
+    assert kc["metadata"]["annotations"]["strimzi.io/use-connector-resources"] == "true"
+    dockerfile = (K8S / "images" / "connect" / "Dockerfile").read_text()
+    assert f"FROM {config.CONNECT_BASE_IMAGE}\n" in dockerfile
+    assert "COPY .lab/jars/iceberg/ /opt/kafka/plugins/" in dockerfile
+    connector = objects("KafkaConnector", scram)[config.ARCHIVE_CONNECTOR]
+    assert connector["metadata"]["labels"]["strimzi.io/cluster"] == "archive"
+    local = connect.connector_config()
+    assert connector["spec"]["class"] == local.pop("connector.class") and connector["spec"]["tasksMax"] == 1
+    here = {k: str(v) for k, v in connector["spec"]["config"].items()}
+    site = {"iceberg.catalog.uri", "iceberg.catalog.s3.endpoint", "iceberg.catalog.s3.access-key-id",
+            "iceberg.catalog.s3.secret-access-key"}   # where things are in the cluster; everything else the same
+    assert {k: v for k, v in here.items() if k not in site} == {k: v for k, v in local.items()
+                                                                 if k not in site | {"name", "tasks.max"}}
+    assert here["iceberg.catalog.s3.access-key-id"].startswith("${env:")   # keys never in the connector's config
+    assert config.ARCHIVE_CONTROL_TOPIC in objects("KafkaTopic", scram)
+    store = objects("Deployment", scram)["s3proxy"]["spec"]["template"]["spec"]
+    assert store["containers"][0]["image"] == config.JRE_IMAGE
+    assert store["initContainers"][0]["image"] == config.CURL_IMAGE
+    assert f"/s3proxy/{config.S3PROXY_VERSION}/s3proxy-{config.S3PROXY_VERSION}-jar-with-dependencies.jar" in \
+        store["initContainers"][0]["command"][-1]
+    assert "mkdir -p -m 700 /data/" + config.ARCHIVE_BUCKET in store["containers"][0]["args"][0]
+    # the shared CRD folder holds no KafkaConnect/KafkaConnector schema: they are not schema-validated here
+    assert not {"KafkaConnect", "KafkaConnector"} & set(crd_schemas()), "a CRD arrived: validate them like the rest"
+    wrong_api = dict(kc, apiVersion="kafka.strimzi.io/v1beta2")
+    assert "is not a Strimzi" in manifests.validate([wrong_api], crd_schemas())[0]
+
+
+def test_cassandra_data_outlives_the_statefulset():
+    sts = objects("StatefulSet")["cassandra"]["spec"]
+    assert sts["persistentVolumeClaimRetentionPolicy"] == {"whenDeleted": "Retain", "whenScaled": "Retain"}
+    readme = (K8S / "README.md").read_text()
+    assert "## What the volumes keep" in readme and "deleteClaim" in readme
 
 
 def test_every_referenced_configmap_and_secret_key_exists():

@@ -65,8 +65,13 @@ def test_up_adds_dependencies_and_keeps_the_order():
 
 
 def test_down_of_kafka_also_stops_the_registry():
-    assert stack._select(["kafka"], with_deps=False) == ["kafka", "schema_registry"]
+    assert stack._select(["kafka"], with_deps=False) == ["kafka", "schema_registry", "connect"]   # Connect reads Kafka
     assert stack._select(["registry"], with_deps=False) == ["schema_registry"]
+
+
+def test_status_lists_the_archive_only_when_it_runs(lab_home):
+    assert [r["name"] for r in stack.status()] == list(stack.SERVICES)
+    assert [r["name"] for r in stack.status(["archive"])] == ["s3proxy", "connect"]
 
 
 def test_unknown_service_is_a_lab_error():
@@ -76,7 +81,8 @@ def test_unknown_service_is_a_lab_error():
 
 def test_endpoints_are_what_the_clients_take(lab_home):
     assert stack.endpoints() == {"kafka": "127.0.0.1:9192", "schema_registry": "http://127.0.0.1:8181/apis/ccompat/v7",
-                                 "cassandra": "127.0.0.1:9142", "prometheus": "http://127.0.0.1:9190"}
+                                 "cassandra": "127.0.0.1:9142", "prometheus": "http://127.0.0.1:9190",
+                                 "s3proxy": "http://127.0.0.1:9400", "connect": "http://127.0.0.1:8183"}
 
 
 @pytest.fixture

@@ -123,6 +123,7 @@ def ensure_secrets(overlay: str = "kind") -> dict[str, Path]:
     wanted = {
         "grafana-admin": {"admin-user": "admin", "admin-password": None},
         "cassandra-auth": {"username": config.CASSANDRA_USER, "password": None, "admin-password": None},
+        "archive-s3": {"access-key": None, "secret-key": None},   # components/archive: S3Proxy's keys
     }
     folder = secrets_dir(overlay)
     folder.mkdir(parents=True, exist_ok=True)

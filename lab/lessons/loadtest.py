@@ -126,3 +126,45 @@ def watch(load: Load, running, since: datetime, refreshes: int = 10, every_s: fl
         deadline = time.monotonic() + every_s
         while time.monotonic() < deadline and not load.done():
             load.thread.join(0.2)
+
+
+RAMP_RATES = (1000, 2000, 5000, 10000, 20000)   # trips/s, the load ramp's steps (week 8)
+P95_TARGET_S = 4.0                               # a step holds when its freshness p95 is at most this
+
+
+def max_lag(progress: list[dict]) -> int:
+    """The largest Kafka lag a micro-batch saw: latest offsets minus the offsets it read up to, over partitions.
+
+    >>> max_lag([{"sources": [{"endOffset": {"t": {"0": 5, "1": 7}}, "latestOffset": {"t": {"0": 9, "1": 7}}}]}])
+    4
+    """
+    worst = 0
+    for p in progress:
+        for src in p.get("sources", []):
+            end, latest = src.get("endOffset") or {}, src.get("latestOffset") or {}
+            if isinstance(end, dict) and isinstance(latest, dict):
+                lag = sum(int(o) - int(end.get(t, {}).get(part, 0)) for t, parts in latest.items()
+                          for part, o in parts.items())
+                worst = max(worst, lag)
+    return worst
+
+
+def highest_holding(steps: list[dict], p95_target_s: float = P95_TARGET_S, min_share: float = 0.9) -> int | None:
+    """The highest target rate whose step held: freshness p95 ≤ target and at least `min_share` of the rate sent.
+
+    Steps are dicts with `target` (trips/s asked), `rate` (trips/s sent) and `p95_s`; the ramp stops counting at the
+    first step that does not hold (a higher step that passes after a failing one is luck, not capacity).
+
+    >>> highest_holding([{"target": 1000, "rate": 990, "p95_s": 1.2}, {"target": 2000, "rate": 1990, "p95_s": 3.9},
+    ...                  {"target": 5000, "rate": 3100, "p95_s": 2.0}])
+    2000
+    >>> highest_holding([{"target": 1000, "rate": 1000, "p95_s": 4.5}]) is None
+    True
+    """
+    best = None
+    for s in sorted(steps, key=lambda s: s["target"]):
+        if s["p95_s"] <= p95_target_s and s["rate"] >= min_share * s["target"]:
+            best = s["target"]
+        else:
+            break
+    return best

@@ -138,3 +138,32 @@ def describe(table: str, session=None) -> str:
     """The CREATE TABLE statement Cassandra reports for a lab table."""
     session = session or connect()
     return session.cluster.metadata.keyspaces[config.KEYSPACE].tables[table].export_as_string()
+
+
+def write(table: str, frame, session=None) -> int:
+    """Upsert a DataFrame's rows into a lab table (the columns the table has; NaN → null); returns rows written.
+
+    For small frames such as lab.truth.aggregate's (tests, the backup lesson); the stream writes through Spark.
+    """
+    import pandas as pd
+    from cassandra.concurrent import execute_concurrent_with_args
+
+    if table not in TABLES:
+        raise LabError(f"unknown table {table!r}: choose one of {', '.join(TABLES)}")
+    session = session or connect()
+    meta = session.cluster.metadata.keyspaces[config.KEYSPACE].tables[table]
+    cols = [c for c in frame.columns if c in meta.columns]
+    rows = frame[cols].astype(object).where(frame[cols].notna(), None)
+    for c in cols:
+        kind = meta.columns[c].cql_type
+        if kind == "date":
+            rows[c] = [v.date() if v is not None else None for v in pd.to_datetime(rows[c])]
+        elif kind == "timestamp":
+            rows[c] = [v.to_pydatetime() if v is not None else None for v in rows[c]]
+        elif kind in ("int", "bigint"):
+            rows[c] = [int(v) if v is not None else None for v in rows[c]]
+    stmt = session.prepare(f"INSERT INTO {config.KEYSPACE}.{table} ({', '.join(cols)}) "
+                           f"VALUES ({', '.join('?' * len(cols))})")
+    results = execute_concurrent_with_args(session, stmt, list(rows.itertuples(index=False, name=None)),
+                                           concurrency=50, raise_on_first_error=True)
+    return len(results)

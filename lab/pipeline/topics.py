@@ -160,6 +160,11 @@ def partition_counts(topic: str) -> dict[int, int]:
     return {p: hi - lo for p, (lo, hi) in _offsets(topic).items()}
 
 
+def end_offsets(topic: str) -> dict[int, int]:
+    """partition → the offset the next record will get (the high watermark)."""
+    return {p: hi for p, (_, hi) in _offsets(topic).items()}
+
+
 def count_messages(topic: str) -> int:
     """Messages in the topic: the sum over partitions of latest minus earliest offset."""
     return sum(partition_counts(topic).values())

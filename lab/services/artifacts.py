@@ -43,6 +43,26 @@ BUNDLES: dict[str, Bundle] = {
         f"com.datastax.spark:spark-cassandra-connector_{config.SCALA_SPARK}:{config.SCC_VERSION}",
     )),
     "agents": Bundle("agents", (f"io.prometheus.jmx:jmx_prometheus_javaagent:{config.JMX_EXPORTER_VERSION}",), transitive=False),
+    # the raw archive (on demand: `lab up archive`): an S3-compatible store, a Connect worker, the Iceberg sink plugin
+    "s3proxy": Bundle("s3proxy", (f"org.gaul:s3proxy:{config.S3PROXY_VERSION}:jar:jar-with-dependencies",),
+                      transitive=False),
+    "connect": Bundle("connect", (
+        f"org.apache.kafka:connect-runtime:{config.KAFKA_VERSION}",
+        f"org.apache.kafka:connect-json:{config.KAFKA_VERSION}",
+        f"org.apache.kafka:connect-transforms:{config.KAFKA_VERSION}",
+        f"org.apache.logging.log4j:log4j-core:{config.LOG4J_VERSION}",
+        f"org.apache.logging.log4j:log4j-slf4j-impl:{config.LOG4J_VERSION}",
+    )),
+    "iceberg": Bundle("iceberg", (
+        f"org.apache.iceberg:iceberg-kafka-connect:{config.ICEBERG_VERSION}",
+        f"org.apache.iceberg:iceberg-parquet:{config.ICEBERG_VERSION}",
+        f"org.apache.iceberg:iceberg-aws:{config.ICEBERG_VERSION}",
+        *(f"software.amazon.awssdk:{a}:{config.AWS_SDK_VERSION}"
+          for a in ("s3", "sts", "kms", "url-connection-client", "apache-client")),
+        f"org.apache.hadoop:hadoop-client-api:{config.HADOOP_VERSION}",
+        f"org.apache.hadoop:hadoop-client-runtime:{config.HADOOP_VERSION}",
+        f"org.xerial:sqlite-jdbc:{config.SQLITE_JDBC_VERSION}",
+    )),
     "apicurio": Bundle("apicurio", (f"io.apicurio:apicurio-registry-app:{config.APICURIO_VERSION}:tar.gz:all",),
                        transitive=False, unpack=True),
 }

@@ -8,30 +8,45 @@ from types import ModuleType
 from lab import config
 from lab.deploy import kube
 from lab.errors import LabError
-from lab.services import cassandra, kafka, prometheus, schema_registry
+from lab.services import cassandra, connect, kafka, prometheus, s3proxy, schema_registry
 
-SERVICES = ("kafka", "schema_registry", "cassandra", "prometheus")
-DEPENDS_ON = {"schema_registry": ("kafka",)}   # KafkaSQL: the registry keeps its schemas in a Kafka topic
-ALIASES = {"registry": "schema_registry", "schema-registry": "schema_registry", "apicurio": "schema_registry"}
+SERVICES = ("kafka", "schema_registry", "cassandra", "prometheus")   # the default stack (`lab up`)
+ON_DEMAND = ("s3proxy", "connect")   # started only when named (`lab up archive`): the default keeps its memory budget
+ALL = (*SERVICES, *ON_DEMAND)       # start order; stop order is the reverse
+DEPENDS_ON = {"schema_registry": ("kafka",),   # KafkaSQL: the registry keeps its schemas in a Kafka topic
+              "connect": ("kafka", "s3proxy")}   # the archive connector reads Kafka and writes to the object store
+ALIASES = {"registry": "schema_registry", "schema-registry": "schema_registry", "apicurio": "schema_registry",
+           "object-store": "s3proxy", "kafka-connect": "connect"}
+GROUPS = {"archive": ("s3proxy", "connect")}
 
 
 def service(name: str) -> ModuleType:
-    """The module of one service (lab.kafka, lab.schema_registry, lab.cassandra, lab.prometheus)."""
+    """The module of one service (lab.kafka, lab.schema_registry, lab.cassandra, lab.prometheus, lab.s3proxy, …)."""
     name = ALIASES.get(name, name)
-    if name not in SERVICES:
-        raise LabError(f"unknown service {name!r}: choose from {', '.join(SERVICES)}")
-    return {"kafka": kafka, "schema_registry": schema_registry, "cassandra": cassandra, "prometheus": prometheus}[name]
+    if name not in ALL:
+        raise LabError(f"unknown service {name!r}: choose from {', '.join(ALL)} or {', '.join(GROUPS)}")
+    return {"kafka": kafka, "schema_registry": schema_registry, "cassandra": cassandra, "prometheus": prometheus,
+            "s3proxy": s3proxy, "connect": connect}[name]
 
 
 def _select(names, with_deps: bool) -> list[str]:
-    wanted = {ALIASES.get(n, n) for n in (names or SERVICES)}
+    wanted = {ALIASES.get(n, n) for g in (names or SERVICES) for n in GROUPS.get(g, (g,))}
     for n in wanted:
         service(n)
     if with_deps:
-        wanted |= {d for n in list(wanted) for d in DEPENDS_ON.get(n, ())}
+        while True:   # dependencies of dependencies too
+            more = {d for n in wanted for d in DEPENDS_ON.get(n, ())} - wanted
+            if not more:
+                break
+            wanted |= more
     else:  # stopping a service also stops what depends on it
         wanted |= {n for n, deps in DEPENDS_ON.items() if wanted & set(deps)}
-    return [n for n in SERVICES if n in wanted]
+    return [n for n in ALL if n in wanted]
+
+
+def _running_on_demand() -> list[str]:
+    """The on-demand services of this stack that run now (`lab down` and `lab status` include them)."""
+    return [n for n in ON_DEMAND if service(n).process().running()]
 
 
 def up(names: list[str] | None = None, progress=None) -> list[dict]:
@@ -42,6 +57,9 @@ def up(names: list[str] | None = None, progress=None) -> list[dict]:
     Raises ToolMissing, PortInUse, ServiceStartError or ServiceNotReady naming the service.
     """
     if config.target() == "kind":  # one apply of the whole overlay (incl. Grafana, Spark, producer), then waits
+        if names and set(names) & {*ON_DEMAND, *GROUPS, *(a for a, n in ALIASES.items() if n in ON_DEMAND)}:
+            raise LabError("the archive (s3proxy, connect) runs on the local target only; on kind it is the "
+                           "optional component k8s/components/archive")
         t0 = time.monotonic()
         if progress and not names:
             for app, image in kube.missing_images().items():
@@ -75,7 +93,7 @@ def down(names: list[str] | None = None, purge: bool = False, progress=None) -> 
             raise LabError("kind target: `lab down` deletes the whole cluster; one service cannot be stopped alone")
         return ["kind cluster"] if kube.down() else []
     stopped = []
-    for name in reversed(_select(names, with_deps=False)):
+    for name in reversed(_select(names or [*SERVICES, *_running_on_demand()], with_deps=False)):
         mod = service(name)
         if mod.stop():
             stopped.append(name)
@@ -96,7 +114,7 @@ def status(names: list[str] | None = None) -> list[dict]:
     if config.target() == "kind":
         return kube.status()
     rows = []
-    for name in _select(names, with_deps=False):
+    for name in _select(names, with_deps=False) if names else [*SERVICES, *_running_on_demand()]:
         mod = service(name)
         proc = mod.process()
         pid = proc.pid()
@@ -109,9 +127,12 @@ def endpoints() -> dict[str, str]:
     """Where clients reach each service on the selected target (what the getters return)."""
     from lab.services import cassandra, kafka, prometheus, schema_registry
 
-    return {"kafka": kafka.bootstrap_servers(), "schema_registry": schema_registry.registry_url(),
+    urls = {"kafka": kafka.bootstrap_servers(), "schema_registry": schema_registry.registry_url(),
             "cassandra": f"{cassandra.contact_points()[0]}:{cassandra.cql_port()}",
             "prometheus": prometheus.prometheus_url()}
+    if config.target() == "local":
+        urls |= {"s3proxy": s3proxy.endpoint(), "connect": connect.rest_url()}
+    return urls
 
 
 def logs(name: str, lines: int = 40) -> str:

@@ -1,7 +1,9 @@
-"""Week 6 exercise checks: PromQL for rates and lag, and where a restarted query resumes."""
+"""Week 6 exercise checks: PromQL for rates and lag, where a restarted query resumes, and a restored backup."""
 from __future__ import annotations
 
 import time
+
+import pandas as pd
 
 from lab.errors import CheckFailed
 from lab.lessons.exercises import expect
@@ -82,3 +84,19 @@ def check_resumed(before: dict, resumed: dict) -> str:
     diff = {p: (before[p], resumed[str(p)]) for p in before if int(before[p]) != int(resumed[str(p)])}
     expect(not diff, f"offsets differ (before, resumed): {diff}")
     return f"resumed at exactly {dict(sorted(resumed.items()))}: no message skipped, none read twice"
+
+
+def check_restore(name: str, before: dict[str, pd.DataFrame]) -> str:
+    """Backup `name` exists and every table in `before` (read before the backup) holds exactly those rows again."""
+    from lab.pipeline import tables, truth
+    from lab.services import backup
+
+    expect(name in backup.list_backups(), f"no backup {name!r}: make it with lab.backup.backup({name!r}) first")
+    expect(before and all(len(df) for df in before.values()),
+           "`before` is empty: read the tables before destroying them")
+    lines = []
+    for table, rows in before.items():
+        diff = truth.compare_table(table, rows, tables.read(table))
+        expect(diff.ok, f"{table} differs from before the backup: {diff.summary()}")
+        lines.append(f"{table}: {diff.compared} rows, 0 differences")
+    return "restored exactly: " + "; ".join(lines)

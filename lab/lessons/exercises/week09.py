@@ -5,6 +5,7 @@ import math
 
 import pandas as pd
 
+from lab.errors import CheckFailed, LabError
 from lab.lessons.exercises import expect
 
 
@@ -32,3 +33,17 @@ def check_replay_rate(answer, batches: pd.DataFrame) -> str:
     truth = batches["input_rows"].sum() / seconds
     expect(math.isclose(float(answer), truth, rel_tol=1e-6), f"{answer:.0f} trips/s; sum input_rows and divide by the summed batch_ms/1000")
     return f"the replay ran at {truth:,.0f} trips/s"
+
+
+def check_archive(topic: str, timeout: float = 180.0) -> str:
+    """The archive holds every record of `topic` once, byte for byte, with its timestamp (waits up to `timeout`)."""
+    from lab.pipeline import archive
+
+    try:
+        archive.wait_caught_up(topic, timeout=timeout)
+    except LabError as exc:
+        raise CheckFailed(f"the archive has not caught up with {topic}: {str(exc).splitlines()[0]}") from exc
+    result = archive.compare(topic)
+    expect(result.records > 0, f"{topic} is empty: produce some trips first")
+    expect(result.ok, result.summary())
+    return result.summary()
