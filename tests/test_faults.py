@@ -323,6 +323,7 @@ def test_broker_killed_mid_produce_every_trip_lands_exactly_once(trips_topic):
     report = box.get("report") or getattr(box.get("error"), "report", None)
     assert report is not None, box
     assert report.read == report.accepted + report.rejected == len(accepted) + len(rejected)
+    print(f"broker killed mid-produce: {'stopped: ' + str(box['error']) if 'error' in box else 'finished'}")
     if "error" in box:   # allowed: a clear stop that names the broker
         assert config.ports().kafka and f"127.0.0.1:{config.ports().kafka}" in str(box["error"]), box["error"]
     else:
@@ -496,7 +497,7 @@ def test_registry_killed_mid_produce_the_producer_goes_on(trips_topic):
 
 # --- 2, 3, 5. faults under a running stream; 4. the driver killed three times ----------------------------------
 
-BATCH = 2500   # maxOffsetsPerTrigger: the 28k-trip sample streams in about a dozen micro-batches
+BATCH = 5000   # maxOffsetsPerTrigger: the 28k-trip sample streams in six micro-batches (each costs ~30 s on a busy box)
 
 
 @pytest.fixture(scope="module")
@@ -571,6 +572,7 @@ def stream_through_a_fault(spark, topic: str, total: int, name: str, checkpoints
         notes.append("restarted from its checkpoint (availableNow)")
     finally:
         running.stop()
+    print(f"{name}: " + "; ".join(notes))   # shown with -s: which way the job went
     return notes
 
 
