@@ -216,13 +216,16 @@ def kill9(name: str) -> int:
     import signal
 
     from lab.services import stack as lab_stack
+    from lab.services.process import port_listening
     from lab.wait import until
 
     proc = lab_stack.service(name).process()
     pid = proc.pid()
     assert pid, f"{name} is not running"
     os.killpg(pid, signal.SIGKILL)
-    until(lambda: proc.pid() is None, service=f"{name} gone", timeout=30, interval=0.1)
+    # gone = no pid, and its sockets closed (a big JVM's threads outlive its zombie leader for a while)
+    until(lambda: proc.pid() is None and not any(port_listening(p) for p in proc.ports), service=f"{name} gone",
+          timeout=60, interval=0.1)
     return pid
 
 
