@@ -739,3 +739,15 @@ def test_registry_down_when_the_stream_meets_a_new_schema_id_it_waits_and_ends_e
     assert q.empty or not (q["topic"] == topic).any(), "a record was quarantined because the registry was down"
     result = truth.check(truth.aggregate(accepted))
     assert result.ok, result.summary()
+
+
+def test_a_batch_cassandra_did_not_take_is_a_clear_stream_error():
+    """The connector's failure arrives as py4j text; the job's error names Cassandra, the Java cause and what to do."""
+    from lab.pipeline import sink
+
+    py4j = ("An error occurred while calling o1118.save.\n: java.io.IOException: Failed to open native connection "
+            "to Cassandra at {127.0.0.1:9042}\n\tat com.datastax.Foo.bar(Foo.scala:1)\n" * 3)
+    msg = str(sink.write_failed(4, Exception(py4j)))
+    assert msg.startswith(f"writing micro-batch 4 to Cassandra at 127.0.0.1:{config.ports().cassandra_cql} failed "
+                          "(java.io.IOException: Failed to open native connection")
+    assert "nothing is lost" in msg and "resumes from its checkpoint" in msg and "\tat " not in msg

@@ -97,7 +97,10 @@ def write_failed(epoch_id: int, exc: BaseException):
     from lab.services import spark
 
     host, port = spark.cassandra_host_port()
-    first = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)[:300]
+    lines = [line.strip(" :") for line in str(exc).splitlines() if line.strip(" :")]
+    # py4j's own first line ("An error occurred while calling o12.save.") says nothing: the Java cause follows it
+    causes = [line for line in lines if ("Exception" in line or "Error" in line) and "error occurred" not in line]
+    first = (causes or lines or [type(exc).__name__])[0][:300]
     return StreamError(f"writing micro-batch {epoch_id} to Cassandra at {host}:{port} failed ({first}); the batch "
                        "is not committed: nothing is lost. Check Cassandra (`lab status`, `lab logs cassandra`), then "
                        "restart the job: it resumes from its checkpoint")
