@@ -38,10 +38,11 @@ def produce_steadily(topic: str, rate: int, stop_at: float, sent) -> None:
     per_tick, i, n = max(1, rate // 10), 0, 0
     next_tick = time.monotonic()
     while time.time() < stop_at:
-        rows = accepted.iloc[[(i + k) % len(accepted) for k in range(per_tick)]].copy()
+        pos = [(i + k) % len(accepted) for k in range(per_tick)]
+        rows = accepted.iloc[pos].copy()
         now = pd.Timestamp.now(tz="UTC").tz_localize(None).floor("us")
         rows["pickup_ts"] = now
-        rows["dropoff_ts"] = (now + duration[rows.index.to_numpy()]).astype("datetime64[us]")
+        rows["dropoff_ts"] = (now.to_datetime64() + duration[pos]).astype("datetime64[us]")
         rows["trip_id"] = [f"soak-{n + k}" for k in range(per_tick)]
         for value, zone in zip(wire.encode_frames(rows, schema, sid), rows["pu_location_id"]):
             producer.produce(topic, value, str(zone))
@@ -118,10 +119,11 @@ def main() -> None:
     folders = {"kafka": kafka.data_dir(), "cassandra": cassandra.data_dir(), "prometheus": prometheus.data_dir(),
                "checkpoints": checkpoints, "spark local": config.lab_home() / "spark"}
     driver = recovery.driver(job, log=config.lab_home() / "run" / "soak.driver.log")
-    sent = mp.Value("q", 0)
+    ctx = mp.get_context("spawn")
+    sent = ctx.Value("q", 0)
     t0 = time.time()
     stop_at = t0 + args.minutes * 60
-    producer = mp.get_context("spawn").Process(target=produce_steadily, args=(topic, args.rate, stop_at, sent))
+    producer = ctx.Process(target=produce_steadily, args=(topic, args.rate, stop_at, sent))
     producer.start()
     rows: list[tuple[float, int, dict]] = []
     try:

@@ -83,10 +83,27 @@ def window_writer(base_url: str | None = None):
                     pool.submit(save, borough.select(*BOROUGH_COLS), "borough_windows")]
             for f in done:
                 f.result()
+        except Exception as exc:  # noqa: BLE001 - py4j wraps every connector failure: say what it means
+            raise write_failed(epoch_id, exc) from None
         finally:
             batch.unpersist()
 
     return write
+
+
+def write_failed(epoch_id: int, exc: BaseException):
+    """The StreamError for a micro-batch Cassandra did not take: where, why (first line), and what to do."""
+    from lab.errors import StreamError
+    from lab.services import spark
+
+    host, port = spark.cassandra_host_port()
+    lines = [line.strip(" :") for line in str(exc).splitlines() if line.strip(" :")]
+    # py4j's own first line ("An error occurred while calling o12.save.") says nothing: the Java cause follows it
+    causes = [line for line in lines if ("Exception" in line or "Error" in line) and "error occurred" not in line]
+    first = (causes or lines or [type(exc).__name__])[0][:300]
+    return StreamError(f"writing micro-batch {epoch_id} to Cassandra at {host}:{port} failed ({first}); the batch "
+                       "is not committed: nothing is lost. Check Cassandra (`lab status`, `lab logs cassandra`), then "
+                       "restart the job: it resumes from its checkpoint")
 
 
 @dataclass(frozen=True)
