@@ -7,6 +7,7 @@ the topic (count, bytes) must pass for the figures to count.
 
     LAB_PORT_OFFSET=500 .venv/bin/python bench/archive.py --trips 20000
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,13 +61,17 @@ def main() -> None:
     result = archive.compare(strict=True, timeout=300)
     new = result.archived - archived_before
     data1, all1 = _store_bytes()
-    print(f"archive bench: {report.delivered:,} trips produced in {produced_s:.1f} s; archive caught up after "
-          f"{caught_up_s:.1f} s (commit interval 5 s)")
+    print(
+        f"archive bench: {report.delivered:,} trips produced in {produced_s:.1f} s; archive caught up after "
+        f"{caught_up_s:.1f} s (commit interval 5 s)"
+    )
     print(f"  archived        {new:,} new records, {new / caught_up_s:,.0f} records/s (produce start → caught up)")
     print(f"  check           {result.summary()}")
-    print(f"  on the store    {(data1 - data0) / max(new, 1):,.1f} bytes/record in Parquet data files, "
-          f"{(all1 - all0) / max(new, 1):,.1f} with Iceberg metadata; Kafka values "
-          f"{result.topic_bytes / max(result.records, 1):,.1f} bytes/record")
+    print(
+        f"  on the store    {(data1 - data0) / max(new, 1):,.1f} bytes/record in Parquet data files, "
+        f"{(all1 - all0) / max(new, 1):,.1f} with Iceberg metadata; Kafka values "
+        f"{result.topic_bytes / max(result.records, 1):,.1f} bytes/record"
+    )
     print("  peak RSS        " + ", ".join(f"{k} {v / 2**20:,.0f} MiB" for k, v in peak.items()))
 
 

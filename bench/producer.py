@@ -9,6 +9,7 @@ payload is random letters of that size (no key). Targets: >= 150k trips/s and >=
 
     LAB_HOME=… LAB_PORT_OFFSET=… .venv/bin/python bench/producer.py [--records 1000000] [--rounds 2]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -71,18 +72,41 @@ def reference(records: int, size: int, topic: str) -> tuple[float, str]:
     from lab.services import artifacts, kafka
 
     conf = produce.producer_config()
-    props = {"bootstrap.servers": kafka.bootstrap_servers(), "acks": "all", "enable.idempotence": "true",
-             "linger.ms": conf["linger.ms"], "batch.size": conf["batch.size"], "compression.type": conf["compression.type"],
-             "buffer.memory": 256 * 2**20}
+    props = {
+        "bootstrap.servers": kafka.bootstrap_servers(),
+        "acks": "all",
+        "enable.idempotence": "true",
+        "linger.ms": conf["linger.ms"],
+        "batch.size": conf["batch.size"],
+        "compression.type": conf["compression.type"],
+        "buffer.memory": 256 * 2**20,
+    }
     _fresh_topic(topic)
-    cmd = [artifacts.java_bin(), "-Xmx512m", "-cp", artifacts.classpath("kafka"),
-           "org.apache.kafka.tools.ProducerPerformance", "--topic", topic, "--num-records", str(records),
-           "--record-size", str(size), "--throughput", "-1", "--reporting-interval", "60000",
-           "--command-property", *[f"{k}={v}" for k, v in props.items()]]
+    cmd = [
+        artifacts.java_bin(),
+        "-Xmx512m",
+        "-cp",
+        artifacts.classpath("kafka"),
+        "org.apache.kafka.tools.ProducerPerformance",
+        "--topic",
+        topic,
+        "--num-records",
+        str(records),
+        "--record-size",
+        str(size),
+        "--throughput",
+        "-1",
+        "--reporting-interval",
+        "60000",
+        "--command-property",
+        *[f"{k}={v}" for k, v in props.items()],
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     lines = [ln for ln in out.stdout.splitlines() if "records sent" in ln]
     if out.returncode != 0 or not lines:
-        raise SystemExit(f"ProducerPerformance failed (exit {out.returncode}):\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
+        raise SystemExit(
+            f"ProducerPerformance failed (exit {out.returncode}):\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}"
+        )
     rate = float(re.search(r"([\d.]+) records/sec", lines[-1]).group(1))
     return rate, lines[-1].strip()
 
@@ -105,21 +129,32 @@ def main() -> None:
             ref_rate, ref_line = reference(sent, round(avg), ref_topic)
         finally:
             topics.delete_topics([ours_topic, ours_topic + "-dlq", ref_topic, ref_topic + "-dlq"])
-        print(f"round {n + 1}: lab.produce {rate:,.0f} trips/s, kafka-producer-perf-test {ref_rate:,.0f} records/s", flush=True)
+        print(
+            f"round {n + 1}: lab.produce {rate:,.0f} trips/s, kafka-producer-perf-test {ref_rate:,.0f} records/s",
+            flush=True,
+        )
         rates.append(rate)
         refs.append((ref_rate, ref_line))
     rate, (ref_rate, ref_line) = max(rates), max(refs)
     ratio = rate / ref_rate
     fast, slow = encoders()
-    print(f"best of {args.rounds} rounds; records: {sent:,}   average Avro value: {avg:.1f} B   acks=all, idempotent, lz4")
-    print(f"lab.produce (Avro, TLC rows)        {rate:>12,.0f} trips/s   (target >= {TARGET_RATE:,}: "
-          f"{'met' if rate >= TARGET_RATE else 'NOT met'})")
+    print(
+        f"best of {args.rounds} rounds; records: {sent:,}   average Avro value: {avg:.1f} B   acks=all, idempotent, lz4"
+    )
+    print(
+        f"lab.produce (Avro, TLC rows)        {rate:>12,.0f} trips/s   (target >= {TARGET_RATE:,}: "
+        f"{'met' if rate >= TARGET_RATE else 'NOT met'})"
+    )
     print(f"kafka-producer-perf-test (Java)     {ref_rate:>12,.0f} records/s")
     print(f"  {ref_line}")
-    print(f"ratio lab.produce / Java            {ratio:>12.2f}x     (target >= {TARGET_RATIO}: "
-          f"{'met' if ratio >= TARGET_RATIO else 'NOT met'})")
-    print(f"encoding alone: lab.wire.encode_frames {fast:,.0f} rows/s, AvroSerializer {slow:,.0f} rows/s "
-          f"({fast / slow:.0f}x; identical bytes, see tests/test_produce_unit.py)")
+    print(
+        f"ratio lab.produce / Java            {ratio:>12.2f}x     (target >= {TARGET_RATIO}: "
+        f"{'met' if ratio >= TARGET_RATIO else 'NOT met'})"
+    )
+    print(
+        f"encoding alone: lab.wire.encode_frames {fast:,.0f} rows/s, AvroSerializer {slow:,.0f} rows/s "
+        f"({fast / slow:.0f}x; identical bytes, see tests/test_produce_unit.py)"
+    )
 
 
 if __name__ == "__main__":

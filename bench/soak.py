@@ -10,6 +10,7 @@ disk used by each data folder. Growth should level off: the soak topic keeps `--
 
 Prints figures and a verdict per series (the growth over the second half against the first half); asserts nothing.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,7 +51,7 @@ def produce_steadily(topic: str, rate: int, stop_at: float, sent) -> None:
         i, n = i + per_tick, n + per_tick
         sent.value = n
         next_tick += 0.1
-        while (left := next_tick - time.monotonic()) > 0:   # pacing: serve delivery reports until the next tick
+        while (left := next_tick - time.monotonic()) > 0:  # pacing: serve delivery reports until the next tick
             producer.poll(left)
     producer.flush(60)
 
@@ -108,16 +109,27 @@ def main() -> None:
     topic = f"soak-{uuid.uuid4().hex[:8]}"
     cfg = {"retention.ms": str(args.retention_min * 60_000), "segment.ms": "60000", "cleanup.policy": "delete"}
     kafka.admin().create_topics([NewTopic(topic, config.TOPIC_PARTITIONS, 1, config=cfg)])[topic].result(60)
-    ttls = {t: tables.connect().execute(
-        "SELECT default_time_to_live FROM system_schema.tables WHERE keyspace_name = %s AND table_name = %s",
-        (config.KEYSPACE, t)).one()[0] for t in tables.WINDOW_TABLES}
+    ttls = {
+        t: tables.connect()
+        .execute(
+            "SELECT default_time_to_live FROM system_schema.tables WHERE keyspace_name = %s AND table_name = %s",
+            (config.KEYSPACE, t),
+        )
+        .one()[0]
+        for t in tables.WINDOW_TABLES
+    }
     for t in tables.WINDOW_TABLES:
         tables.set_ttl(t, args.ttl_min * 60)
     checkpoints = config.lab_home() / "soak-checkpoints"
     job = stream.Job(topic=topic, name="soak", checkpoint_root=str(checkpoints))
     stream.reset(job)
-    folders = {"kafka": kafka.data_dir(), "cassandra": cassandra.data_dir(), "prometheus": prometheus.data_dir(),
-               "checkpoints": checkpoints, "spark local": config.lab_home() / "spark"}
+    folders = {
+        "kafka": kafka.data_dir(),
+        "cassandra": cassandra.data_dir(),
+        "prometheus": prometheus.data_dir(),
+        "checkpoints": checkpoints,
+        "spark local": config.lab_home() / "spark",
+    }
     driver = recovery.driver(job, log=config.lab_home() / "run" / "soak.driver.log")
     ctx = mp.get_context("spawn")
     sent = ctx.Value("q", 0)
@@ -128,13 +140,16 @@ def main() -> None:
     rows: list[tuple[float, int, dict]] = []
     try:
         while time.time() < stop_at + 1:
-            time.sleep(min(args.every, max(0.0, stop_at - time.time()) + 1))   # the sampling period, not a wait
+            time.sleep(min(args.every, max(0.0, stop_at - time.time()) + 1))  # the sampling period, not a wait
             if driver.poll() is not None:
                 raise SystemExit(f"the streaming driver exited ({driver.returncode}); see .lab/run/soak.driver.log")
             s = sample(driver.pid, folders)
             rows.append((time.time() - t0, sent.value, s))
-            print(f"{rows[-1][0] / 60:5.1f} min  sent {sent.value:>9,}  " + "  ".join(
-                f"{k} {v:,.0f}" for k, v in s.items()), flush=True)
+            print(
+                f"{rows[-1][0] / 60:5.1f} min  sent {sent.value:>9,}  "
+                + "  ".join(f"{k} {v:,.0f}" for k, v in s.items()),
+                flush=True,
+            )
     finally:
         producer.join(120)
         os.killpg(driver.pid, signal.SIGTERM)
@@ -143,13 +158,17 @@ def main() -> None:
             tables.set_ttl(t, ttl)
         kafka.admin().delete_topics([topic])
     elapsed = rows[-1][0] if rows else 0
-    print(f"\nsoak: {args.minutes:g} min at {args.rate:,} trips/s target; sent {sent.value:,} "
-          f"({sent.value / max(elapsed, 1):,.0f}/s)")
+    print(
+        f"\nsoak: {args.minutes:g} min at {args.rate:,} trips/s target; sent {sent.value:,} "
+        f"({sent.value / max(elapsed, 1):,.0f}/s)"
+    )
     print(f"{'series (MiB)':28} {'start':>8} {'half':>8} {'end':>8} {'max':>8}  verdict")
     for key in rows[0][2] if rows else ():
         series = [r[2][key] for r in rows]
-        print(f"{key:28} {series[0]:8.0f} {series[len(series) // 2]:8.0f} {series[-1]:8.0f} {max(series):8.0f}  "
-              f"{verdict(series)}")
+        print(
+            f"{key:28} {series[0]:8.0f} {series[len(series) // 2]:8.0f} {series[-1]:8.0f} {max(series):8.0f}  "
+            f"{verdict(series)}"
+        )
 
 
 if __name__ == "__main__":

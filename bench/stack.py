@@ -6,6 +6,7 @@ stopped with the data in place. The reference measured in the same run is a bare
 
     .venv/bin/python bench/stack.py
 """
+
 from __future__ import annotations
 
 import os
@@ -47,15 +48,19 @@ def _one_run() -> tuple[float, list[dict], list[dict]]:
 
 
 def _print_run(label: str, total: float, report: list[dict], rows: list[dict], java_s: float) -> None:
-    print(f"\n{label}: lab up took {total:.1f} s  (target <= {TARGET_SECONDS:.0f} s: "
-          f"{total / TARGET_SECONDS:.0%} of it; {total / java_s:.0f}x a bare JVM start)")
+    print(
+        f"\n{label}: lab up took {total:.1f} s  (target <= {TARGET_SECONDS:.0f} s: "
+        f"{total / TARGET_SECONDS:.0%} of it; {total / java_s:.0f}x a bare JVM start)"
+    )
     rss = {r["name"]: r["rss"] for r in rows}
     print(f"  {'service':16} {'ready after':>11} {'RSS MiB':>8}")
     for r in report:
         print(f"  {r['name']:16} {r['seconds']:10.1f}s {rss[r['name']] / 2**20:8.0f}")
     total_rss = sum(rss.values())
-    print(f"  {'total':16} {total:10.1f}s {total_rss / 2**20:8.0f}  "
-          f"(target <= {TARGET_BYTES / 2**30:.0f} GiB: {total_rss / TARGET_BYTES:.0%} of it)")
+    print(
+        f"  {'total':16} {total:10.1f}s {total_rss / 2**20:8.0f}  "
+        f"(target <= {TARGET_BYTES / 2**30:.0f} GiB: {total_rss / TARGET_BYTES:.0%} of it)"
+    )
 
 
 def main() -> int:

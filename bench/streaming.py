@@ -11,6 +11,7 @@ trip. Replay: the real 2021-01 sample scaled up to >= `replay_trips` trips (SYNT
 lab.data.scale_up) goes Kafka → Spark → Cassandra with trigger availableNow; the reference is a batch Spark
 job computing the same aggregates from the same rows in Parquet, writing the same tables.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,14 +41,16 @@ class RssSampler(threading.Thread):
 
         self.pids = [m.process().pid() for m in (kafka, schema_registry, cassandra, prometheus)]
         self.every_s, self.peak, self.parts, self._halt = every_s, 0, {}, threading.Event()
-        self.active = True   # samples count only while True
+        self.active = True  # samples count only while True
 
     def run(self) -> None:
         while not self._halt.wait(self.every_s):
             if not self.active:
                 continue
-            parts = {"kafka+registry+cassandra+prometheus": sum(rss_bytes(p) for p in self.pids if p),
-                     "spark driver + python workers": rss_bytes(os.getpid())}
+            parts = {
+                "kafka+registry+cassandra+prometheus": sum(rss_bytes(p) for p in self.pids if p),
+                "spark driver + python workers": rss_bytes(os.getpid()),
+            }
             if sum(parts.values()) > self.peak:
                 self.peak, self.parts = sum(parts.values()), parts
 
@@ -64,9 +67,11 @@ def cassandra_quiet(timeout_s: float = 180.0) -> float:
     session, t0 = tables.connect(), time.time()
     pools = ("CompactionExecutor", "MemtableFlushWriter", "MemtablePostFlush")
     while time.time() - t0 < timeout_s:
-        busy = sum(r.active_tasks + r.pending_tasks
-                   for r in session.execute("SELECT name, active_tasks, pending_tasks FROM system_views.thread_pools")
-                   if r.name in pools or r.name.startswith("PerDiskMemtableFlushWriter"))
+        busy = sum(
+            r.active_tasks + r.pending_tasks
+            for r in session.execute("SELECT name, active_tasks, pending_tasks FROM system_views.thread_pools")
+            if r.name in pools or r.name.startswith("PerDiskMemtableFlushWriter")
+        )
         if busy == 0 and not session.execute("SELECT * FROM system_views.sstable_tasks").all():
             return time.time() - t0
         time.sleep(1.0)
@@ -100,10 +105,10 @@ def steady_producer(topic: str, rate: int, seconds: int, out: str) -> None:
 
     def on_ack(err, msg):
         if err is None:
-            acks.append((int(msg.key()), time.time()))   # key = trip number
+            acks.append((int(msg.key()), time.time()))  # key = trip number
 
     producer = Producer(produce.producer_config(**{"linger.ms": 5}))
-    sent, rows, chunk = 0, [], max(1, rate // 20)     # 20 chunks per second
+    sent, rows, chunk = 0, [], max(1, rate // 20)  # 20 chunks per second
     t0 = time.time()
     while time.time() - t0 < seconds:
         due = t0 + sent / rate
@@ -150,7 +155,7 @@ def freshness(rate: int, seconds: int, trigger: str) -> dict:
     job = stream.Job(topic=topic, trigger=trigger, starting_offsets="earliest", name="bench_fresh")
     stream.reset(job)
     running = stream.start(job)
-    running.windows.processAllAvailable()            # warm: the query is up before the clock starts
+    running.windows.processAllAvailable()  # warm: the query is up before the clock starts
     out = str(config.lab_home() / "bench" / f"{topic}.parquet")
     (config.lab_home() / "bench").mkdir(parents=True, exist_ok=True)
     try:
@@ -166,18 +171,29 @@ def freshness(rate: int, seconds: int, trigger: str) -> dict:
     elapsed, sent = sent_df.attrs.get("seconds", seconds), len(sent_df)
     sent_df["window_start"] = sent_df["pickup_ts"].dt.floor("5min")
     last = sent_df.groupby(["pu_location_id", "window_start"])["ack"].max().rename("last_ack").reset_index()
-    rs = tables.connect().execute(f"SELECT zone_id, window_start, writetime(trips) AS wt FROM {config.KEYSPACE}.zone_windows",
-                                  timeout=120)
+    rs = tables.connect().execute(
+        f"SELECT zone_id, window_start, writetime(trips) AS wt FROM {config.KEYSPACE}.zone_windows", timeout=120
+    )
     got = pd.DataFrame([r._asdict() for r in rs])
     got["window_start"] = pd.to_datetime(got["window_start"])
     m = last.merge(got, left_on=["pu_location_id", "window_start"], right_on=["zone_id", "window_start"])
     delay = (m["wt"] / 1e6 - m["last_ack"]).to_numpy()
     topics.delete_topics([topic, f"{topic}-dlq"])
-    return {"target": rate, "sent": sent, "seconds": round(elapsed, 1), "rate": round(sent / elapsed),
-            "windows": len(m), "max_lag": loadtest.max_lag(running.progress()),
-            "p50_s": _pct(delay, 50), "p95_s": _pct(delay, 95), "p99_s": _pct(delay, 99),
-            "batches": len(running.progress()), "dropped_by_watermark": dropped, "phases_ms": phases,
-            "decode_paths": paths}
+    return {
+        "target": rate,
+        "sent": sent,
+        "seconds": round(elapsed, 1),
+        "rate": round(sent / elapsed),
+        "windows": len(m),
+        "max_lag": loadtest.max_lag(running.progress()),
+        "p50_s": _pct(delay, 50),
+        "p95_s": _pct(delay, 95),
+        "p99_s": _pct(delay, 99),
+        "batches": len(running.progress()),
+        "dropped_by_watermark": dropped,
+        "phases_ms": phases,
+        "decode_paths": paths,
+    }
 
 
 def prepare_replay(scale: int, topic: str, parquet: str, out: str) -> None:
@@ -216,17 +232,24 @@ def batch_job(spark, parquet: str) -> None:
 
     from lab.pipeline import sink
 
-    df = (spark.read.parquet(parquet).select(
-        F.col("pickup_ts").cast("timestamp").alias("pickup_ts"), F.col("pu_location_id").cast("int"),
-        "passenger_count", "fare_amount", "tip_amount", "trip_distance", "total_amount",
-        F.current_timestamp().alias("kafka_ts")))
+    df = spark.read.parquet(parquet).select(
+        F.col("pickup_ts").cast("timestamp").alias("pickup_ts"),
+        F.col("pu_location_id").cast("int"),
+        "passenger_count",
+        "fare_amount",
+        "tip_amount",
+        "trip_distance",
+        "total_amount",
+        F.current_timestamp().alias("kafka_ts"),
+    )
     sink.window_writer()(stream.aggregate(spark, df, view="bench_batch"), -1)
 
 
 def stream_job(spark, topic: str, name: str, max_offsets: int):
     """The streaming job over the whole topic (availableNow), from a fresh checkpoint."""
-    job = stream.Job(topic=topic, trigger="availableNow", watermark="10 minutes", max_offsets_per_trigger=max_offsets,
-                     name=name)
+    job = stream.Job(
+        topic=topic, trigger="availableNow", watermark="10 minutes", max_offsets_per_trigger=max_offsets, name=name
+    )
     stream.reset(job)
     return stream.start(job, spark).await_done(7200)
 
@@ -266,27 +289,44 @@ def replay(n_trips: int, max_offsets: int) -> dict:
     rows = tables.connect().execute(f"SELECT count(*) FROM {config.KEYSPACE}.zone_windows", timeout=300).one()[0]
     stream_s, batch_s = (float(np.mean(times[p])) for p in ("stream", "batch"))
     topics.delete_topics([topic, f"{topic}-dlq", warm_topic, f"{warm_topic}-dlq"])
-    return {"trips": n, "scale": scale, "produce_s": round(prep["produce_s"], 1), "produce_rate": round(prep["produce_rate"]),
-            "stream_runs_s": [round(x, 1) for x in times["stream"]], "batch_runs_s": [round(x, 1) for x in times["batch"]],
-            "stream_s": round(stream_s, 1), "stream_rate": round(n / stream_s), "zone_rows": rows,
-            "batch_s": round(batch_s, 1), "ratio_stream_to_batch": round(stream_s / batch_s, 2),
-            "batches": len(running.progress()), "dropped_by_watermark": running.dropped_by_watermark(),
-            "decode_paths": running.decode_paths(), "peak_rss_gib": round(sampler.peak / GIB, 2),
-            "phases_ms": _phases(running.progress()), "rss_parts_gib": {k: round(v / GIB, 2) for k, v in sampler.parts.items()}}
+    return {
+        "trips": n,
+        "scale": scale,
+        "produce_s": round(prep["produce_s"], 1),
+        "produce_rate": round(prep["produce_rate"]),
+        "stream_runs_s": [round(x, 1) for x in times["stream"]],
+        "batch_runs_s": [round(x, 1) for x in times["batch"]],
+        "stream_s": round(stream_s, 1),
+        "stream_rate": round(n / stream_s),
+        "zone_rows": rows,
+        "batch_s": round(batch_s, 1),
+        "ratio_stream_to_batch": round(stream_s / batch_s, 2),
+        "batches": len(running.progress()),
+        "dropped_by_watermark": running.dropped_by_watermark(),
+        "decode_paths": running.decode_paths(),
+        "peak_rss_gib": round(sampler.peak / GIB, 2),
+        "phases_ms": _phases(running.progress()),
+        "rss_parts_gib": {k: round(v / GIB, 2) for k, v in sampler.parts.items()},
+    }
 
 
 def ramp(rates: list[int], seconds: int, trigger: str) -> list[dict]:
     """The load ramp (week 8): one freshness step per rate, until a step no longer holds p95 ≤ 4 s."""
     steps = []
-    print(f"\n== load ramp: {seconds} s per step, trigger {trigger!r}, holds when p95 ≤ {loadtest.P95_TARGET_S} s and "
-          "≥ 90% of the rate was sent")
+    print(
+        f"\n== load ramp: {seconds} s per step, trigger {trigger!r}, holds when p95 ≤ {loadtest.P95_TARGET_S} s and "
+        "≥ 90% of the rate was sent"
+    )
     print(f"   {'target/s':>9} {'sent/s':>8} {'p50 s':>7} {'p95 s':>7} {'max lag':>8} {'dropped':>8}  holds")
     for rate in rates:
         f = freshness(rate, seconds, trigger)
         steps.append(f)
         holds = loadtest.highest_holding([f]) == rate
-        print(f"   {rate:9,} {f['rate']:8,} {f['p50_s']:7.2f} {f['p95_s']:7.2f} {f['max_lag']:8,} "
-              f"{f['dropped_by_watermark']:8,}  {'yes' if holds else 'NO'}", flush=True)
+        print(
+            f"   {rate:9,} {f['rate']:8,} {f['p50_s']:7.2f} {f['p95_s']:7.2f} {f['max_lag']:8,} "
+            f"{f['dropped_by_watermark']:8,}  {'yes' if holds else 'NO'}",
+            flush=True,
+        )
         if not holds:
             break
     best = loadtest.highest_holding(steps)
@@ -302,8 +342,12 @@ def main() -> None:
     p.add_argument("--replay-trips", type=int, default=1_000_000)
     p.add_argument("--max-offsets", type=int, default=500_000, help="maxOffsetsPerTrigger of the replay")
     p.add_argument("--skip", choices=["freshness", "replay"], action="append", default=[])
-    p.add_argument("--ramp", default=None, metavar="RATES",
-                   help="the load ramp instead: comma-separated trips/s steps, e.g. 1000,2000,5000,10000,20000")
+    p.add_argument(
+        "--ramp",
+        default=None,
+        metavar="RATES",
+        help="the load ramp instead: comma-separated trips/s steps, e.g. 1000,2000,5000,10000,20000",
+    )
     args = p.parse_args()
     tables.apply()
     lab_spark.start()
@@ -314,29 +358,45 @@ def main() -> None:
         return
     if "freshness" not in args.skip:
         f = freshness(args.rate, args.seconds, args.trigger)
-        print(f"\n== freshness: {f['sent']:,} trips in {f['seconds']} s ({f['rate']:,}/s), trigger {args.trigger!r}, "
-              f"{f['batches']} micro-batches, {f['windows']} window rows")
-        print(f"   delay ack(last trip) → row written: p50 {f['p50_s']:.2f} s  p95 {f['p95_s']:.2f} s  p99 {f['p99_s']:.2f} s"
-              f"   (targets p50 ≤ 2 s, p95 ≤ 4 s); dropped by watermark {f['dropped_by_watermark']}")
+        print(
+            f"\n== freshness: {f['sent']:,} trips in {f['seconds']} s ({f['rate']:,}/s), trigger {args.trigger!r}, "
+            f"{f['batches']} micro-batches, {f['windows']} window rows"
+        )
+        print(
+            f"   delay ack(last trip) → row written: p50 {f['p50_s']:.2f} s  p95 {f['p95_s']:.2f} s  p99 {f['p99_s']:.2f} s"
+            f"   (targets p50 ≤ 2 s, p95 ≤ 4 s); dropped by watermark {f['dropped_by_watermark']}"
+        )
         print(f"   median ms per micro-batch phase: {f['phases_ms']}")
-        print(f"   decoded by Spark's Avro reader: {f['decode_paths']['by_spark']:,} of {f['decode_paths']['records']:,}"
-              " records in the last 100 micro-batches")
+        print(
+            f"   decoded by Spark's Avro reader: {f['decode_paths']['by_spark']:,} of {f['decode_paths']['records']:,}"
+            " records in the last 100 micro-batches"
+        )
     if "replay" not in args.skip:
         r = replay(args.replay_trips, args.max_offsets)
         print(f"\n== replay (SYNTHETIC: the 2021-01 sample × {r['scale']}, time-shifted copies): {r['trips']:,} trips")
         print(f"   produce {r['produce_s']} s ({r['produce_rate']:,}/s)")
-        print(f"   stream Kafka → Spark → Cassandra: {r['stream_s']} s (mean of {r['stream_runs_s']}) = "
-              f"{r['stream_rate']:,} trips/s ({r['batches']} micro-batches; target ≥ 20,000/s)")
+        print(
+            f"   stream Kafka → Spark → Cassandra: {r['stream_s']} s (mean of {r['stream_runs_s']}) = "
+            f"{r['stream_rate']:,} trips/s ({r['batches']} micro-batches; target ≥ 20,000/s)"
+        )
         d = r["decode_paths"]
-        print(f"   decoded by Spark's Avro reader: {d['by_spark']:,} of {d['records']:,} records (the rest: lab.decode)")
-        print(f"   rows written: {r['zone_rows']:,} zone windows (+ as many top_zones rows + borough windows): "
-              f"{2 * r['zone_rows'] / r['trips']:.2f} Cassandra rows per trip")
+        print(
+            f"   decoded by Spark's Avro reader: {d['by_spark']:,} of {d['records']:,} records (the rest: lab.decode)"
+        )
+        print(
+            f"   rows written: {r['zone_rows']:,} zone windows (+ as many top_zones rows + borough windows): "
+            f"{2 * r['zone_rows'] / r['trips']:.2f} Cassandra rows per trip"
+        )
         print(f"   median ms per micro-batch phase: {r['phases_ms']}")
-        print(f"   batch Spark job, same aggregates from Parquet: {r['batch_s']} s (mean of {r['batch_runs_s']}); "
-              f"stream/batch = "
-              f"{r['ratio_stream_to_batch']}× (target ≤ 2×)")
-        print(f"   peak RSS of the local stack with the job running: {r['peak_rss_gib']} GiB {r['rss_parts_gib']} "
-              f"(target ≤ 4 GiB)")
+        print(
+            f"   batch Spark job, same aggregates from Parquet: {r['batch_s']} s (mean of {r['batch_runs_s']}); "
+            f"stream/batch = "
+            f"{r['ratio_stream_to_batch']}× (target ≤ 2×)"
+        )
+        print(
+            f"   peak RSS of the local stack with the job running: {r['peak_rss_gib']} GiB {r['rss_parts_gib']} "
+            f"(target ≤ 4 GiB)"
+        )
     lab_spark.stop()
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
 

@@ -4,6 +4,7 @@ The layers, each importing only those before it: config/errors/wait → deploy �
 lessons → cli. The notebooks reach the modules by their short names (`lab.kafka`, `lab.produce`, …); each loads on
 first use, so `import lab` starts nothing and stays fast.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -15,10 +16,37 @@ __all__ = ["LabError", "target", "use"]
 
 _LAYERS = {
     "deploy": ("kind", "kube", "kubeclient", "manifests"),
-    "services": ("process", "clientlog", "artifacts", "lifecycle", "exporter", "kafka", "schema_registry", "cassandra",
-                 "prometheus", "spark", "stack", "environment", "backup", "s3proxy", "connect"),
-    "pipeline": ("data", "wire", "schemas", "topics", "produce", "decode", "fastpath", "sink", "tables", "truth",
-                 "stream", "archive"),
+    "services": (
+        "process",
+        "clientlog",
+        "artifacts",
+        "lifecycle",
+        "exporter",
+        "kafka",
+        "schema_registry",
+        "cassandra",
+        "prometheus",
+        "spark",
+        "stack",
+        "environment",
+        "backup",
+        "s3proxy",
+        "connect",
+    ),
+    "pipeline": (
+        "data",
+        "wire",
+        "schemas",
+        "topics",
+        "produce",
+        "decode",
+        "fastpath",
+        "sink",
+        "tables",
+        "truth",
+        "stream",
+        "archive",
+    ),
     "observe": ("promql", "metrics", "transforms", "charts", "dashboard", "progress", "alerts"),
     "lessons": ("kraft", "late", "loadtest", "recovery", "replay", "notebooks", "release", "exercises"),
 }

@@ -1,4 +1,5 @@
 """The `lab` command: every subcommand in one place; each is a thin call into the layer that does the work."""
+
 from __future__ import annotations
 
 import argparse
@@ -12,6 +13,7 @@ TARGETS = ["local", "kind"]
 
 
 # --- the local stack: setup, up, status, logs, down ---------------------------------------------------------------
+
 
 def _setup(args) -> int:
     from lab.services import artifacts, prometheus, schema_registry
@@ -62,8 +64,10 @@ def _status(args) -> int:
     for r in rows:
         state = "running" if r["running"] else "stopped"
         ready = "yes" if r["ready"] else "no"
-        print(f"{r['name']:16} {state:8} {ready:6} {r['pid'] or '-':>8} {r['rss'] / 2**20:8.0f}  "
-              f"{','.join(map(str, r['ports']))}")
+        print(
+            f"{r['name']:16} {state:8} {ready:6} {r['pid'] or '-':>8} {r['rss'] / 2**20:8.0f}  "
+            f"{','.join(map(str, r['ports']))}"
+        )
     return 0
 
 
@@ -82,9 +86,13 @@ def _add_stack(sub) -> None:
     p.add_argument("--only", choices=list(artifacts.BUNDLES), help="one bundle only")
     p.set_defaults(func=_setup)
     p = sub.add_parser("up", help="start the local stack (or the named services) and wait until ready")
-    p.add_argument("services", nargs="*", metavar="SERVICE",
-                   help=f"any of {', '.join(ALL)}, or {', '.join(GROUPS)} (s3proxy + connect, started only when "
-                        f"named) (default: {', '.join(SERVICES)})")
+    p.add_argument(
+        "services",
+        nargs="*",
+        metavar="SERVICE",
+        help=f"any of {', '.join(ALL)}, or {', '.join(GROUPS)} (s3proxy + connect, started only when "
+        f"named) (default: {', '.join(SERVICES)})",
+    )
     p.set_defaults(func=_up)
     p = sub.add_parser("status", help="show which services run, are ready, and their memory")
     p.set_defaults(func=_status)
@@ -93,13 +101,18 @@ def _add_stack(sub) -> None:
     p.add_argument("-n", "--lines", type=int, default=40)
     p.set_defaults(func=_logs)
     p = sub.add_parser("down", help="stop the services the lab started")
-    p.add_argument("services", nargs="*", metavar="SERVICE", help=f"any of {', '.join(ALL)} or {', '.join(GROUPS)} "
-                                                                  "(default: all that run)")
+    p.add_argument(
+        "services",
+        nargs="*",
+        metavar="SERVICE",
+        help=f"any of {', '.join(ALL)} or {', '.join(GROUPS)} (default: all that run)",
+    )
     p.add_argument("--purge", action="store_true", help="also delete their data (topics, tables, metrics)")
     p.set_defaults(func=_down)
 
 
 # --- Cassandra backup and restore (local node) ----------------------------------------------------------------
+
 
 def _backup(args) -> int:
     from lab.services import backup
@@ -135,12 +148,23 @@ def _add_backup(sub) -> None:
 
 # --- the pipeline: produce, stream -----------------------------------------------------------------------------
 
+
 def _produce(args) -> int:
     from lab.pipeline import produce
 
-    report = produce.produce(args.service, args.month, limit=args.limit, scale=args.scale, speedup=args.speedup,
-                             shift_to_now=args.now, base_url=args.base_url, topic=args.topic, dlq=args.dlq,
-                             schema=args.schema, check=False)
+    report = produce.produce(
+        args.service,
+        args.month,
+        limit=args.limit,
+        scale=args.scale,
+        speedup=args.speedup,
+        shift_to_now=args.now,
+        base_url=args.base_url,
+        topic=args.topic,
+        dlq=args.dlq,
+        schema=args.schema,
+        check=False,
+    )
     print(report)
     report.check()
     print("accounting OK: every row delivered or in the DLQ")
@@ -154,12 +178,14 @@ def _add_produce(sub) -> None:
     p.add_argument("--service", default="yellow", choices=data.SERVICES)
     p.add_argument("--month", default="2021-01", help="YYYY-MM")
     p.add_argument("--limit", type=int, default=None, help="read only the first N rows")
-    p.add_argument("--speedup", type=float, default=None,
-                   help="replay in event time N× faster (default: as fast as possible)")
+    p.add_argument(
+        "--speedup", type=float, default=None, help="replay in event time N× faster (default: as fast as possible)"
+    )
     p.add_argument("--now", action="store_true", help="with --speedup: shift timestamps so the month replays as if now")
     p.add_argument("--scale", type=int, default=1, help="SYNTHETIC: send N time-shifted copies of every row")
-    p.add_argument("--schema", default=schemas.V1, choices=[schemas.V1, schemas.V2],
-                   help="value schema (v2 adds trip_type)")
+    p.add_argument(
+        "--schema", default=schemas.V1, choices=[schemas.V1, schemas.V2], help="value schema (v2 adds trip_type)"
+    )
     p.add_argument("--topic", default=config.TRIPS_TOPIC)
     p.add_argument("--dlq", default=config.DLQ_TOPIC)
     p.add_argument("--base-url", default=None, help="TLC base URL (default: env LAB_TLC_BASE_URL or the TLC site)")
@@ -180,10 +206,13 @@ def _stream(args) -> int:
         stream.reset(job)
     tables.apply()
     spark = lab_spark.start(**({"spark.ui.enabled": "false"} if args.no_ui else {}))
-    print(f"metrics at {metrics.attach(spark)}", flush=True)   # progress listener → Prometheus gauges
+    print(f"metrics at {metrics.attach(spark)}", flush=True)  # progress listener → Prometheus gauges
     running = stream.start(job, spark)
-    print(f"streaming {job.topic} → Cassandra {config.KEYSPACE}: queries {', '.join(running.queries)}, "
-          f"trigger {job.trigger}, checkpoints under {job.checkpoint('').parent}", flush=True)
+    print(
+        f"streaming {job.topic} → Cassandra {config.KEYSPACE}: queries {', '.join(running.queries)}, "
+        f"trigger {job.trigger}, checkpoints under {job.checkpoint('').parent}",
+        flush=True,
+    )
     try:
         if job.trigger in ("availableNow", "once"):
             running.await_done(args.timeout or 3600)
@@ -213,17 +242,24 @@ def _add_stream(sub) -> None:
     p.add_argument("--name", default=d.name, help="query name (checkpoints are per name)")
     p.add_argument("--checkpoint-root", default=None, help="default <LAB_HOME>/checkpoints")
     p.add_argument("--reset", action="store_true", help="delete the checkpoints first")
-    p.add_argument("--allow-data-loss", action="store_true",
-                   help="go on past offsets that are gone (deleted/recreated topic, retention): skipped and counted")
+    p.add_argument(
+        "--allow-data-loss",
+        action="store_true",
+        help="go on past offsets that are gone (deleted/recreated topic, retention): skipped and counted",
+    )
     p.add_argument("--no-ui", action="store_true", help="no Spark UI (lets a second driver run beside a notebook's)")
     p.add_argument("--timeout", type=float, default=None, help="stop after this many seconds")
-    p.add_argument("--base-url", default=None,
-                   help="TLC base URL of the zone lookup (default: env LAB_TLC_BASE_URL or the TLC site)")
+    p.add_argument(
+        "--base-url",
+        default=None,
+        help="TLC base URL of the zone lookup (default: env LAB_TLC_BASE_URL or the TLC site)",
+    )
     p.add_argument("--print-submit", action="store_true", help="print the equivalent spark-submit command and exit")
     p.set_defaults(func=_stream)
 
 
 # --- observing: alerts, dashboards -----------------------------------------------------------------------------
+
 
 def _alerts(_args) -> int:
     from lab.observe import alerts
@@ -249,13 +285,13 @@ def _dashboards(args) -> int:
 def _add_observe(sub) -> None:
     p = sub.add_parser("alerts", help="the alert rules Prometheus evaluates and their states")
     p.set_defaults(func=_alerts)
-    d = sub.add_parser("dashboards",
-                       help="run every panel query of grafana/*.json; non-zero if one is broken or empty")
+    d = sub.add_parser("dashboards", help="run every panel query of grafana/*.json; non-zero if one is broken or empty")
     d.add_argument("names", nargs="*", help="dashboards (default: all)")
     d.set_defaults(func=_dashboards)
 
 
 # --- the notebooks: demo, strip, release ------------------------------------------------------------------------------
+
 
 def _demo(args) -> int:
     from lab.lessons import notebooks
@@ -305,6 +341,7 @@ def _add_notebooks(sub) -> None:
 
 # --- the kind target -----------------------------------------------------------------------------------------------
 
+
 def _kind(args) -> int:
     from lab.deploy import kind, kube
 
@@ -327,8 +364,10 @@ def _kind(args) -> int:
         print("deleted cluster" if kube.down() else "no cluster to delete")
     elif args.action == "status":
         for row in kube.status():
-            print(f"{row['service']:<16} {row['object']:<34} {'ready' if row['ready'] else 'NOT READY':<9} "
-                  f"{row['status']}")
+            print(
+                f"{row['service']:<16} {row['object']:<34} {'ready' if row['ready'] else 'NOT READY':<9} "
+                f"{row['status']}"
+            )
     elif args.action == "logs":
         for name in args.services or ["kafka"]:
             print(kube.logs(name, tail=args.tail))

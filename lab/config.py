@@ -1,4 +1,5 @@
 """Names, versions, ports and paths: the one place every other module and manifest reads them from."""
+
 from __future__ import annotations
 
 import os
@@ -7,67 +8,69 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
-RESOURCES = PACKAGE_DIR / "resources"   # templates, Avro schemas, JMX rules, the Spark driver script
-CQL_DIR = PACKAGE_DIR / "cql"           # the versioned data model
-STREAM_DRIVER = RESOURCES / "spark" / "driver.py"   # what spark-submit runs: `lab stream`
+RESOURCES = PACKAGE_DIR / "resources"  # templates, Avro schemas, JMX rules, the Spark driver script
+CQL_DIR = PACKAGE_DIR / "cql"  # the versioned data model
+STREAM_DRIVER = RESOURCES / "spark" / "driver.py"  # what spark-submit runs: `lab stream`
 
 # --- versions (pinned; nothing floats on "latest") -------------------------------------------
-KAFKA_VERSION = "4.3.1"          # Strimzi 1.2.0's default Kafka: same broker in both targets
+KAFKA_VERSION = "4.3.1"  # Strimzi 1.2.0's default Kafka: same broker in both targets
 SCALA_KAFKA = "2.13"
 CASSANDRA_VERSION = "5.0.8"
 APICURIO_VERSION = "3.3.3"
-SPARK_VERSION = "3.5.7"          # newest 3.5.x with spark-sql-kafka on Central; must equal the pyspark wheel pinned in pyproject.toml
+SPARK_VERSION = (
+    "3.5.7"  # newest 3.5.x with spark-sql-kafka on Central; must equal the pyspark wheel pinned in pyproject.toml
+)
 SCALA_SPARK = "2.12"
-SCC_VERSION = "3.5.1"            # spark-cassandra-connector
-JMX_EXPORTER_VERSION = "1.0.1"   # newest on Maven Central (1.1+ ship on GitHub only)
+SCC_VERSION = "3.5.1"  # spark-cassandra-connector
+JMX_EXPORTER_VERSION = "1.0.1"  # newest on Maven Central (1.1+ ship on GitHub only)
 LOG4J_VERSION = "2.25.4"
 # the raw archive (week 9, on demand): Kafka Connect at KAFKA_VERSION + the Iceberg sink on an S3-compatible store
-ICEBERG_VERSION = "1.12.0"       # iceberg-kafka-connect (no runtime bundle on Maven: the plugin folder is assembled)
-AWS_SDK_VERSION = "2.57.8"       # software.amazon.awssdk s3/sts/kms for Iceberg's S3FileIO
-HADOOP_VERSION = "3.4.2"         # hadoop-client-api/-runtime: Iceberg's Parquet writer needs Configuration
+ICEBERG_VERSION = "1.12.0"  # iceberg-kafka-connect (no runtime bundle on Maven: the plugin folder is assembled)
+AWS_SDK_VERSION = "2.57.8"  # software.amazon.awssdk s3/sts/kms for Iceberg's S3FileIO
+HADOOP_VERSION = "3.4.2"  # hadoop-client-api/-runtime: Iceberg's Parquet writer needs Configuration
 SQLITE_JDBC_VERSION = "3.54.1.0"  # the JDBC catalog's SQLite file
-S3PROXY_VERSION = "4.1.0"        # org.gaul:s3proxy jar-with-dependencies, filesystem backend
+S3PROXY_VERSION = "4.1.0"  # org.gaul:s3proxy jar-with-dependencies, filesystem backend
 MAVEN_DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 JAVA_MAJOR = 17
-REGISTRY_JAVA_MIN = 21          # Apicurio 3.3.x classes are Java 21 bytecode (class file 65); it runs on 21 or 25
+REGISTRY_JAVA_MIN = 21  # Apicurio 3.3.x classes are Java 21 bytecode (class file 65); it runs on 21 or 25
 
 # kind target
 STRIMZI_VERSION = "1.2.0"
-STRIMZI_API = "kafka.strimzi.io/v1"   # the API group/version of the Kafka, KafkaNodePool, KafkaTopic … resources
+STRIMZI_API = "kafka.strimzi.io/v1"  # the API group/version of the Kafka, KafkaNodePool, KafkaTopic … resources
 STRIMZI_INSTALL_URL = (  # release asset; lab rewrites its `namespace: myproject` to NAMESPACE at deploy time
     "https://github.com/strimzi/strimzi-kafka-operator/releases/download/"
     f"{STRIMZI_VERSION}/strimzi-cluster-operator-{STRIMZI_VERSION}.yaml"
 )
-KIND_VERSION = "v0.31.0"                 # the kind release Strimzi 1.2's own CI uses (.azure/scripts/setup-kind.sh)
+KIND_VERSION = "v0.31.0"  # the kind release Strimzi 1.2's own CI uses (.azure/scripts/setup-kind.sh)
 KIND_NODE_IMAGE = "kindest/node:v1.35.0"  # kind v0.31.0's default node; Strimzi 1.2 needs Kubernetes >= 1.30
-KUBERNETES_VERSION = "1.35.0"            # the schema version tests validate rendered manifests against
-KIND_MIN_MEMORY_GIB = 8                  # what Docker must be allowed to use for the whole kind stack
-HELM_VERSION = "v3.19.0"                 # CI installs this helm; lab only needs `helm template`
-KUBECTL_MIN = "1.27"                     # `kubectl kustomize` (kustomize v5) renders k8s/ on both targets (week 08);
-                                         # Debian 12's kubernetes-client is 1.20: "json: unknown field labels"
+KUBERNETES_VERSION = "1.35.0"  # the schema version tests validate rendered manifests against
+KIND_MIN_MEMORY_GIB = 8  # what Docker must be allowed to use for the whole kind stack
+HELM_VERSION = "v3.19.0"  # CI installs this helm; lab only needs `helm template`
+KUBECTL_MIN = "1.27"  # `kubectl kustomize` (kustomize v5) renders k8s/ on both targets (week 08);
+# Debian 12's kubernetes-client is 1.20: "json: unknown field labels"
 GRAFANA_CHART_REPO = "https://grafana-community.github.io/helm-charts"  # grafana/helm-charts is deprecated (2026-01)
 GRAFANA_CHART = "grafana"
-GRAFANA_CHART_VERSION = "10.5.15"   # Grafana 12.3.1; the community repo mirrors the frozen repo's history
-GRAFANA_IMAGE_TAG = "12.3.1"        # the Cassandra plugin supports Grafana <= 12.x
+GRAFANA_CHART_VERSION = "10.5.15"  # Grafana 12.3.1; the community repo mirrors the frozen repo's history
+GRAFANA_IMAGE_TAG = "12.3.1"  # the Cassandra plugin supports Grafana <= 12.x
 CASSANDRA_PLUGIN = "hadesarchitect-cassandra-datasource"
 CASSANDRA_PLUGIN_VERSION = "3.3.0"
 CASSANDRA_IMAGE = "cassandra:5.0.8"
 APICURIO_IMAGE = f"quay.io/apicurio/apicurio-registry:{APICURIO_VERSION}"
-REGISTRY_CCOMPAT_PATH = "/apis/ccompat/v7"   # Apicurio's Confluent-compatible API under the HTTP root
+REGISTRY_CCOMPAT_PATH = "/apis/ccompat/v7"  # Apicurio's Confluent-compatible API under the HTTP root
 PROMETHEUS_IMAGE = "quay.io/prometheus/prometheus:v2.53.5"
 PRODUCER_IMAGE = "kappa-lab/producer:0.1.0"
 SPARK_IMAGE = "kappa-lab/spark-job:0.1.0"
 KIND_CLUSTER = "kappa-lab"
 NAMESPACE = "kappa"
-KAFKA_CLUSTER = "lab"            # Strimzi Kafka CR name
-KAFKA_NODE_POOL = "dual-role"    # Strimzi KafkaNodePool name (one broker+controller node)
-KAFKA_USER = "lab-client"        # KafkaUser of the optional SCRAM-SHA-512 component
-CASSANDRA_USER = "lab"           # role the schema Job creates with the generated password (kind)
-CURL_IMAGE = "curlimages/curl:8.11.1"        # init container fetching the JMX exporter agent from Maven Central
-CONNECT_IMAGE = "kappa-lab/connect-iceberg:0.1.0"   # components/archive: Strimzi's Kafka image + the Iceberg sink
+KAFKA_CLUSTER = "lab"  # Strimzi Kafka CR name
+KAFKA_NODE_POOL = "dual-role"  # Strimzi KafkaNodePool name (one broker+controller node)
+KAFKA_USER = "lab-client"  # KafkaUser of the optional SCRAM-SHA-512 component
+CASSANDRA_USER = "lab"  # role the schema Job creates with the generated password (kind)
+CURL_IMAGE = "curlimages/curl:8.11.1"  # init container fetching the JMX exporter agent from Maven Central
+CONNECT_IMAGE = "kappa-lab/connect-iceberg:0.1.0"  # components/archive: Strimzi's Kafka image + the Iceberg sink
 CONNECT_BASE_IMAGE = f"quay.io/strimzi/kafka:{STRIMZI_VERSION}-kafka-{KAFKA_VERSION}"
-JRE_IMAGE = "eclipse-temurin:17.0.15_6-jre"          # components/archive: runs the S3Proxy jar from Maven Central
-KUBECTL_IMAGE = f"registry.k8s.io/kubectl:v{KUBERNETES_VERSION}"   # the snapshot CronJob execs nodetool in cassandra-0
+JRE_IMAGE = "eclipse-temurin:17.0.15_6-jre"  # components/archive: runs the S3Proxy jar from Maven Central
+KUBECTL_IMAGE = f"registry.k8s.io/kubectl:v{KUBERNETES_VERSION}"  # the snapshot CronJob execs nodetool in cassandra-0
 SPARK_BASE_IMAGE = "python:3.11-slim-bookworm"
 # In-cluster addresses (Service DNS name:port) of the kind target, for pods such as the Spark driver.
 KIND_SERVICES = {
@@ -88,11 +91,11 @@ def subject(topic: str) -> str:
     return f"{topic}-value"
 
 
-READER_SUBJECT = "lab-stream-reader-value"   # the streaming job registers its reader schema here to learn its id
+READER_SUBJECT = "lab-stream-reader-value"  # the streaming job registers its reader schema here to learn its id
 TOPIC_PARTITIONS = 6
 DLQ_PARTITIONS = 1
-LIVE_TOPIC = "taxi-trips-live"   # week 9's live demo and replay run on their own topic
-LATE_TOPIC = "taxi-trips-late"   # the late-data demonstration (lab/lessons/late.py) has its own topic
+LIVE_TOPIC = "taxi-trips-live"  # week 9's live demo and replay run on their own topic
+LATE_TOPIC = "taxi-trips-late"  # the late-data demonstration (lab/lessons/late.py) has its own topic
 TOPIC_RETENTION_MS = 7 * 24 * 3600 * 1000
 
 
@@ -103,12 +106,12 @@ def week_topic(week: str) -> str:
 
 DEFAULT_COMPATIBILITY = "BACKWARD"
 KEYSPACE = "kappa"
-WEEK04_TABLE = "week04_windows"            # the table week 4's foreachBatch exercise upserts into
-WEEK05_TABLE = "borough_revenue_hourly"    # the table the learner designs in week 5
+WEEK04_TABLE = "week04_windows"  # the table week 4's foreachBatch exercise upserts into
+WEEK05_TABLE = "borough_revenue_hourly"  # the table the learner designs in week 5
 # the raw archive (lab.archive): every taxi-trips record byte for byte in an Iceberg table on S3Proxy
 ARCHIVE_BUCKET = "kappa-archive"
-ARCHIVE_CATALOG = "iceberg"              # the Iceberg sink's default catalog name: readers must open it under this name
-ARCHIVE_TABLE = "archive.taxi_trips_raw"   # namespace.table
+ARCHIVE_CATALOG = "iceberg"  # the Iceberg sink's default catalog name: readers must open it under this name
+ARCHIVE_TABLE = "archive.taxi_trips_raw"  # namespace.table
 ARCHIVE_CONNECTOR = "taxi-trips-archive"
 ARCHIVE_CONTROL_TOPIC = "iceberg-control"  # the Iceberg sink's commit coordination (created by lab.archive)
 LOCAL_DATACENTER = "datacenter1"
@@ -131,11 +134,11 @@ class Ports:
     cassandra_jmx: int = 7199
     cassandra_jmx_exporter: int = 9405
     spark_ui: int = 4040
-    spark_metrics: int = 9406     # StreamingQueryListener gauges (prometheus_client)
+    spark_metrics: int = 9406  # StreamingQueryListener gauges (prometheus_client)
     producer_metrics: int = 9407
     prometheus: int = 9090
-    s3proxy: int = 9300           # the archive's object store (on demand)
-    connect: int = 8083           # the Kafka Connect worker's REST API (on demand)
+    s3proxy: int = 9300  # the archive's object store (on demand)
+    connect: int = 8083  # the Kafka Connect worker's REST API (on demand)
 
 
 # NodePorts of the kind target, mapped to the same host ports (k8s/kind-config.yaml).

@@ -1,4 +1,5 @@
 """The lab's error hierarchy: one root, a few specific errors whose messages say what to do."""
+
 from __future__ import annotations
 
 
@@ -82,7 +83,8 @@ class DataLost(StreamError):
             f"deleted and recreated, or its records aged out by retention), so its checkpoint no longer fits the log. "
             f"To read {topic} again from its start, reset the query's checkpoint (lab.stream.reset(job), "
             f"`lab stream --reset`); to skip what is gone and go on, run with allow_data_loss=True "
-            f"(`lab stream --allow-data-loss`), which counts the skipped offsets. Spark says: {spark_says}")
+            f"(`lab stream --allow-data-loss`), which counts the skipped offsets. Spark says: {spark_says}"
+        )
 
 
 class CheckFailed(LabError):

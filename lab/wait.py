@@ -1,9 +1,11 @@
 """Bounded readiness waits: poll a condition with a timeout, never sleep blindly."""
+
 from __future__ import annotations
 
 import socket
 import time
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from lab.errors import ServiceNotReady
 

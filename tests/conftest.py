@@ -1,4 +1,5 @@
 """Shared fixtures: the real local stack (started once per session) and unique names per test."""
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ It speaks the parts of the Kubernetes REST API that lab.kubeclient uses: discove
 group version's resource list), server-side apply (PATCH application/apply-patch+yaml), GET of an object or a list,
 events, pods, pod logs and nodes; errors are Status objects with the real codes (404 NotFound, 422 Invalid).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,8 +25,15 @@ from lab.errors import KindError
 
 
 def _status(code: int, reason: str, message: str) -> dict:
-    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message,
-            "reason": reason, "code": code}
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "code": code,
+    }
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -84,20 +92,34 @@ class _Handler(BaseHTTPRequestHandler):
                     gv = {"groupVersion": api_version, "version": version}
                     groups[group] = {"name": group, "versions": [gv], "preferredVersion": gv}
             return self._send(200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": list(groups.values())})
-        gv = "v1" if parts == ["api", "v1"] else "/".join(parts[1:]) if parts[:1] == ["apis"] and len(parts) == 3 \
+        gv = (
+            "v1"
+            if parts == ["api", "v1"]
+            else "/".join(parts[1:])
+            if parts[:1] == ["apis"] and len(parts) == 3
             else None
+        )
         if gv:
-            resources = [{"name": plural, "singularName": kind.lower(), "namespaced": ns, "kind": kind,
-                          "verbs": ["get", "list", "patch", "create", "delete"]}
-                         for (a, kind), (plural, ns) in kinds.items() if a == gv]
+            resources = [
+                {
+                    "name": plural,
+                    "singularName": kind.lower(),
+                    "namespaced": ns,
+                    "kind": kind,
+                    "verbs": ["get", "list", "patch", "create", "delete"],
+                }
+                for (a, kind), (plural, ns) in kinds.items()
+                if a == gv
+            ]
             if gv == "v1":
-                resources += [{"name": "events", "singularName": "event", "namespaced": True, "kind": "Event",
-                               "verbs": ["list"]}, {"name": "nodes", "singularName": "node", "namespaced": False,
-                                                    "kind": "Node", "verbs": ["list"]},
-                              {"name": "pods/log", "singularName": "", "namespaced": True, "kind": "Pod",
-                               "verbs": ["get"]}]
-            return self._send(200, {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv,
-                                    "resources": resources})
+                resources += [
+                    {"name": "events", "singularName": "event", "namespaced": True, "kind": "Event", "verbs": ["list"]},
+                    {"name": "nodes", "singularName": "node", "namespaced": False, "kind": "Node", "verbs": ["list"]},
+                    {"name": "pods/log", "singularName": "", "namespaced": True, "kind": "Pod", "verbs": ["get"]},
+                ]
+            return self._send(
+                200, {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}
+            )
         target = self._target(parts)
         if target is None:
             return self._send(404, _status(404, "NotFound", "the server could not find the requested resource"))
@@ -105,22 +127,42 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "Event":
             items = []
             selector = dict(kv.split("=", 1) for kv in query.get("fieldSelector", "").split(",") if "=" in kv)
-            for i, line in enumerate(c.events(selector.get("involvedObject.kind"), selector.get("involvedObject.name"),
-                                              ns)):
+            for i, line in enumerate(
+                c.events(selector.get("involvedObject.kind"), selector.get("involvedObject.name"), ns)
+            ):
                 type_, rest = line.split(" ", 1)
                 reason, message = rest.split(": ", 1)
-                items.append({"metadata": {"name": f"e{i}", "namespace": ns,
-                                           "creationTimestamp": f"2026-01-01T00:00:{i:02d}Z"},
-                              "type": type_, "reason": reason, "message": message,
-                              "involvedObject": {"kind": selector.get("involvedObject.kind"),
-                                                 "name": selector.get("involvedObject.name")}})
+                items.append(
+                    {
+                        "metadata": {
+                            "name": f"e{i}",
+                            "namespace": ns,
+                            "creationTimestamp": f"2026-01-01T00:00:{i:02d}Z",
+                        },
+                        "type": type_,
+                        "reason": reason,
+                        "message": message,
+                        "involvedObject": {
+                            "kind": selector.get("involvedObject.kind"),
+                            "name": selector.get("involvedObject.name"),
+                        },
+                    }
+                )
             return self._send(200, {"kind": "EventList", "apiVersion": "v1", "metadata": {}, "items": items})
         if kind == "Node":
-            nodes = [{"metadata": {"name": n["metadata"]["name"]}, "status": {"nodeInfo": {
-                "kubeletVersion": n["status"]["node_info"]["kubelet_version"],
-                "osImage": n["status"]["node_info"]["os_image"],
-                "containerRuntimeVersion": n["status"]["node_info"]["container_runtime_version"]}}}
-                for n in c.nodes()]
+            nodes = [
+                {
+                    "metadata": {"name": n["metadata"]["name"]},
+                    "status": {
+                        "nodeInfo": {
+                            "kubeletVersion": n["status"]["node_info"]["kubelet_version"],
+                            "osImage": n["status"]["node_info"]["os_image"],
+                            "containerRuntimeVersion": n["status"]["node_info"]["container_runtime_version"],
+                        }
+                    },
+                }
+                for n in c.nodes()
+            ]
             return self._send(200, {"kind": "NodeList", "apiVersion": "v1", "metadata": {}, "items": nodes})
         if kind == "Pod":
             if sub == "log":
@@ -134,8 +176,15 @@ class _Handler(BaseHTTPRequestHandler):
             pods = [{"metadata": {"name": p, "namespace": ns}} for p in c.pods(query.get("labelSelector", ""), ns)]
             return self._send(200, {"kind": "PodList", "apiVersion": "v1", "metadata": {}, "items": pods})
         if name is None:
-            return self._send(200, {"kind": f"{kind}List", "apiVersion": api_version, "metadata": {},
-                                    "items": c.list(api_version, kind, ns)})
+            return self._send(
+                200,
+                {
+                    "kind": f"{kind}List",
+                    "apiVersion": api_version,
+                    "metadata": {},
+                    "items": c.list(api_version, kind, ns),
+                },
+            )
         obj = c.get(api_version, kind, name, ns)
         if obj is None:
             return self._send(404, _status(404, "NotFound", f'{kinds[(api_version, kind)][0]} "{name}" not found'))
@@ -147,8 +196,14 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("Content-Type") != "application/apply-patch+yaml":
             return self._send(415, _status(415, "UnsupportedMediaType", "only server-side apply is served"))
         if "fieldManager" not in query:
-            return self._send(422, _status(422, "Invalid", "PatchOptions.meta.k8s.io is invalid: fieldManager: "
-                                                           "Required value: is required for apply patch"))
+            return self._send(
+                422,
+                _status(
+                    422,
+                    "Invalid",
+                    "PatchOptions.meta.k8s.io is invalid: fieldManager: Required value: is required for apply patch",
+                ),
+            )
         target = self._target(parts)
         if target is None:
             return self._send(404, _status(404, "NotFound", "the server could not find the requested resource"))
@@ -188,10 +243,17 @@ class FakeApiServer:
 
     def kubeconfig(self, path: Path, context: str) -> Path:
         """A kubeconfig with `context` pointing at this server (plain HTTP, no credentials)."""
-        path.write_text(yaml.safe_dump({
-            "apiVersion": "v1", "kind": "Config", "current-context": context,
-            "clusters": [{"name": context, "cluster": {"server": self.url}}],
-            "users": [{"name": context, "user": {}}],
-            "contexts": [{"name": context, "context": {"cluster": context, "user": context}}]}))
+        path.write_text(
+            yaml.safe_dump(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Config",
+                    "current-context": context,
+                    "clusters": [{"name": context, "cluster": {"server": self.url}}],
+                    "users": [{"name": context, "user": {}}],
+                    "contexts": [{"name": context, "context": {"cluster": context, "user": context}}],
+                }
+            )
+        )
         os.chmod(path, 0o600)
         return path

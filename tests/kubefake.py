@@ -7,6 +7,7 @@ It has the methods of lab.kubeclient.KubeClient and answers like a real server w
   StatefulSet has ready replicas, a Job Completes or Fails (BackoffLimitExceeded), a suspended Job is Suspended, a
   Strimzi Kafka is Ready only once its operator runs and a node pool exists, a KafkaTopic once its Kafka is Ready.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,23 +20,46 @@ from lab.errors import KindError
 
 # (apiVersion, kind) -> namespaced, for the built-in kinds the lab and Strimzi's install file use
 BUILTIN = {
-    ("v1", "Namespace"): False, ("v1", "ConfigMap"): True, ("v1", "Secret"): True, ("v1", "Service"): True,
-    ("v1", "ServiceAccount"): True, ("v1", "PersistentVolumeClaim"): True, ("v1", "Pod"): True,
-    ("apps/v1", "Deployment"): True, ("apps/v1", "StatefulSet"): True, ("batch/v1", "Job"): True,
+    ("v1", "Namespace"): False,
+    ("v1", "ConfigMap"): True,
+    ("v1", "Secret"): True,
+    ("v1", "Service"): True,
+    ("v1", "ServiceAccount"): True,
+    ("v1", "PersistentVolumeClaim"): True,
+    ("v1", "Pod"): True,
+    ("apps/v1", "Deployment"): True,
+    ("apps/v1", "StatefulSet"): True,
+    ("batch/v1", "Job"): True,
     ("batch/v1", "CronJob"): True,
-    ("rbac.authorization.k8s.io/v1", "Role"): True, ("rbac.authorization.k8s.io/v1", "RoleBinding"): True,
+    ("rbac.authorization.k8s.io/v1", "Role"): True,
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"): True,
     ("rbac.authorization.k8s.io/v1", "ClusterRole"): False,
     ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): False,
-    ("apiextensions.k8s.io/v1", "CustomResourceDefinition"): False, ("policy/v1", "PodDisruptionBudget"): True,
+    ("apiextensions.k8s.io/v1", "CustomResourceDefinition"): False,
+    ("policy/v1", "PodDisruptionBudget"): True,
     ("networking.k8s.io/v1", "NetworkPolicy"): True,
 }
 STRIMZI = "kafka.strimzi.io/v1"
-PLURALS = {"Namespace": "namespaces", "ConfigMap": "configmaps", "Secret": "secrets", "Service": "services",
-           "ServiceAccount": "serviceaccounts", "PersistentVolumeClaim": "persistentvolumeclaims", "Pod": "pods",
-           "Deployment": "deployments", "StatefulSet": "statefulsets", "Job": "jobs", "CronJob": "cronjobs", "Role": "roles",
-           "RoleBinding": "rolebindings", "ClusterRole": "clusterroles", "ClusterRoleBinding": "clusterrolebindings",
-           "CustomResourceDefinition": "customresourcedefinitions", "PodDisruptionBudget": "poddisruptionbudgets",
-           "NetworkPolicy": "networkpolicies"}
+PLURALS = {
+    "Namespace": "namespaces",
+    "ConfigMap": "configmaps",
+    "Secret": "secrets",
+    "Service": "services",
+    "ServiceAccount": "serviceaccounts",
+    "PersistentVolumeClaim": "persistentvolumeclaims",
+    "Pod": "pods",
+    "Deployment": "deployments",
+    "StatefulSet": "statefulsets",
+    "Job": "jobs",
+    "CronJob": "cronjobs",
+    "Role": "roles",
+    "RoleBinding": "rolebindings",
+    "ClusterRole": "clusterroles",
+    "ClusterRoleBinding": "clusterrolebindings",
+    "CustomResourceDefinition": "customresourcedefinitions",
+    "PodDisruptionBudget": "poddisruptionbudgets",
+    "NetworkPolicy": "networkpolicies",
+}
 
 
 class ApiError(Exception):
@@ -43,8 +67,16 @@ class ApiError(Exception):
 
     def __init__(self, status: int, reason: str, message: str):
         self.status, self.reason = status, reason
-        self.body = json.dumps({"kind": "Status", "apiVersion": "v1", "status": "Failure", "message": message,
-                                "reason": reason, "code": status})
+        self.body = json.dumps(
+            {
+                "kind": "Status",
+                "apiVersion": "v1",
+                "status": "Failure",
+                "message": message,
+                "reason": reason,
+                "code": status,
+            }
+        )
         super().__init__(f"({status}) Reason: {reason}")
 
 
@@ -114,8 +146,11 @@ class FakeCluster:
 
     def list(self, api_version: str, kind: str, namespace: str) -> list[dict]:
         namespaced = self._namespaced(api_version, kind)
-        return [self.get(a, k, n, namespace) for (a, k, ns, n) in list(self.objects)
-                if (a, k) == (api_version, kind) and ns == (namespace if namespaced else None)]
+        return [
+            self.get(a, k, n, namespace)
+            for (a, k, ns, n) in list(self.objects)
+            if (a, k) == (api_version, kind) and ns == (namespace if namespaced else None)
+        ]
 
     def events(self, kind: str, name: str, namespace: str) -> list[str]:
         if name in self.stuck:
@@ -131,9 +166,18 @@ class FakeCluster:
         return ""
 
     def nodes(self) -> list[dict]:
-        return [{"metadata": {"name": f"{config.KIND_CLUSTER}-control-plane"},
-                 "status": {"node_info": {"kubelet_version": f"v{config.KUBERNETES_VERSION}", "os_image": "Debian",
-                                          "container_runtime_version": "containerd://2.1"}}}]
+        return [
+            {
+                "metadata": {"name": f"{config.KIND_CLUSTER}-control-plane"},
+                "status": {
+                    "node_info": {
+                        "kubelet_version": f"v{config.KUBERNETES_VERSION}",
+                        "os_image": "Debian",
+                        "container_runtime_version": "containerd://2.1",
+                    }
+                },
+            }
+        ]
 
     def kinds(self) -> dict[tuple[str, str], tuple[str, bool]]:
         """(apiVersion, kind) -> (plural, namespaced) of every kind the API serves now (discovery)."""
@@ -156,36 +200,62 @@ class FakeCluster:
             obj["status"] = {"replicas": want, "updatedReplicas": want, field: have}
             if kind == "Deployment":
                 obj["status"]["conditions"] = [
-                    _cond("Available", "True", "MinimumReplicasAvailable") if have >= want else
-                    _cond("Available", "False", "MinimumReplicasUnavailable",
-                          "Deployment does not have minimum availability.")]
+                    _cond("Available", "True", "MinimumReplicasAvailable")
+                    if have >= want
+                    else _cond(
+                        "Available",
+                        "False",
+                        "MinimumReplicasUnavailable",
+                        "Deployment does not have minimum availability.",
+                    )
+                ]
         elif kind == "Job":
             if spec.get("suspend"):
                 obj["status"] = {"conditions": [_cond("Suspended", "True", "JobSuspended", "Job suspended")]}
             elif name in self.failing_jobs:
-                obj["status"] = {"failed": spec.get("backoffLimit", 6) + 1, "conditions": [
-                    _cond("Failed", "True", "BackoffLimitExceeded", "Job has reached the specified backoff limit")]}
+                obj["status"] = {
+                    "failed": spec.get("backoffLimit", 6) + 1,
+                    "conditions": [
+                        _cond("Failed", "True", "BackoffLimitExceeded", "Job has reached the specified backoff limit")
+                    ],
+                }
             else:
                 obj["status"] = {"succeeded": 1, "conditions": [_cond("Complete", "True")]}
         elif kind == "Kafka":
             operator = self._find("apps/v1", "Deployment", ns, "strimzi-cluster-operator")
-            pools = [o for (a, k, n, _), o in self.objects.items() if k == "KafkaNodePool" and n == ns
-                     and o["metadata"].get("labels", {}).get("strimzi.io/cluster") == name]
+            pools = [
+                o
+                for (a, k, n, _), o in self.objects.items()
+                if k == "KafkaNodePool"
+                and n == ns
+                and o["metadata"].get("labels", {}).get("strimzi.io/cluster") == name
+            ]
             if operator is None:
                 obj["status"] = {}  # nobody reconciles it
             elif not pools:
-                obj["status"] = {"conditions": [_cond("NotReady", "True", "InvalidResourceException",
-                                                      "No KafkaNodePools found for Kafka cluster " + name)]}
+                obj["status"] = {
+                    "conditions": [
+                        _cond(
+                            "NotReady",
+                            "True",
+                            "InvalidResourceException",
+                            "No KafkaNodePools found for Kafka cluster " + name,
+                        )
+                    ]
+                }
             else:
-                obj["status"] = {"conditions": [_cond("Ready", "True")], "listeners": [
-                    {"name": "plain", "bootstrapServers": f"{name}-kafka-bootstrap.{ns}.svc:9092"}]}
+                obj["status"] = {
+                    "conditions": [_cond("Ready", "True")],
+                    "listeners": [{"name": "plain", "bootstrapServers": f"{name}-kafka-bootstrap.{ns}.svc:9092"}],
+                }
         elif kind == "KafkaTopic":
             cluster = obj["metadata"].get("labels", {}).get("strimzi.io/cluster")
             kafka = self._find(STRIMZI, "Kafka", ns, cluster)
             if kafka is not None:
                 self._reconcile(kafka)
-            ok = kafka is not None and any(c["type"] == "Ready" and c["status"] == "True"
-                                           for c in kafka["status"].get("conditions", []))
+            ok = kafka is not None and any(
+                c["type"] == "Ready" and c["status"] == "True" for c in kafka["status"].get("conditions", [])
+            )
             obj["status"] = {"conditions": [_cond("Ready", "True")]} if ok else {}
 
 
@@ -198,26 +268,57 @@ def strimzi_install(schemas: Path) -> list[dict]:
     rbac = "rbac.authorization.k8s.io/v1"
     role_ref = {"kind": "ClusterRole", "name": "strimzi-cluster-operator-namespaced", "apiGroup": rbac.split("/")[0]}
     operator = [
-        {"apiVersion": "v1", "kind": "ServiceAccount",
-         "metadata": {"name": "strimzi-cluster-operator", "namespace": "myproject", "labels": labels}},
-        {"apiVersion": rbac, "kind": "ClusterRole", "metadata": {"name": "strimzi-cluster-operator-namespaced"},
-         "rules": [{"apiGroups": ["kafka.strimzi.io"], "resources": ["*"], "verbs": ["*"]}]},
-        {"apiVersion": rbac, "kind": "RoleBinding",
-         "metadata": {"name": "strimzi-cluster-operator", "namespace": "myproject", "labels": labels},
-         "subjects": [{"kind": "ServiceAccount", "name": "strimzi-cluster-operator", "namespace": "myproject"}],
-         "roleRef": role_ref},
-        {"apiVersion": rbac, "kind": "ClusterRoleBinding", "metadata": {"name": "strimzi-cluster-operator"},
-         "subjects": [{"kind": "ServiceAccount", "name": "strimzi-cluster-operator", "namespace": "myproject"}],
-         "roleRef": role_ref},
-        {"apiVersion": "v1", "kind": "ConfigMap",
-         "metadata": {"name": "strimzi-cluster-operator", "namespace": "myproject", "labels": labels},
-         "data": {"log4j2.properties": "rootLogger.level=INFO\n"}},
-        {"apiVersion": "apps/v1", "kind": "Deployment",
-         "metadata": {"name": "strimzi-cluster-operator", "namespace": "myproject", "labels": labels},
-         "spec": {"replicas": 1, "selector": {"matchLabels": {"name": "strimzi-cluster-operator"}},
-                  "template": {"metadata": {"labels": {"name": "strimzi-cluster-operator"}},
-                               "spec": {"serviceAccountName": "strimzi-cluster-operator", "containers": [
-                                   {"name": "strimzi-cluster-operator",
-                                    "image": f"quay.io/strimzi/operator:{config.STRIMZI_VERSION}"}]}}}},
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": "strimzi-cluster-operator", "namespace": "myproject", "labels": labels},
+        },
+        {
+            "apiVersion": rbac,
+            "kind": "ClusterRole",
+            "metadata": {"name": "strimzi-cluster-operator-namespaced"},
+            "rules": [{"apiGroups": ["kafka.strimzi.io"], "resources": ["*"], "verbs": ["*"]}],
+        },
+        {
+            "apiVersion": rbac,
+            "kind": "RoleBinding",
+            "metadata": {"name": "strimzi-cluster-operator", "namespace": "myproject", "labels": labels},
+            "subjects": [{"kind": "ServiceAccount", "name": "strimzi-cluster-operator", "namespace": "myproject"}],
+            "roleRef": role_ref,
+        },
+        {
+            "apiVersion": rbac,
+            "kind": "ClusterRoleBinding",
+            "metadata": {"name": "strimzi-cluster-operator"},
+            "subjects": [{"kind": "ServiceAccount", "name": "strimzi-cluster-operator", "namespace": "myproject"}],
+            "roleRef": role_ref,
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "strimzi-cluster-operator", "namespace": "myproject", "labels": labels},
+            "data": {"log4j2.properties": "rootLogger.level=INFO\n"},
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "strimzi-cluster-operator", "namespace": "myproject", "labels": labels},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": {"name": "strimzi-cluster-operator"}},
+                "template": {
+                    "metadata": {"labels": {"name": "strimzi-cluster-operator"}},
+                    "spec": {
+                        "serviceAccountName": "strimzi-cluster-operator",
+                        "containers": [
+                            {
+                                "name": "strimzi-cluster-operator",
+                                "image": f"quay.io/strimzi/operator:{config.STRIMZI_VERSION}",
+                            }
+                        ],
+                    },
+                },
+            },
+        },
     ]
     return crds + operator

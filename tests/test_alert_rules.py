@@ -1,4 +1,5 @@
 """The Prometheus rule files and config template are valid, and the alert expressions behave (promtool unit tests)."""
+
 from __future__ import annotations
 
 import shutil
@@ -53,8 +54,12 @@ def test_alert_expressions_pass_promtool_unit_tests():
 
 def test_config_template_renders_to_a_valid_prometheus_config(tmp_path: Path):
     text = Template((PROM / "prometheus.yml.tmpl").read_text()).substitute(
-        **asdict(config.ports()), scrape_interval="2s", scrape_timeout="2s", evaluation_interval="2s",
-        rules_dir=str(PROM / "rules"))
+        **asdict(config.ports()),
+        scrape_interval="2s",
+        scrape_timeout="2s",
+        evaluation_interval="2s",
+        rules_dir=str(PROM / "rules"),
+    )
     cfg = tmp_path / "prometheus.yml"
     cfg.write_text(text)
     out = _run("check", "config", str(cfg))

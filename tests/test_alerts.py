@@ -4,6 +4,7 @@ Prometheus scrapes and evaluates every second here (lab.alerts.fast), so the who
 The faults: a flood of invalid rows (DLQRateHigh), a stopped query while trips keep arriving (PipelineStalled,
 SparkLagHigh), and a window of absurd fares in one zone (FareAnomaly).
 """
+
 from __future__ import annotations
 
 import threading
@@ -40,7 +41,7 @@ def pipeline(fast_prometheus, tmp_path_factory):
     state["run"].process_all_available()
     yield state
     state["run"].stop()
-    metrics.stop_all()      # free the metrics ports for the notebook kernels that run later
+    metrics.stop_all()  # free the metrics ports for the notebook kernels that run later
     lab_spark.stop()
 
 
@@ -55,7 +56,7 @@ def test_dlq_flood_fires_dlq_rate_high_and_it_resolves(pipeline):
     report = alerts.flood_dlq(600)
     assert report.dlq_delivered == 600
     alerts.wait("DLQRateHigh", "firing", timeout=60)
-    alerts.wait("DLQRateHigh", "inactive", timeout=90)   # the 20 s rate window moves past the flood
+    alerts.wait("DLQRateHigh", "inactive", timeout=90)  # the 20 s rate window moves past the flood
 
 
 def test_stopped_query_fires_pipeline_stalled_and_lag_high_and_restart_resolves_them(pipeline):

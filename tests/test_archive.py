@@ -1,6 +1,7 @@
 """The raw archive on the real local services: S3Proxy (keys required) and a Kafka Connect worker with the Iceberg sink
 hold exactly the topic's records, byte for byte, and survive worker restarts (clean and killed) without losing or
 duplicating one."""
+
 from __future__ import annotations
 
 import os
@@ -36,7 +37,7 @@ def archive_stack():
     report = lab_stack.up(["schema_registry", "archive"])
     yield report
     started = [r["name"] for r in report if r["started"] and r["name"] not in before]
-    if started and os.environ.get("LAB_KEEP_STACK") != "1":   # down([]) would stop everything
+    if started and os.environ.get("LAB_KEEP_STACK") != "1":  # down([]) would stop everything
         lab_stack.down(started)
 
 
@@ -52,13 +53,15 @@ def test_the_store_requires_the_keys(archive_stack):
 
     anonymous = requests.get(f"{s3proxy.endpoint()}/{config.ARCHIVE_BUCKET}", timeout=10)
     assert anonymous.status_code == 403 and "AccessDenied" in anonymous.text
-    wrong = fs.S3FileSystem(access_key="nobody", secret_key="wrong", endpoint_override=s3proxy.endpoint(),
-                            region=s3proxy.REGION)
+    wrong = fs.S3FileSystem(
+        access_key="nobody", secret_key="wrong", endpoint_override=s3proxy.endpoint(), region=s3proxy.REGION
+    )
     with pytest.raises(OSError):
         wrong.get_file_info(fs.FileSelector(f"{config.ARCHIVE_BUCKET}/warehouse", recursive=True))
     key, secret = s3proxy.credentials()
-    right = fs.S3FileSystem(access_key=key, secret_key=secret, endpoint_override=s3proxy.endpoint(),
-                            region=s3proxy.REGION)
+    right = fs.S3FileSystem(
+        access_key=key, secret_key=secret, endpoint_override=s3proxy.endpoint(), region=s3proxy.REGION
+    )
     right.get_file_info(fs.FileSelector(config.ARCHIVE_BUCKET, recursive=False))
 
 
@@ -68,7 +71,7 @@ def test_archive_holds_exactly_the_topics_records(archive_stack):
     archive.wait_caught_up(timeout=180)
     result = archive.compare(strict=True)
     assert result.records == result.archived == topics.count_messages(config.TRIPS_TOPIC)
-    assert result.archive_bytes == result.topic_bytes > result.records * 5   # Confluent frame + Avro body each
+    assert result.archive_bytes == result.topic_bytes > result.records * 5  # Confluent frame + Avro body each
     frame = archive.read()
     assert set(frame["value"].map(lambda v: v[:1])) == {b"\x00"}, "every archived value keeps the magic byte"
 
@@ -76,17 +79,20 @@ def test_archive_holds_exactly_the_topics_records(archive_stack):
 @pytest.mark.stack
 def test_worker_restarts_lose_and_duplicate_nothing(archive_stack):
     _produce(800)
-    assert connect.stop()                       # clean stop: SIGTERM
-    _produce(800)                               # produced while no worker runs
+    assert connect.stop()  # clean stop: SIGTERM
+    _produce(800)  # produced while no worker runs
     connect.start()
     archive.wait_caught_up(timeout=240)
     archive.compare(strict=True)
 
     _produce(800)
     pid = connect.process().pid()
-    os.killpg(pid, signal.SIGKILL)              # a crash: whatever was not committed must come again, once
-    until(lambda: not connect.process().running() and not port_listening(config.ports().connect),
-          service="killed connect worker", timeout=30)
+    os.killpg(pid, signal.SIGKILL)  # a crash: whatever was not committed must come again, once
+    until(
+        lambda: not connect.process().running() and not port_listening(config.ports().connect),
+        service="killed connect worker",
+        timeout=30,
+    )
     connect.start()
     archive.wait_caught_up(timeout=240)
     result = archive.compare(strict=True)
@@ -107,7 +113,7 @@ def test_week09_archive_check(archive_stack, unique_name):
 
     _produce(300)
     assert "✅" in week09.check_archive(config.TRIPS_TOPIC)
-    topics.ensure_topics(unique_name, unique_name + "-dlq")   # a topic the connector does not read
+    topics.ensure_topics(unique_name, unique_name + "-dlq")  # a topic the connector does not read
     produce.produce("yellow", "2021-01", limit=50, topic=unique_name, dlq=unique_name + "-dlq")
     with pytest.raises(CheckFailed, match="not caught up"):
         week09.check_archive(unique_name, timeout=15)
@@ -129,7 +135,8 @@ def test_replay_from_the_archive_sends_the_same_bytes_in_order(archive_stack, un
             mine = [m for m in got if m["partition"] == part]
             assert [m["value"] for m in mine] == [bytes(v) for v in rows["value"]], f"partition {part}: order or bytes"
             assert [int(m["headers"]["archived_offset"]) for m in mine] == rows["offset"].tolist()
-            assert [int(m["headers"]["archived_ts_ms"]) for m in mine] == \
-                [pd.Timestamp(t).value // 1_000_000 for t in rows["ts"]]
+            assert [int(m["headers"]["archived_ts_ms"]) for m in mine] == [
+                pd.Timestamp(t).value // 1_000_000 for t in rows["ts"]
+            ]
     finally:
         topics.delete_topics([unique_name, unique_name + "-dlq"])

@@ -1,4 +1,5 @@
 """JVM artifacts and tool checks, without Maven, the network or services."""
+
 from __future__ import annotations
 
 import stat
@@ -25,8 +26,7 @@ def _fake_java(folder: Path, version_text: str) -> Path:
 
 def _deps(bundle: artifacts.Bundle) -> list[dict]:
     root = ET.fromstring(artifacts._pom(bundle))
-    return [{child.tag.replace(POM, ""): (child.text or "") for child in dep}
-            for dep in root.iter(f"{POM}dependency")]
+    return [{child.tag.replace(POM, ""): (child.text or "") for child in dep} for dep in root.iter(f"{POM}dependency")]
 
 
 def test_pom_lists_every_coordinate_with_type_and_classifier():
@@ -53,12 +53,15 @@ def test_pinned_bundles_carry_the_config_versions():
     assert artifacts.BUNDLES["apicurio"].unpack and not artifacts.BUNDLES["agents"].transitive
 
 
-@pytest.mark.parametrize("text, major", [
-    ('openjdk version "17.0.15" 2025-04-15', 17),
-    ('openjdk version "25.0.3" 2026-04-21 LTS', 25),
-    ('java version "1.8.0_292"', 8),
-    ('openjdk version "21" 2023-09-19', 21),
-])
+@pytest.mark.parametrize(
+    "text, major",
+    [
+        ('openjdk version "17.0.15" 2025-04-15', 17),
+        ('openjdk version "25.0.3" 2026-04-21 LTS', 25),
+        ('java version "1.8.0_292"', 8),
+        ('openjdk version "21" 2023-09-19', 21),
+    ],
+)
 def test_java_major_parses_the_version_banner(tmp_path, text, major):
     assert artifacts.java_major(str(_fake_java(tmp_path, text))) == major
 

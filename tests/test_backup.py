@@ -1,5 +1,6 @@
 """Cassandra backup and restore on the real local node: snapshot, destroy (truncate and drop), restore, and the
 window tables agree with lab.truth again with zero differences."""
+
 from __future__ import annotations
 
 import subprocess
@@ -62,8 +63,10 @@ def test_backup_then_restore_truncated_and_dropped_tables(expected, unique_name)
     for table in ("borough_windows", "top_zones"):
         session.execute(f"DROP TABLE {config.KEYSPACE}.{table}", timeout=120)
     session.cluster.refresh_schema_metadata()
-    assert set(tables.WINDOW_TABLES) - set(session.cluster.metadata.keyspaces[config.KEYSPACE].tables) == \
-        {"borough_windows", "top_zones"}
+    assert set(tables.WINDOW_TABLES) - set(session.cluster.metadata.keyspaces[config.KEYSPACE].tables) == {
+        "borough_windows",
+        "top_zones",
+    }
     assert tables.read("zone_windows").empty
 
     restored = backup.restore(name, list(tables.WINDOW_TABLES))

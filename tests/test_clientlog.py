@@ -1,4 +1,5 @@
 """librdkafka's log through Python logging, with a real client and no broker (nothing listens on the port)."""
+
 from __future__ import annotations
 
 import io
@@ -19,18 +20,24 @@ def _closed_port() -> int:
 def test_an_unreachable_broker_is_said_once_and_logged_to_the_lab_log(tmp_path, monkeypatch, capfd):
     monkeypatch.setenv("LAB_HOME", str(tmp_path))
     port = _closed_port()
-    conf = {"bootstrap.servers": f"127.0.0.1:{port}", "message.timeout.ms": 4000, "reconnect.backoff.ms": 50,
-            "reconnect.backoff.max.ms": 100}
+    conf = {
+        "bootstrap.servers": f"127.0.0.1:{port}",
+        "message.timeout.ms": 4000,
+        "reconnect.backoff.ms": 50,
+        "reconnect.backoff.max.ms": 100,
+    }
     said = io.StringIO()
     producer = Producer({**conf, "logger": clientlog.client_logger("producer", conf, stream=said)})
     for i in range(50):
         producer.produce("nowhere", b"v%d" % i)
-    left = producer.flush(10)   # messages time out after 4 s: librdkafka retried meanwhile, and logged each try
+    left = producer.flush(10)  # messages time out after 4 s: librdkafka retried meanwhile, and logged each try
     assert left == 0
     out, err = capfd.readouterr()
     assert "%3|" not in out + err and "FAIL" not in out + err, "nothing of librdkafka's on the console"
-    assert said.getvalue() == (f"producer: broker unreachable at 127.0.0.1:{port}, retrying for up to 4 s "
-                               f"(librdkafka's log: {config.log_file()})\n")
+    assert said.getvalue() == (
+        f"producer: broker unreachable at 127.0.0.1:{port}, retrying for up to 4 s "
+        f"(librdkafka's log: {config.log_file()})\n"
+    )
     log = config.log_file().read_text()
     assert config.log_file() == tmp_path / "logs" / "lab.log"
     assert log.count("Connection refused") >= 2, "every failed connect is in the lab's log"

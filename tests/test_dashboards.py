@@ -1,4 +1,5 @@
 """Dashboards as code: static checks of grafana/*.json, and every panel query run against the real pipeline."""
+
 from __future__ import annotations
 
 import json
@@ -75,7 +76,9 @@ def test_datasource_variables_are_declared_and_provisioned(dash):
     for name, var in declared.items():
         assert var["query"] == DS_VARS[name]
         default = var["current"]["value"]
-        assert provisioned.get(default) == var["query"], f"{name} defaults to {default!r}, not a provisioned {var['query']}"
+        assert provisioned.get(default) == var["query"], (
+            f"{name} defaults to {default!r}, not a provisioned {var['query']}"
+        )
 
 
 def test_panels_use_supported_types_and_transformations(dash):
@@ -116,7 +119,9 @@ def test_promql_targets_parse(tmp_path: Path):
         for p in dashboard.panels(json.loads(path.read_text())):
             for t in p["targets"]:
                 if dashboard.kind(t) == "promql":
-                    rules.append({"record": f"check:{path.stem}_{p['id']}_{t['refId']}", "expr": ctx.interpolate(t["expr"])})
+                    rules.append(
+                        {"record": f"check:{path.stem}_{p['id']}_{t['refId']}", "expr": ctx.interpolate(t["expr"])}
+                    )
     assert rules
     f = tmp_path / "panels.yml"
     f.write_text(yaml.safe_dump({"groups": [{"name": "panels", "rules": rules}]}))
@@ -125,10 +130,14 @@ def test_promql_targets_parse(tmp_path: Path):
 
 
 def test_interpolation_follows_grafana_and_the_cassandra_plugin():
-    ctx = dashboard.Context({"day": ["2021-01-01", "2021-01-02"], "topn": ["10"]}, 1600000000, 1600000900, step=5, scrape=2)
+    ctx = dashboard.Context(
+        {"day": ["2021-01-01", "2021-01-02"], "topn": ["10"]}, 1600000000, 1600000900, step=5, scrape=2
+    )
     q = "SELECT a FROM t WHERE day IN (${day:singlequote}) AND ts >= $__timeFrom AND ts <= $__timeTo LIMIT $topn"
-    assert ctx.interpolate(q) == ("SELECT a FROM t WHERE day IN ('2021-01-01','2021-01-02') "
-                                  "AND ts >= 1600000000000 AND ts <= 1600000900000 LIMIT 10")
+    assert ctx.interpolate(q) == (
+        "SELECT a FROM t WHERE day IN ('2021-01-01','2021-01-02') "
+        "AND ts >= 1600000000000 AND ts <= 1600000900000 LIMIT 10"
+    )
     assert ctx.interpolate("rate(x[$__rate_interval])") == "rate(x[8s])"
     assert dashboard.parse_time("now-15m", now=1000.0) == 100.0
     assert dashboard.parse_time("now", now=5.0) == 5.0
@@ -174,10 +183,10 @@ def test_every_panel_of_every_dashboard_returns_data_from_the_real_pipeline(stac
             return True
 
         until(all_panels_have_data, service="every dashboard panel", timeout=120, interval=3.0)
-        for name in dashboard.names():   # and every panel draws (the notebook's view of it)
+        for name in dashboard.names():  # and every panel draws (the notebook's view of it)
             for result in dashboard.run(name):
                 fig = charts.figure(result)
                 assert fig.data, f"{name} / {result.title}: empty figure"
     finally:
-        metrics.stop_all()   # free the metrics ports for the notebook kernels that run later
+        metrics.stop_all()  # free the metrics ports for the notebook kernels that run later
         lab_spark.stop()

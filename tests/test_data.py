@@ -1,4 +1,5 @@
 """lab.data against the shared TLC samples: names, loading, validation rules, replay and scale-up (no services)."""
+
 from __future__ import annotations
 
 import http.server
@@ -101,7 +102,9 @@ def test_validate_matches_the_rules_and_loses_nothing(service, month):
     assert set(accepted.index).isdisjoint(rejected.index)
     assert sorted([*accepted.index, *rejected.index]) == list(df.index)
     want = expected_reasons(df, month, set(data.zones()["LocationID"]))
-    pd.testing.assert_series_equal(rejected["reason"].sort_index(), want.sort_index(), check_names=False, check_index_type=False)
+    pd.testing.assert_series_equal(
+        rejected["reason"].sort_index(), want.sort_index(), check_names=False, check_index_type=False
+    )
     assert rejected["reason_detail"].str.len().min() > 0
     assert set(rejected["reason"]) <= set(data.REASONS)
 
@@ -111,13 +114,26 @@ def test_validate_facts_from_the_data_readme():
     src = raw("yellow", "2021-01")
     accepted, rejected = data.validate(data.load("yellow", "2021-01"), "2021-01")
     outside = src["tpep_pickup_datetime"] < "2021-01-01"
-    negative = (src["fare_amount"] < 0)
+    negative = src["fare_amount"] < 0
     assert outside.sum() == 16 and negative.sum() == 229  # the README facts still hold for the file
     assert set(src.index[negative]) <= set(rejected.index)
     # pickups outside the month that are not already rejected for an earlier rule get that reason
-    only_outside = outside & ~(src[["fare_amount", "extra", "mta_tax", "tip_amount", "tolls_amount",
-                                    "improvement_surcharge", "total_amount", "congestion_surcharge",
-                                    "trip_distance"]] < 0).any(axis=1)
+    only_outside = outside & ~(
+        src[
+            [
+                "fare_amount",
+                "extra",
+                "mta_tax",
+                "tip_amount",
+                "tolls_amount",
+                "improvement_surcharge",
+                "total_amount",
+                "congestion_surcharge",
+                "trip_distance",
+            ]
+        ]
+        < 0
+    ).any(axis=1)
     assert (rejected["reason"] == "pickup_outside_month").sum() == only_outside.sum()
     assert (accepted["fare_amount"] >= 0).all()
 
@@ -136,7 +152,10 @@ def test_validate_each_rule_on_crafted_rows():
         "negative_amount": {"tip_amount": -1.0},
         "nan_amount": {"total_amount": np.nan},
         "dropoff_before_pickup": {"dropoff_ts": pd.Timestamp("2021-01-05 09:00")},
-        "pickup_outside_month": {"pickup_ts": pd.Timestamp("2021-02-01 00:00"), "dropoff_ts": pd.Timestamp("2021-02-01 00:10")},
+        "pickup_outside_month": {
+            "pickup_ts": pd.Timestamp("2021-02-01 00:00"),
+            "dropoff_ts": pd.Timestamp("2021-02-01 00:10"),
+        },
         "absurd_distance": {"trip_distance": 250.0},
         "absurd_duration": {"dropoff_ts": pd.Timestamp("2021-01-06 10:00:01")},
         "absurd_fare": {"fare_amount": 1500.0},

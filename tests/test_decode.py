@@ -1,4 +1,5 @@
 """Unit tests of consumer-side decoding (no services): Confluent frames built with fastavro by hand."""
+
 from __future__ import annotations
 
 import io
@@ -18,13 +19,28 @@ V2 = json.loads((AVRO / "taxi_trip_v2.avsc").read_text())
 
 def trip(**over) -> dict:
     rec = {
-        "trip_id": "yellow-2021-01-7", "service": "yellow", "vendor_id": 2,
+        "trip_id": "yellow-2021-01-7",
+        "service": "yellow",
+        "vendor_id": 2,
         "pickup_ts": pd.Timestamp("2021-01-01 00:10:00").to_pydatetime(),
         "dropoff_ts": pd.Timestamp("2021-01-01 00:25:00").to_pydatetime(),
-        "passenger_count": 1, "trip_distance": 3.2, "ratecode_id": 1, "store_and_fwd_flag": "N",
-        "pu_location_id": 142, "do_location_id": 236, "payment_type": 1, "fare_amount": 12.5, "extra": 0.5,
-        "mta_tax": 0.5, "tip_amount": 2.0, "tolls_amount": 0.0, "improvement_surcharge": 0.3,
-        "total_amount": 18.3, "congestion_surcharge": 2.5, "airport_fee": None, "cbd_congestion_fee": None,
+        "passenger_count": 1,
+        "trip_distance": 3.2,
+        "ratecode_id": 1,
+        "store_and_fwd_flag": "N",
+        "pu_location_id": 142,
+        "do_location_id": 236,
+        "payment_type": 1,
+        "fare_amount": 12.5,
+        "extra": 0.5,
+        "mta_tax": 0.5,
+        "tip_amount": 2.0,
+        "tolls_amount": 0.0,
+        "improvement_surcharge": 0.3,
+        "total_amount": 18.3,
+        "congestion_surcharge": 2.5,
+        "airport_fee": None,
+        "cbd_congestion_fee": None,
     }
     rec.update(over)
     return rec
@@ -55,13 +71,16 @@ def test_v2_record_resolves_to_the_v1_reader():
     assert "trip_type" not in out.columns
 
 
-@pytest.mark.parametrize("value, reason", [
-    (b"", "too_short"),
-    (b"\x00\x00", "too_short"),
-    (b"hello world, not avro", "bad_magic"),
-    (struct.pack(">bI", 0, 999) + b"\x02", "unknown_schema_id"),
-    (struct.pack(">bI", 0, 1) + b"\xff\xff\xff", "undecodable"),
-])
+@pytest.mark.parametrize(
+    "value, reason",
+    [
+        (b"", "too_short"),
+        (b"\x00\x00", "too_short"),
+        (b"hello world, not avro", "bad_magic"),
+        (struct.pack(">bI", 0, 999) + b"\x02", "unknown_schema_id"),
+        (struct.pack(">bI", 0, 1) + b"\xff\xff\xff", "undecodable"),
+    ],
+)
 def test_bad_values_get_a_reason(value, reason):
     out = decode.decode_values([value], lookup)
     assert out.loc[0, "reason"] == reason, out.loc[0, "detail"]
@@ -86,14 +105,17 @@ def test_good_and_bad_records_keep_their_order():
     assert list(out["reason"].fillna("ok")) == ["ok", "bad_magic", "ok"]
 
 
-@pytest.mark.parametrize("over, reason", [
-    ({"pu_location_id": 999}, "unknown_zone"),
-    ({"fare_amount": -3.0}, "negative_amount"),
-    ({"fare_amount": float("nan")}, "nan_amount"),
-    ({"dropoff_ts": pd.Timestamp("2021-01-01 00:00:00").to_pydatetime()}, "dropoff_before_pickup"),
-    ({"trip_distance": 500.0}, "absurd_distance"),
-    ({"fare_amount": 5000.0}, "absurd_fare"),
-])
+@pytest.mark.parametrize(
+    "over, reason",
+    [
+        ({"pu_location_id": 999}, "unknown_zone"),
+        ({"fare_amount": -3.0}, "negative_amount"),
+        ({"fare_amount": float("nan")}, "nan_amount"),
+        ({"dropoff_ts": pd.Timestamp("2021-01-01 00:00:00").to_pydatetime()}, "dropoff_before_pickup"),
+        ({"trip_distance": 500.0}, "absurd_distance"),
+        ({"fare_amount": 5000.0}, "absurd_fare"),
+    ],
+)
 def test_validation_uses_the_producer_rules(over, reason):
     out = decode.validate(decode.decode_values([frame(trip(), V1, 1), frame(trip(**over), V1, 1)], lookup), ZONES)
     assert out.loc[0, "reason"] is None
@@ -120,8 +142,8 @@ def test_decode_batches_shapes_rows_for_spark():
 
 
 def test_a_timestamp_beyond_pandas_range_is_quarantined_not_a_crash():
-    raw = decode.raw_schema(V1)   # timestamps as plain longs: write one far beyond the year 2262
+    raw = decode.raw_schema(V1)  # timestamps as plain longs: write one far beyond the year 2262
     buf = io.BytesIO()
-    fastavro.schemaless_writer(buf, raw, {**trip(), "pickup_ts": 2 ** 62, "dropoff_ts": 2 ** 62 + 60_000_000})
+    fastavro.schemaless_writer(buf, raw, {**trip(), "pickup_ts": 2**62, "dropoff_ts": 2**62 + 60_000_000})
     out = decode.validate(decode.decode_values([struct.pack(">bI", 0, 1) + buf.getvalue()], lookup), ZONES)
     assert out.loc[0, "reason"] == "missing_timestamp"

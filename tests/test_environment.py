@@ -1,4 +1,5 @@
 """The conda and pip routes install the same pinned packages, and the versions agree with lab.config."""
+
 from __future__ import annotations
 
 import tomllib
@@ -41,8 +42,9 @@ def test_kubectl_is_needed_on_both_targets(monkeypatch):
     from lab.services import environment
 
     for found in (None, "1.20.2"):  # missing; Debian 12's kubernetes-client
-        monkeypatch.setattr(environment, "_version", lambda argv, pattern, found=found:
-                            found if argv[0] == "kubectl" else "17.0.15")
+        monkeypatch.setattr(
+            environment, "_version", lambda argv, pattern, found=found: found if argv[0] == "kubectl" else "17.0.15"
+        )
         for target in config.TARGETS:
             kubectl = next(t for t in environment.tools(target) if t.name == "kubectl")
             assert not kubectl.ok and config.KUBECTL_MIN in kubectl.fix, (found, target)

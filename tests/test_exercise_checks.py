@@ -1,4 +1,5 @@
 """The exercise checks refuse weak answers (no stack: the services they ask are replaced by fakes)."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -52,23 +53,46 @@ class _Session:
         return _Result(rows, self.events)
 
 
-EXPECTED = pd.DataFrame({"zone_id": [7, 7, 8], "trips": [2, 3, 9],
-                         "window_start": pd.to_datetime(["2021-01-05 10:00", "2021-01-05 10:05", "2021-01-05 10:00"])})
+EXPECTED = pd.DataFrame(
+    {
+        "zone_id": [7, 7, 8],
+        "trips": [2, 3, 9],
+        "window_start": pd.to_datetime(["2021-01-05 10:00", "2021-01-05 10:05", "2021-01-05 10:00"]),
+    }
+)
 SINGLE = ["Parsing SELECT …", "Executing single-partition query on zone_windows", "Read 2 live rows"]
 
 
 def test_zone_day_refuses_a_scan():
     """Fails when a query that scans (right rows, wrong access path) passes: the trace must say single-partition."""
-    good = week05.check_zone_day("SELECT window_start, trips FROM kappa.zone_windows WHERE zone_id = %s AND day = %s",
-                                 (7, "2021-01-05"), EXPECTED, 7, "2021-01-05", session=_Session(SINGLE))
+    good = week05.check_zone_day(
+        "SELECT window_start, trips FROM kappa.zone_windows WHERE zone_id = %s AND day = %s",
+        (7, "2021-01-05"),
+        EXPECTED,
+        7,
+        "2021-01-05",
+        session=_Session(SINGLE),
+    )
     assert "one partition" in good
     scan = ["Computing ranges to query", "Executing seq scan across 3 sstables for (min(-9223372036854775808), max)"]
     with pytest.raises(CheckFailed, match="did not read one partition"):
-        week05.check_zone_day("SELECT window_start, trips FROM kappa.zone_windows WHERE zone_id = %s", (7,),
-                              EXPECTED, 7, "2021-01-05", session=_Session(scan))
+        week05.check_zone_day(
+            "SELECT window_start, trips FROM kappa.zone_windows WHERE zone_id = %s",
+            (7,),
+            EXPECTED,
+            7,
+            "2021-01-05",
+            session=_Session(scan),
+        )
     with pytest.raises(CheckFailed, match="ALLOW FILTERING"):
-        week05.check_zone_day("SELECT * FROM kappa.zone_windows WHERE window_start > %s ALLOW FILTERING", ("x",),
-                              EXPECTED, 7, "2021-01-05", session=_Session(SINGLE))
+        week05.check_zone_day(
+            "SELECT * FROM kappa.zone_windows WHERE window_start > %s ALLOW FILTERING",
+            ("x",),
+            EXPECTED,
+            7,
+            "2021-01-05",
+            session=_Session(SINGLE),
+        )
 
 
 def test_promql_compares_at_an_instant_with_traffic(monkeypatch):
@@ -90,8 +114,10 @@ def test_promql_without_traffic_is_not_passed(monkeypatch):
 
 def test_typo_check_says_not_yet_without_crds(monkeypatch):
     """Fails when a machine without Strimzi's CRDs gets a ManifestError traceback instead of a check message."""
+
     def missing():
         raise ManifestError("no Strimzi CRDs in /nowhere")
+
     monkeypatch.setattr(week08.manifests, "crd_schemas", missing)
     with pytest.raises(CheckFailed, match="CRD"):
         week08.check_typo(".spec.kafka.confg")

@@ -12,6 +12,7 @@ the base image's Python and Java are this machine's, the services are the local 
 through the in-cluster address overrides (LAB_SERVICE_*) instead of the cluster's Service names, and the TLC files
 come over HTTP from the shared samples. Needs root (setpriv, unshare), as CI has.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -36,10 +37,12 @@ from lab.deploy import kind
 REPO = config.REPO_ROOT
 UID = 10001
 MIN_READY_S = 15.0
-READY_TIMEOUT_S = 420.0   # a Spark driver on a busy 2-core machine
+READY_TIMEOUT_S = 420.0  # a Spark driver on a busy 2-core machine
 # image -> (workload kind, name, the log line saying it started its work; None: its probe ports say it)
-WORKLOADS = {"spark": ("Deployment", "spark-stream", r"streaming \S+ → Cassandra"),
-             "producer": ("Job", "producer", None)}
+WORKLOADS = {
+    "spark": ("Deployment", "spark-stream", r"streaming \S+ → Cassandra"),
+    "producer": ("Job", "producer", None),
+}
 
 
 def instructions(dockerfile: Path) -> list[tuple[str, str]]:
@@ -73,8 +76,15 @@ class Image:
             elif op == "COPY":
                 *srcs, dest = args.split()
                 base = dest if dest.startswith("/") else f"{self.workdir}/{dest}"
-                self.copies += [(s, base if len(srcs) == 1 and not dest.endswith("/") and s != "." else
-                                 f"{base.rstrip('/')}/{Path(s).name}") for s in srcs]
+                self.copies += [
+                    (
+                        s,
+                        base
+                        if len(srcs) == 1 and not dest.endswith("/") and s != "."
+                        else f"{base.rstrip('/')}/{Path(s).name}",
+                    )
+                    for s in srcs
+                ]
             elif op == "RUN":
                 home = re.search(r"--home-dir (\S+)", args)
                 if home:
@@ -126,8 +136,10 @@ class Pod:
     """The image's command as uid 10001 in a fake root (the image's files read-only, its writable folders writable)."""
 
     def __init__(self, name: str, tmp: Path):
-        assert os.geteuid() == 0, ("the contract runs the image's command as uid 10001 in a mount namespace of its own "
-                                   "(setpriv, unshare): run the tests as root, as CI does")
+        assert os.geteuid() == 0, (
+            "the contract runs the image's command as uid 10001 in a mount namespace of its own "
+            "(setpriv, unshare): run the tests as root, as CI does"
+        )
         self.image = Image(kind.IMAGES[{"spark": config.SPARK_IMAGE, "producer": config.PRODUCER_IMAGE}[name]])
         self.obj, self.container = workload(name)
         self.started = WORKLOADS[name][2]
@@ -173,9 +185,15 @@ class Pod:
 
     def run_as(self, argv: list[str]) -> str:
         """Run a short command as the image's user with the pod's env (no overrides); its stdout."""
-        out = subprocess.run(self.launcher(argv), check=False,
-                             cwd=self.mapped(self.image.workdir), env=self.env({}), capture_output=True, text=True,
-                             timeout=60)
+        out = subprocess.run(
+            self.launcher(argv),
+            check=False,
+            cwd=self.mapped(self.image.workdir),
+            env=self.env({}),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         return out.stdout.strip() or out.stderr.strip()
 
     def mapped(self, path: str) -> Path:
@@ -201,11 +219,14 @@ class Pod:
         return [self._map_value(a) for a in argv]
 
     def env(self, overrides: dict[str, str]) -> dict[str, str]:
-        env = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
-               "HOME": str(self.mapped(self.image.home)),
-               "KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443",  # what every pod has
-               # the image installs the package at its WORKDIR (pip install [-e] .): import it from the copy there
-               "PYTHONPATH": str(self.mapped(self.image.workdir))}
+        env = {
+            "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(self.mapped(self.image.home)),
+            "KUBERNETES_SERVICE_HOST": "10.96.0.1",
+            "KUBERNETES_SERVICE_PORT": "443",  # what every pod has
+            # the image installs the package at its WORKDIR (pip install [-e] .): import it from the copy there
+            "PYTHONPATH": str(self.mapped(self.image.workdir)),
+        }
         env.update({k: self._map_value(v) for k, v in self.image.env.items()})
         env.update({k: self._map_value(v) for k, v in resolve_env(self.container, self.ip).items()})
         env.update(overrides)
@@ -261,16 +282,22 @@ def run_contract(pod: Pod, tmp: Path, offset: int, tlc_url: str) -> None:
     stack = config.ports()
     overrides = {
         "LAB_PORT_OFFSET": str(offset),  # the process's ports shift like the local stack's (no collisions here)
-        "LAB_SERVICE_KAFKA": f"127.0.0.1:{stack.kafka}", "LAB_SERVICE_REGISTRY": f"127.0.0.1:{stack.registry}",
+        "LAB_SERVICE_KAFKA": f"127.0.0.1:{stack.kafka}",
+        "LAB_SERVICE_REGISTRY": f"127.0.0.1:{stack.registry}",
         "LAB_SERVICE_CASSANDRA": f"127.0.0.1:{stack.cassandra_cql}",
         "LAB_TLC_BASE_URL": tlc_url,  # in the cluster: the TLC site
     }
     log = tmp / "pod.log"
     argv = pod.argv()
     with open(log, "wb") as out:
-        proc = subprocess.Popen(pod.launcher(argv),
-                                cwd=pod.mapped(pod.image.workdir), env=pod.env(overrides), stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            pod.launcher(argv),
+            cwd=pod.mapped(pod.image.workdir),
+            env=pod.env(overrides),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     ports = [p + offset for p in pod.probe_ports()]
     assert ports, "the workload has no probe and no metrics port: nothing says when it is ready"
     try:
@@ -288,10 +315,14 @@ def run_contract(pod: Pod, tmp: Path, offset: int, tlc_url: str) -> None:
             else:
                 assert ready_since is None, f"ready, then a probe failed ({up}) on {pod.ip}:\n{tail}"
                 loopback = [p for p, ok in up.items() if not ok and connects("127.0.0.1", p)]
-                assert not loopback, (f"port(s) {loopback} listen on 127.0.0.1 only: the kubelet and Prometheus "
-                                      f"connect to the pod address ({pod.ip}) and are refused:\n{tail}")
-            assert time.monotonic() < deadline, (f"not ready after {READY_TIMEOUT_S:.0f}s: probes on {pod.ip} "
-                                                 f"{up} (refused = bound elsewhere, e.g. 127.0.0.1):\n{tail}")
+                assert not loopback, (
+                    f"port(s) {loopback} listen on 127.0.0.1 only: the kubelet and Prometheus "
+                    f"connect to the pod address ({pod.ip}) and are refused:\n{tail}"
+                )
+            assert time.monotonic() < deadline, (
+                f"not ready after {READY_TIMEOUT_S:.0f}s: probes on {pod.ip} "
+                f"{up} (refused = bound elsewhere, e.g. 127.0.0.1):\n{tail}"
+            )
             time.sleep(1.0)
     finally:
         stop(proc)
@@ -324,8 +355,11 @@ def test_the_images_run_as_their_non_root_user_in_a_read_only_copy(pod_dir):
     """Offline: each Dockerfile has a non-root USER, the workload names no other, and the fake root is read-only."""
     images = {p.parent.name for p in (REPO / "k8s" / "images").glob("*/Dockerfile")}
     # the archive's Connect image runs under Strimzi's KafkaConnect: Strimzi's entrypoint and user, not a workload of ours
-    operator_run = {name for name in images
-                    if (REPO / "k8s" / "images" / name / "Dockerfile").read_text().count("FROM quay.io/strimzi/")}
+    operator_run = {
+        name
+        for name in images
+        if (REPO / "k8s" / "images" / name / "Dockerfile").read_text().count("FROM quay.io/strimzi/")
+    }
     assert images - operator_run == set(WORKLOADS), "every image needs its workload (and so its contract) here"
     for name in operator_run:
         users = re.findall(r"^USER\s+(\S+)", (REPO / "k8s" / "images" / name / "Dockerfile").read_text(), re.M)
@@ -336,8 +370,9 @@ def test_the_images_run_as_their_non_root_user_in_a_read_only_copy(pod_dir):
         argv = pod.argv()
         assert argv and not argv[0].startswith("/")
         assert pod.run_as(["id", "-un"]) == "lab"
-        assert "Permission denied" in pod.run_as(["touch", str(pod.mapped(pod.image.workdir) / "x")]), \
+        assert "Permission denied" in pod.run_as(["touch", str(pod.mapped(pod.image.workdir) / "x")]), (
             "the image's files must not be writable by its user"
+        )
 
 
 @pytest.mark.spark
@@ -356,8 +391,10 @@ def test_producer_image_contract(stack, pod_dir, unique_name):
 
     pod = Pod("producer", pod_dir)  # its own topics (the pod creates them), not taxi-trips: the notebooks count that
     topic, dlq = unique_name, f"{unique_name}-dlq"
-    pod.container = {**pod.container, "args": [*pod.container.get("args", pod.image.cmd), "--topic", topic,
-                                               "--dlq", dlq]}
+    pod.container = {
+        **pod.container,
+        "args": [*pod.container.get("args", pod.image.cmd), "--topic", topic, "--dlq", dlq],
+    }
     try:
         with tlc_site() as url:
             run_contract(pod, pod_dir, config.port_offset() + 7, url)

@@ -3,6 +3,7 @@
 They need `lab up --target kind` first. Without a cluster they are skipped, except when LAB_REQUIRE_KIND=1 (the kind
 workflow sets it), where a missing cluster fails them.
 """
+
 from __future__ import annotations
 
 import os
@@ -47,8 +48,9 @@ def test_kafka_round_trip_through_the_node_port():
         producer = Producer({"bootstrap.servers": kube.endpoint("kafka")})
         producer.produce(topic, key=b"k", value=b"hello kind")
         assert producer.flush(30) == 0
-        consumer = Consumer({"bootstrap.servers": kube.endpoint("kafka"), "group.id": topic,
-                             "auto.offset.reset": "earliest"})
+        consumer = Consumer(
+            {"bootstrap.servers": kube.endpoint("kafka"), "group.id": topic, "auto.offset.reset": "earliest"}
+        )
         consumer.subscribe([topic])
         msg = None
         for _ in range(30):
@@ -74,7 +76,9 @@ def test_cassandra_wants_the_generated_password():
     user, password = kube.cassandra_credentials()
     cluster = Cluster([host], port=int(port), auth_provider=PlainTextAuthProvider(user, password))
     try:
-        keyspaces = {r.keyspace_name for r in cluster.connect().execute("SELECT keyspace_name FROM system_schema.keyspaces")}
+        keyspaces = {
+            r.keyspace_name for r in cluster.connect().execute("SELECT keyspace_name FROM system_schema.keyspaces")
+        }
         assert config.KEYSPACE in keyspaces
     finally:
         cluster.shutdown()

@@ -1,4 +1,5 @@
 """Unit tests of the kind driver (lab.kube, lab.kind) with a fake API client: ordering, waits, errors. No cluster."""
+
 from __future__ import annotations
 
 import pytest
@@ -48,8 +49,12 @@ def doc(kind_, name, api="v1", **extra):
 
 
 def deployment(name, available, replicas=1):
-    return {"kind": "Deployment", "metadata": {"name": name}, "spec": {"replicas": replicas},
-            "status": {"availableReplicas": available, "updatedReplicas": available}}
+    return {
+        "kind": "Deployment",
+        "metadata": {"name": name},
+        "spec": {"replicas": replicas},
+        "status": {"availableReplicas": available, "updatedReplicas": available},
+    }
 
 
 def strimzi(kind_, name, ready_status, message=None):
@@ -81,14 +86,25 @@ def teardown_function():
 
 
 def test_apply_orders_dependencies_first_and_jobs_last(fake):
-    docs = [doc("Job", "cassandra-schema", "batch/v1"), doc("Kafka", "lab", kube.STRIMZI_API),
-            doc("Deployment", "prometheus", "apps/v1"), doc("ConfigMap", "prometheus-config"),
-            doc("CustomResourceDefinition", "kafkas.kafka.strimzi.io", "apiextensions.k8s.io/v1"),
-            doc("Namespace", "kappa"), doc("Secret", "cassandra-auth")]
+    docs = [
+        doc("Job", "cassandra-schema", "batch/v1"),
+        doc("Kafka", "lab", kube.STRIMZI_API),
+        doc("Deployment", "prometheus", "apps/v1"),
+        doc("ConfigMap", "prometheus-config"),
+        doc("CustomResourceDefinition", "kafkas.kafka.strimzi.io", "apiextensions.k8s.io/v1"),
+        doc("Namespace", "kappa"),
+        doc("Secret", "cassandra-auth"),
+    ]
     assert kube.apply(docs) == fake.applied
-    assert fake.applied == ["Namespace/kappa", "CustomResourceDefinition/kafkas.kafka.strimzi.io",
-                            "ConfigMap/prometheus-config", "Secret/cassandra-auth", "Deployment/prometheus",
-                            "Kafka/lab", "Job/cassandra-schema"]
+    assert fake.applied == [
+        "Namespace/kappa",
+        "CustomResourceDefinition/kafkas.kafka.strimzi.io",
+        "ConfigMap/prometheus-config",
+        "Secret/cassandra-auth",
+        "Deployment/prometheus",
+        "Kafka/lab",
+        "Job/cassandra-schema",
+    ]
 
 
 def test_apply_failure_names_the_object():
@@ -97,20 +113,26 @@ def test_apply_failure_names_the_object():
         kube.apply([doc("ConfigMap", "x"), doc("Deployment", "prometheus", "apps/v1")])
 
 
-@pytest.mark.parametrize("obj, expected", [
-    (None, False),
-    (deployment("d", 0), False),
-    (deployment("d", 1), True),
-    ({"kind": "StatefulSet", "spec": {"replicas": 1}, "status": {"readyReplicas": 1, "updatedReplicas": 1}}, True),
-    ({"kind": "StatefulSet", "spec": {"replicas": 1}, "status": {"replicas": 1}}, False),
-    (strimzi("Kafka", "lab", "False", "waiting for broker pods"), False),
-    (strimzi("Kafka", "lab", "True"), True),
-    ({"kind": "Kafka", "status": {}}, False),
-    (job("j"), False),
-    (job("j", "Complete"), True),
-    (job("j", "Failed"), False),
-    ({"kind": "CustomResourceDefinition", "status": {"conditions": [{"type": "Established", "status": "True"}]}}, True),
-])
+@pytest.mark.parametrize(
+    "obj, expected",
+    [
+        (None, False),
+        (deployment("d", 0), False),
+        (deployment("d", 1), True),
+        ({"kind": "StatefulSet", "spec": {"replicas": 1}, "status": {"readyReplicas": 1, "updatedReplicas": 1}}, True),
+        ({"kind": "StatefulSet", "spec": {"replicas": 1}, "status": {"replicas": 1}}, False),
+        (strimzi("Kafka", "lab", "False", "waiting for broker pods"), False),
+        (strimzi("Kafka", "lab", "True"), True),
+        ({"kind": "Kafka", "status": {}}, False),
+        (job("j"), False),
+        (job("j", "Complete"), True),
+        (job("j", "Failed"), False),
+        (
+            {"kind": "CustomResourceDefinition", "status": {"conditions": [{"type": "Established", "status": "True"}]}},
+            True,
+        ),
+    ],
+)
 def test_ready_reads_the_real_condition(obj, expected):
     assert kube.ready(obj)[0] is expected
 
@@ -145,9 +167,14 @@ def test_failed_job_stops_the_wait_at_once():
 
 
 def test_wait_ready_waits_on_every_object_of_a_service_in_order():
-    client = use({"StatefulSet/cassandra": [{"kind": "StatefulSet", "spec": {"replicas": 1},
-                                             "status": {"readyReplicas": 1, "updatedReplicas": 1}}],
-                  "Job/cassandra-schema": [job("cassandra-schema"), job("cassandra-schema", "Complete")]})
+    client = use(
+        {
+            "StatefulSet/cassandra": [
+                {"kind": "StatefulSet", "spec": {"replicas": 1}, "status": {"readyReplicas": 1, "updatedReplicas": 1}}
+            ],
+            "Job/cassandra-schema": [job("cassandra-schema"), job("cassandra-schema", "Complete")],
+        }
+    )
     kube.wait_ready("cassandra", timeout=5, interval=0.001)
     assert client.gets[0] == "StatefulSet/cassandra" and client.gets[-1] == "Job/cassandra-schema"
     with pytest.raises(KindError, match="unknown service"):
@@ -156,14 +183,24 @@ def test_wait_ready_waits_on_every_object_of_a_service_in_order():
 
 def test_install_strimzi_waits_for_crds_and_operator():
     crd = doc("CustomResourceDefinition", "kafkas.kafka.strimzi.io", "apiextensions.k8s.io/v1")
-    established = {"kind": "CustomResourceDefinition", "status": {"conditions": [{"type": "Established", "status": "True"}]}}
-    client = use({"CustomResourceDefinition/kafkas.kafka.strimzi.io": [None, established],
-                  "Deployment/strimzi-cluster-operator": [deployment("strimzi-cluster-operator", 0),
-                                                          deployment("strimzi-cluster-operator", 1)]})
+    established = {
+        "kind": "CustomResourceDefinition",
+        "status": {"conditions": [{"type": "Established", "status": "True"}]},
+    }
+    client = use(
+        {
+            "CustomResourceDefinition/kafkas.kafka.strimzi.io": [None, established],
+            "Deployment/strimzi-cluster-operator": [
+                deployment("strimzi-cluster-operator", 0),
+                deployment("strimzi-cluster-operator", 1),
+            ],
+        }
+    )
     kube.install_strimzi(timeout=5, docs=[doc("Deployment", "strimzi-cluster-operator", "apps/v1"), crd])
     assert client.applied == ["CustomResourceDefinition/kafkas.kafka.strimzi.io", "Deployment/strimzi-cluster-operator"]
     assert client.gets.index("Deployment/strimzi-cluster-operator") > client.gets.index(
-        "CustomResourceDefinition/kafkas.kafka.strimzi.io")
+        "CustomResourceDefinition/kafkas.kafka.strimzi.io"
+    )
 
 
 def test_up_installs_the_operator_before_custom_resources(monkeypatch):
@@ -172,15 +209,25 @@ def test_up_installs_the_operator_before_custom_resources(monkeypatch):
     monkeypatch.setattr(kind, "create_cluster", lambda: calls.append("create"))
     monkeypatch.setattr(kind, "load_image", lambda image: calls.append(f"load {image}"))
     monkeypatch.setattr(kind, "strimzi_manifests", lambda: [doc("Deployment", "strimzi-cluster-operator", "apps/v1")])
-    monkeypatch.setattr(kind, "render", lambda overlay="kind": [
-        doc("Kafka", "lab", kube.STRIMZI_API), doc("ConfigMap", "kafka-metrics"),
-        doc("Deployment", "prometheus", "apps/v1", labels={"app.kubernetes.io/name": "prometheus"}),
-        doc("Deployment", "spark-stream", "apps/v1", labels={"app.kubernetes.io/name": "spark-stream"})])
+    monkeypatch.setattr(
+        kind,
+        "render",
+        lambda overlay="kind": [
+            doc("Kafka", "lab", kube.STRIMZI_API),
+            doc("ConfigMap", "kafka-metrics"),
+            doc("Deployment", "prometheus", "apps/v1", labels={"app.kubernetes.io/name": "prometheus"}),
+            doc("Deployment", "spark-stream", "apps/v1", labels={"app.kubernetes.io/name": "spark-stream"}),
+        ],
+    )
     monkeypatch.setattr(kind, "grafana_manifests", lambda: pytest.fail("grafana was not asked for"))
     ready_dep = deployment("x", 1)
-    states = {"Deployment/strimzi-cluster-operator": [ready_dep], "Kafka/lab": [strimzi("Kafka", "lab", "True")],
-              "KafkaTopic/taxi-trips": [strimzi("KafkaTopic", "t", "True")],
-              "KafkaTopic/taxi-trips-dlq": [strimzi("KafkaTopic", "d", "True")], "Deployment/spark-stream": [ready_dep]}
+    states = {
+        "Deployment/strimzi-cluster-operator": [ready_dep],
+        "Kafka/lab": [strimzi("Kafka", "lab", "True")],
+        "KafkaTopic/taxi-trips": [strimzi("KafkaTopic", "t", "True")],
+        "KafkaTopic/taxi-trips-dlq": [strimzi("KafkaTopic", "d", "True")],
+        "Deployment/spark-stream": [ready_dep],
+    }
     client = use(states)
     assert kube.up(["spark", "kafka"], timeout=1) == ["kafka", "spark"]  # start order, whatever the order asked
     assert calls[:3] == ["preflight", "create", f"load {config.SPARK_IMAGE}"]
@@ -200,8 +247,12 @@ def test_up_fails_with_the_object_that_is_not_ready(monkeypatch):
         monkeypatch.setattr(kind, name, lambda: None)
     monkeypatch.setattr(kind, "strimzi_manifests", lambda: [])
     monkeypatch.setattr(kind, "render", lambda overlay="kind": [doc("Kafka", "lab", kube.STRIMZI_API)])
-    use({"Deployment/strimzi-cluster-operator": [deployment("o", 1)],
-         "Kafka/lab": [strimzi("Kafka", "lab", "False", "Pod lab-dual-role-0 is Pending")]})
+    use(
+        {
+            "Deployment/strimzi-cluster-operator": [deployment("o", 1)],
+            "Kafka/lab": [strimzi("Kafka", "lab", "False", "Pod lab-dual-role-0 is Pending")],
+        }
+    )
     with pytest.raises(KindError, match=r"Kafka/lab .*not ready.*Pending"):
         kube.up(["kafka"], timeout=0.05)
 
@@ -209,10 +260,18 @@ def test_up_fails_with_the_object_that_is_not_ready(monkeypatch):
 def test_service_of_assigns_objects():
     assert kube.service_of(doc("KafkaTopic", "t", kube.STRIMZI_API)) == "kafka"
     assert kube.service_of(doc("ConfigMap", "grafana-dashboards", labels={"app.kubernetes.io/name": "grafana"})) is None
-    assert kube.service_of(doc("Job", "cassandra-schema", "batch/v1",
-                               labels={"app.kubernetes.io/name": "cassandra-schema"})) == "cassandra"
-    assert kube.service_of(doc("Deployment", "apicurio-registry", "apps/v1",
-                               labels={"app.kubernetes.io/name": "apicurio-registry"})) == "schema_registry"
+    assert (
+        kube.service_of(
+            doc("Job", "cassandra-schema", "batch/v1", labels={"app.kubernetes.io/name": "cassandra-schema"})
+        )
+        == "cassandra"
+    )
+    assert (
+        kube.service_of(
+            doc("Deployment", "apicurio-registry", "apps/v1", labels={"app.kubernetes.io/name": "apicurio-registry"})
+        )
+        == "schema_registry"
+    )
 
 
 def test_status_and_logs(fake):
@@ -236,10 +295,14 @@ def test_endpoints_on_the_host_and_in_the_cluster(monkeypatch):
 
 
 def test_set_namespace_rewrites_strimzi_install_file():
-    docs = [doc("RoleBinding", "strimzi", "rbac.authorization.k8s.io/v1", namespace="myproject"),
-            {**doc("ClusterRoleBinding", "strimzi", "rbac.authorization.k8s.io/v1"),
-             "subjects": [{"kind": "ServiceAccount", "name": "strimzi-cluster-operator", "namespace": "myproject"}]},
-            doc("CustomResourceDefinition", "kafkas.kafka.strimzi.io", "apiextensions.k8s.io/v1")]
+    docs = [
+        doc("RoleBinding", "strimzi", "rbac.authorization.k8s.io/v1", namespace="myproject"),
+        {
+            **doc("ClusterRoleBinding", "strimzi", "rbac.authorization.k8s.io/v1"),
+            "subjects": [{"kind": "ServiceAccount", "name": "strimzi-cluster-operator", "namespace": "myproject"}],
+        },
+        doc("CustomResourceDefinition", "kafkas.kafka.strimzi.io", "apiextensions.k8s.io/v1"),
+    ]
     out = kind.set_namespace(docs, "kappa")
     assert out[0]["metadata"]["namespace"] == "kappa" and out[1]["subjects"][0]["namespace"] == "kappa"
     assert "namespace" not in out[2]["metadata"]
@@ -309,8 +372,11 @@ def real_client(late=None):
 def test_kubeclient_server_side_apply_sets_namespace_only_where_it_belongs():
     c = real_client()
     c.apply(doc("ConfigMap", "x"), namespace="kappa", field_manager="kappa-lab")
-    c.apply(doc("ClusterRole", "strimzi", "rbac.authorization.k8s.io/v1", namespace="myproject"),
-            namespace="kappa", field_manager="kappa-lab")
+    c.apply(
+        doc("ClusterRole", "strimzi", "rbac.authorization.k8s.io/v1", namespace="myproject"),
+        namespace="kappa",
+        field_manager="kappa-lab",
+    )
     (k1, b1, ns1, fm, force), (k2, b2, ns2, _, _) = c.dynamic.calls
     assert (b1["metadata"]["namespace"], ns1, fm, force) == ("kappa", "kappa", "kappa-lab", True)
     assert "namespace" not in b2["metadata"] and ns2 is None

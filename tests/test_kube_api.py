@@ -3,6 +3,7 @@
 The REAL render of k8s/overlays/kind (`kubectl kustomize`) goes through it, after an install file made of Strimzi's
 real CRDs and its operator's objects. No cluster, no Docker: only `kind` itself (create, load) is replaced.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -23,8 +24,11 @@ def cluster(monkeypatch):
     for name in ("preflight", "create_cluster"):
         monkeypatch.setattr(kind, name, lambda: None)
     monkeypatch.setattr(kind, "load_image", lambda image: None)
-    monkeypatch.setattr(kind, "strimzi_manifests",
-                        lambda namespace=config.NAMESPACE: kind.set_namespace(strimzi_install(SCHEMAS), namespace))
+    monkeypatch.setattr(
+        kind,
+        "strimzi_manifests",
+        lambda namespace=config.NAMESPACE: kind.set_namespace(strimzi_install(SCHEMAS), namespace),
+    )
     fake = FakeCluster()
     kube.use_client(fake)
     yield fake
@@ -44,8 +48,9 @@ def test_up_deploys_the_real_render_on_an_empty_cluster(cluster):
 def test_the_fake_refuses_what_a_real_server_refuses(cluster):
     """A namespaced object without its Namespace: 404; a custom resource without its CRD: unknown kind."""
     with pytest.raises(ApiError, match="NotFound") as err:
-        cluster.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}, namespace="kappa",
-                      field_manager="t")
+        cluster.apply(
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}, namespace="kappa", field_manager="t"
+        )
     assert 'namespaces \\"kappa\\" not found' in err.value.body
     with pytest.raises(KindError, match="applying ConfigMap/x failed: .*namespaces .*kappa.* not found"):
         kube.apply([{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}])
@@ -72,8 +77,11 @@ def test_a_failing_schema_job_stops_up_at_once(monkeypatch, cluster):
 
 def test_a_deployment_that_never_becomes_available_names_itself(cluster):
     cluster.stuck.add("apicurio-registry")
-    with pytest.raises(KindError, match=r"(?s)Deployment/apicurio-registry .*not ready.*0/1 replicas.*Available=False"
-                                        r".*ErrImageNeverPull"):
+    with pytest.raises(
+        KindError,
+        match=r"(?s)Deployment/apicurio-registry .*not ready.*0/1 replicas.*Available=False"
+        r".*ErrImageNeverPull",
+    ):
         kube.up(["kafka", "schema_registry"], timeout=0.5)
 
 
@@ -116,6 +124,7 @@ def test_a_producer_that_fails_stops_start_app_at_once(cluster):
 
 # --- the same cluster behind a real HTTP API: lab.kubeclient.KubeClient and the kubernetes client talk to it ---------
 
+
 @pytest.fixture
 def api(cluster, monkeypatch, tmp_path):
     """The fake cluster served on 127.0.0.1; lab.kube builds its real KubeClient from a kubeconfig pointing there."""
@@ -152,8 +161,11 @@ def test_the_real_client_reports_the_api_refusal(api):
 
 def test_a_failing_job_over_http_names_itself_with_its_events(api):
     api.failing_jobs.add("cassandra-schema")
-    with pytest.raises(KindError, match=r"(?s)Job/cassandra-schema .* failed: .*BackoffLimitExceeded.*recent events:"
-                                        r".*Warning BackoffLimitExceeded"):
+    with pytest.raises(
+        KindError,
+        match=r"(?s)Job/cassandra-schema .* failed: .*BackoffLimitExceeded.*recent events:"
+        r".*Warning BackoffLimitExceeded",
+    ):
         kube.up(["kafka", "cassandra"], timeout=30)
 
 

@@ -1,5 +1,6 @@
 """The package's layer rule: a layer imports only the layers before it (config/errors/wait → deploy → services →
 pipeline → observe → lessons → cli), never one after it. Fails naming each import that breaks the rule."""
+
 from __future__ import annotations
 
 import ast

@@ -1,10 +1,11 @@
 """Offline checks of k8s/: every kustomization renders, every object validates (Kubernetes and Strimzi schemas),
 and names, ports, versions and topic settings agree with lab/config.py (the single source of truth)."""
+
 from __future__ import annotations
 
 import re
 import subprocess
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ STRIMZI_SCHEMAS = REPO.parent / "shared" / "k8s-schemas" / f"strimzi-{config.STR
 KUSTOMIZATIONS = sorted(p.parent for p in K8S.rglob("kustomization.yaml") if "components" not in p.parts)
 
 
-@lru_cache(maxsize=None)
+@cache
 def rendered(folder: Path = K8S / "overlays" / "kind") -> tuple:
     return tuple(kind.render("kind", path=folder))
 
@@ -31,7 +32,7 @@ def objects(kind_: str, folder: Path = K8S / "overlays" / "kind") -> dict[str, d
 def pod_specs():
     for d in rendered():
         spec = d.get("spec") or {}
-        spec = spec.get("jobTemplate", {}).get("spec", spec).get("template", {}).get("spec")   # CronJob or workload
+        spec = spec.get("jobTemplate", {}).get("spec", spec).get("template", {}).get("spec")  # CronJob or workload
         if spec:
             yield d, spec
 
@@ -42,10 +43,12 @@ def containers():
             yield d, c
 
 
-@lru_cache(maxsize=None)
+@cache
 def crd_schemas() -> dict[str, dict]:
     """Strimzi's CRDs from ../shared beside the clone: a missing folder FAILS the tests (never a skip)."""
-    assert STRIMZI_SCHEMAS.is_dir(), f"Strimzi CRDs missing: expected {STRIMZI_SCHEMAS} (the shared folder beside the clone)"
+    assert STRIMZI_SCHEMAS.is_dir(), (
+        f"Strimzi CRDs missing: expected {STRIMZI_SCHEMAS} (the shared folder beside the clone)"
+    )
     return manifests.crd_schemas(STRIMZI_SCHEMAS)
 
 
@@ -56,8 +59,11 @@ def test_every_kustomization_renders(folder):
     assert all(d.get("metadata", {}).get("name") for d in docs)
 
 
-@pytest.mark.parametrize("folder", [K8S / "overlays" / "kind", K8S / "tests" / "kind-with-kafka-scram"],
-                         ids=["kind", "kind-with-kafka-scram"])
+@pytest.mark.parametrize(
+    "folder",
+    [K8S / "overlays" / "kind", K8S / "tests" / "kind-with-kafka-scram"],
+    ids=["kind", "kind-with-kafka-scram"],
+)
 def test_objects_validate_against_pinned_schemas(folder):
     docs = rendered(folder)
     assert {d["apiVersion"] for d in docs if d["apiVersion"].startswith("kafka.strimzi.io/")} == {kube.STRIMZI_API}
@@ -92,9 +98,14 @@ def test_kafka_matches_config():
     assert external["configuration"]["bootstrap"]["nodePort"] == config.KIND_NODEPORTS["kafka_bootstrap"]
     (node,) = yaml.safe_load((K8S / "kind-config.yaml").read_text())["nodes"]
     listen = {m["listenAddress"] for m in node["extraPortMappings"]}
-    assert external["configuration"]["brokers"] == [{"broker": 0, "nodePort": config.KIND_NODEPORTS["kafka_broker_0"],
-                                                     "advertisedHost": "127.0.0.1",
-                                                     "advertisedPort": config.KIND_HOST_PORTS["kafka_broker_0"]}]
+    assert external["configuration"]["brokers"] == [
+        {
+            "broker": 0,
+            "nodePort": config.KIND_NODEPORTS["kafka_broker_0"],
+            "advertisedHost": "127.0.0.1",
+            "advertisedPort": config.KIND_HOST_PORTS["kafka_broker_0"],
+        }
+    ]
     assert {b["advertisedHost"] for b in external["configuration"]["brokers"]} <= listen  # what kind maps, no ::1
     internal = next(x for x in kafka["listeners"] if x["type"] == "internal")
     assert f"{config.KAFKA_CLUSTER}-kafka-bootstrap:{internal['port']}" == config.KIND_SERVICES["kafka"]
@@ -132,8 +143,10 @@ def test_node_ports_match_config():
     node_ports = {p["nodePort"] for s in services.values() for p in s["spec"]["ports"] if "nodePort" in p}
     values = yaml.safe_load(kind.GRAFANA_VALUES.read_text())
     node_ports.add(values["service"]["nodePort"])
-    assert node_ports == set(config.KIND_NODEPORTS.values()) - {config.KIND_NODEPORTS["kafka_bootstrap"],
-                                                               config.KIND_NODEPORTS["kafka_broker_0"]}
+    assert node_ports == set(config.KIND_NODEPORTS.values()) - {
+        config.KIND_NODEPORTS["kafka_bootstrap"],
+        config.KIND_NODEPORTS["kafka_broker_0"],
+    }
     for name in ("registry", "cassandra", "prometheus"):
         svc, port = config.KIND_SERVICES[name].split(":")
         assert int(port) in {p["port"] for p in services[svc]["spec"]["ports"]}, name
@@ -141,9 +154,18 @@ def test_node_ports_match_config():
 
 def test_images_and_versions_match_config():
     images = {c["image"] for _, c in containers()}
-    assert images == {config.APICURIO_IMAGE, config.CASSANDRA_IMAGE, config.PROMETHEUS_IMAGE, config.PRODUCER_IMAGE,
-                      config.SPARK_IMAGE, config.CURL_IMAGE, config.KUBECTL_IMAGE}
-    assert config.CASSANDRA_IMAGE.endswith(config.CASSANDRA_VERSION) and config.APICURIO_IMAGE.endswith(config.APICURIO_VERSION)
+    assert images == {
+        config.APICURIO_IMAGE,
+        config.CASSANDRA_IMAGE,
+        config.PROMETHEUS_IMAGE,
+        config.PRODUCER_IMAGE,
+        config.SPARK_IMAGE,
+        config.CURL_IMAGE,
+        config.KUBECTL_IMAGE,
+    }
+    assert config.CASSANDRA_IMAGE.endswith(config.CASSANDRA_VERSION) and config.APICURIO_IMAGE.endswith(
+        config.APICURIO_VERSION
+    )
     init = next(c for _, c in containers() if c["image"] == config.CURL_IMAGE)
     assert f"jmx_prometheus_javaagent-{config.JMX_EXPORTER_VERSION}.jar" in init["command"][-1]
     values = yaml.safe_load(kind.GRAFANA_VALUES.read_text())
@@ -165,12 +187,15 @@ def test_cassandra_snapshot_cronjob_snapshots_the_lab_keyspace_with_least_rights
     pod_name = f"{sts['metadata']['name']}-0"
     assert c["command"][:3] == ["kubectl", "exec", pod_name]
     script = c["command"][-1]
-    assert f"nodetool snapshot -t \"$tag\" {config.KEYSPACE}\n" in script
+    assert f'nodetool snapshot -t "$tag" {config.KEYSPACE}\n' in script
     assert f"nodetool clearsnapshot --older-than 7d --all -- {config.KEYSPACE}\n" in script  # syntax tried on 5.0.8
     assert cron["spec"]["concurrencyPolicy"] == "Forbid"
     account = pod["serviceAccountName"]
-    (binding,) = [b for b in objects("RoleBinding").values()
-                  if any(x["kind"] == "ServiceAccount" and x["name"] == account for x in b["subjects"])]
+    (binding,) = [
+        b
+        for b in objects("RoleBinding").values()
+        if any(x["kind"] == "ServiceAccount" and x["name"] == account for x in b["subjects"])
+    ]
     rules = objects("Role")[binding["roleRef"]["name"]]["rules"]
     assert all(r["resourceNames"] == [pod_name] for r in rules), "the job may touch the Cassandra pod only"
     assert {v for r in rules for v in r["verbs"]} == {"get", "create"}
@@ -193,17 +218,24 @@ def test_archive_component_matches_the_local_archive():
     local = connect.connector_config()
     assert connector["spec"]["class"] == local.pop("connector.class") and connector["spec"]["tasksMax"] == 1
     here = {k: str(v) for k, v in connector["spec"]["config"].items()}
-    site = {"iceberg.catalog.uri", "iceberg.catalog.s3.endpoint", "iceberg.catalog.s3.access-key-id",
-            "iceberg.catalog.s3.secret-access-key"}   # where things are in the cluster; everything else the same
-    assert {k: v for k, v in here.items() if k not in site} == {k: v for k, v in local.items()
-                                                                 if k not in site | {"name", "tasks.max"}}
-    assert here["iceberg.catalog.s3.access-key-id"].startswith("${env:")   # keys never in the connector's config
+    site = {
+        "iceberg.catalog.uri",
+        "iceberg.catalog.s3.endpoint",
+        "iceberg.catalog.s3.access-key-id",
+        "iceberg.catalog.s3.secret-access-key",
+    }  # where things are in the cluster; everything else the same
+    assert {k: v for k, v in here.items() if k not in site} == {
+        k: v for k, v in local.items() if k not in site | {"name", "tasks.max"}
+    }
+    assert here["iceberg.catalog.s3.access-key-id"].startswith("${env:")  # keys never in the connector's config
     assert config.ARCHIVE_CONTROL_TOPIC in objects("KafkaTopic", scram)
     store = objects("Deployment", scram)["s3proxy"]["spec"]["template"]["spec"]
     assert store["containers"][0]["image"] == config.JRE_IMAGE
     assert store["initContainers"][0]["image"] == config.CURL_IMAGE
-    assert f"/s3proxy/{config.S3PROXY_VERSION}/s3proxy-{config.S3PROXY_VERSION}-jar-with-dependencies.jar" in \
-        store["initContainers"][0]["command"][-1]
+    assert (
+        f"/s3proxy/{config.S3PROXY_VERSION}/s3proxy-{config.S3PROXY_VERSION}-jar-with-dependencies.jar"
+        in store["initContainers"][0]["command"][-1]
+    )
     assert "mkdir -p -m 700 /data/" + config.ARCHIVE_BUCKET in store["containers"][0]["args"][0]
     # the shared CRD folder holds no KafkaConnect/KafkaConnector schema: they are not schema-validated here
     assert not {"KafkaConnect", "KafkaConnector"} & set(crd_schemas()), "a CRD arrived: validate them like the rest"
@@ -227,8 +259,11 @@ def test_every_referenced_configmap_and_secret_key_exists():
     for _, spec in pod_specs():
         refs += [("ConfigMap", v["configMap"]["name"], None) for v in spec.get("volumes", []) if "configMap" in v]
         for c in spec["containers"]:
-            refs += [("Secret", e["valueFrom"]["secretKeyRef"]["name"], e["valueFrom"]["secretKeyRef"]["key"])
-                     for e in c.get("env", []) if "secretKeyRef" in e.get("valueFrom", {})]
+            refs += [
+                ("Secret", e["valueFrom"]["secretKeyRef"]["name"], e["valueFrom"]["secretKeyRef"]["key"])
+                for e in c.get("env", [])
+                if "secretKeyRef" in e.get("valueFrom", {})
+            ]
     for kind_, name, key in refs:
         pool = maps if kind_ == "ConfigMap" else secrets
         assert name in pool, f"{kind_} {name} is referenced but not rendered"
@@ -237,18 +272,29 @@ def test_every_referenced_configmap_and_secret_key_exists():
 
 
 def test_generators_list_every_shared_file():
-    for folder, pattern in [("grafana", "*.json"), ("lab/cql", "*.cql"), ("lab/resources/jmx", "*.yaml"),
-                            ("lab/resources/prometheus", "rules/*.yml")]:
+    for folder, pattern in [
+        ("grafana", "*.json"),
+        ("lab/cql", "*.cql"),
+        ("lab/resources/jmx", "*.yaml"),
+        ("lab/resources/prometheus", "rules/*.yml"),
+    ]:
         gen = yaml.safe_load((REPO / folder / "kustomization.yaml").read_text())["configMapGenerator"]
         listed = {f for g in gen for f in g["files"]}
-        on_disk = {str(p.relative_to(REPO / folder)) for p in (REPO / folder).glob(pattern) if p.name != "kustomization.yaml"}
+        on_disk = {
+            str(p.relative_to(REPO / folder)) for p in (REPO / folder).glob(pattern) if p.name != "kustomization.yaml"
+        }
         assert on_disk and on_disk <= listed, f"{folder}/kustomization.yaml does not list {sorted(on_disk - listed)}"
 
 
 def test_prometheus_scrapes_the_same_jobs_as_local():
     local = re.findall(r"job_name: (\S+)", (REPO / "lab/resources/prometheus/prometheus.yml.tmpl").read_text())
-    labelled = {d["metadata"]["labels"]["kappa-lab/scrape"] for d in rendered() if d["kind"] != "Kafka"
-                for d in [d.get("spec", {}).get("template", d)] if "kappa-lab/scrape" in d.get("metadata", {}).get("labels", {})}
+    labelled = {
+        d["metadata"]["labels"]["kappa-lab/scrape"]
+        for d in rendered()
+        if d["kind"] != "Kafka"
+        for d in [d.get("spec", {}).get("template", d)]
+        if "kappa-lab/scrape" in d.get("metadata", {}).get("labels", {})
+    }
     kafka = objects("Kafka")[config.KAFKA_CLUSTER]["spec"]
     labelled.add(kafka["kafka"]["template"]["pod"]["metadata"]["labels"]["kappa-lab/scrape"])
     kind_only = {kafka["kafkaExporter"]["template"]["pod"]["metadata"]["labels"]["kappa-lab/scrape"]}
@@ -294,10 +340,15 @@ def test_registry_has_the_local_settings():
     except the target's own addresses and paths; and no build-time Quarkus property (ignored at run time)."""
     from lab.services import schema_registry
 
-    env = {e["name"]: e.get("value") for e in objects("Deployment")["apicurio-registry"]["spec"]["template"]["spec"]
-           ["containers"][0]["env"]}
-    per_target = {"apicurio.kafkasql.bootstrap.servers", "apicurio.storage.snapshot.location",
-                  "apicurio.import.work-dir"}
+    env = {
+        e["name"]: e.get("value")
+        for e in objects("Deployment")["apicurio-registry"]["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+    per_target = {
+        "apicurio.kafkasql.bootstrap.servers",
+        "apicurio.storage.snapshot.location",
+        "apicurio.import.work-dir",
+    }
     for key, value in schema_registry._system_properties(Path("/tmp")).items():
         var = re.sub(r"[.-]", "_", key).upper()
         if key.startswith("apicurio.") and key not in per_target:

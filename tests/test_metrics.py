@@ -1,4 +1,5 @@
 """Unit tests of the lab's own exporters (no services): listener → gauges, producer counters, JMX rule coverage."""
+
 from __future__ import annotations
 
 import json
@@ -22,11 +23,23 @@ def _free_port() -> int:
 
 
 def _progress(batch: int, rows: int, end: dict, latest: dict, dropped: int = 0):
-    src = NS(endOffset=json.dumps({"taxi-trips": end}), latestOffset=json.dumps({"taxi-trips": latest}),
-             metrics={"minOffsetsBehindLatest": "0", "avgOffsetsBehindLatest": "2.5", "maxOffsetsBehindLatest": "5"})
-    return NS(name="trips", id="q-1", batchId=batch, numInputRows=rows, inputRowsPerSecond=float("nan"),
-              processedRowsPerSecond=120.0, batchDuration=1500, eventTime={"watermark": "2021-01-01T00:10:00.000Z"},
-              stateOperators=[NS(numRowsTotal=40, numRowsDroppedByWatermark=dropped)], sources=[src])
+    src = NS(
+        endOffset=json.dumps({"taxi-trips": end}),
+        latestOffset=json.dumps({"taxi-trips": latest}),
+        metrics={"minOffsetsBehindLatest": "0", "avgOffsetsBehindLatest": "2.5", "maxOffsetsBehindLatest": "5"},
+    )
+    return NS(
+        name="trips",
+        id="q-1",
+        batchId=batch,
+        numInputRows=rows,
+        inputRowsPerSecond=float("nan"),
+        processedRowsPerSecond=120.0,
+        batchDuration=1500,
+        eventTime={"watermark": "2021-01-01T00:10:00.000Z"},
+        stateOperators=[NS(numRowsTotal=40, numRowsDroppedByWatermark=dropped)],
+        sources=[src],
+    )
 
 
 def test_progress_events_become_gauges_and_counters():
@@ -36,7 +49,7 @@ def test_progress_events_become_gauges_and_counters():
     m.progress(_progress(1, 50, {"0": 15, "1": 20}, {"0": 15, "1": 22}, dropped=3))
     v = lambda name, **labels: m.registry.get_sample_value(name, labels)
     assert v("lab_spark_input_rows_total", query="trips") == 150
-    assert v("lab_spark_input_rows_per_second", query="trips") == 0.0        # NaN is reported as 0
+    assert v("lab_spark_input_rows_per_second", query="trips") == 0.0  # NaN is reported as 0
     assert v("lab_spark_batch_duration_seconds", query="trips") == 1.5
     assert v("lab_spark_rows_dropped_by_watermark_total", query="trips") == 3
     assert v("lab_spark_state_rows", query="trips") == 40
@@ -51,7 +64,9 @@ def test_progress_events_become_gauges_and_counters():
 
 def test_zone_fares_come_from_the_fetch_and_a_broken_fetch_is_only_logged():
     m = metrics.SparkMetrics(_free_port())
-    m.watch_fares(lambda: [{"zone_id": 132, "zone": "JFK Airport", "fare_avg": 52.5, "trips": 12, "window_start": 1609459200}])
+    m.watch_fares(
+        lambda: [{"zone_id": 132, "zone": "JFK Airport", "fare_avg": 52.5, "trips": 12, "window_start": 1609459200}]
+    )
     assert m.poll_fares(force=True) == 1
     assert m.registry.get_sample_value("lab_zone_window_avg_fare", {"zone": "132", "name": "JFK Airport"}) == 52.5
     m.watch_fares(lambda: 1 / 0)
@@ -66,7 +81,9 @@ def test_producer_counters_tally_and_send_rate_served_over_http():
     m.dlq("negative_amount", 7)
     url = m.serve()
     try:
-        samples = {(s["name"], tuple(sorted(s["labels"].items()))): s["value"] for s in metrics.scrape(url, "lab_producer")}
+        samples = {
+            (s["name"], tuple(sorted(s["labels"].items()))): s["value"] for s in metrics.scrape(url, "lab_producer")
+        }
     finally:
         m.stop()
     assert samples[("lab_producer_messages_delivered_total", (("topic", "taxi-trips"),))] == 250
@@ -86,7 +103,7 @@ def _jmx_name_patterns() -> list[re.Pattern]:
             continue
         cfg = yaml.safe_load(f.read_text())
         for rule in cfg["rules"]:
-            re.compile(rule["pattern"])          # a broken regex would silently drop metrics
+            re.compile(rule["pattern"])  # a broken regex would silently drop metrics
             out.append(re.compile(re.sub(r"\\\$\d+", ".+", re.escape(rule["name"].lower())) + "$"))
     return out
 
@@ -94,10 +111,19 @@ def _jmx_name_patterns() -> list[re.Pattern]:
 def test_every_kafka_and_cassandra_metric_used_in_rules_and_dashboards_has_a_jmx_rule():
     from lab.observe import dashboard
 
-    exprs = [r["expr"] for f in (config.REPO_ROOT / "lab" / "resources" / "prometheus" / "rules").glob("*.yml")
-             for g in yaml.safe_load(f.read_text())["groups"] for r in g["rules"]]
-    exprs += [t["expr"] for name in dashboard.names() for p in dashboard.panels(dashboard.load(name))
-              for t in p["targets"] if "expr" in t]
+    exprs = [
+        r["expr"]
+        for f in (config.REPO_ROOT / "lab" / "resources" / "prometheus" / "rules").glob("*.yml")
+        for g in yaml.safe_load(f.read_text())["groups"]
+        for r in g["rules"]
+    ]
+    exprs += [
+        t["expr"]
+        for name in dashboard.names()
+        for p in dashboard.panels(dashboard.load(name))
+        for t in p["targets"]
+        if "expr" in t
+    ]
     used = {m for e in exprs for m in re.findall(r"(?<![:\w])((?:kafka|cassandra)_[a-z0-9_]+)", e)}
     assert len(used) >= 3, used
     patterns = _jmx_name_patterns()

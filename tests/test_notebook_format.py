@@ -1,4 +1,5 @@
 """The notebooks follow the template and are committed clean (no stack needed)."""
+
 from __future__ import annotations
 
 import ast
@@ -24,7 +25,9 @@ def test_one_notebook_per_week():
     student = [p.name for p in notebooks.week_notebooks("student")]
     assert student == [p.name for p in INSTRUCTOR], f"student release {student} ≠ instructor sources: run `lab release`"
     assert prefixes == sorted(set(prefixes)), f"duplicate week numbers: {prefixes}"
-    assert set(prefixes) >= {f"{w:02d}" for w in range(10)}, f"missing weeks: {sorted({f'{w:02d}' for w in range(10)} - set(prefixes))}"
+    assert set(prefixes) >= {f"{w:02d}" for w in range(10)}, (
+        f"missing weeks: {sorted({f'{w:02d}' for w in range(10)} - set(prefixes))}"
+    )
 
 
 @pytest.mark.parametrize("path", WEEKS, ids=IDS)
@@ -33,10 +36,13 @@ def test_template(path):
     nb = json.loads(path.read_text())
     assert nb["metadata"].get("kernelspec", {}).get("language") == "python", "kernelspec python3 metadata missing"
     cells = nb["cells"]
-    dirty = [i for i, c in enumerate(cells) if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))]
+    dirty = [
+        i for i, c in enumerate(cells) if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))
+    ]
     assert not dirty, f"cells {dirty} carry outputs: run `lab strip`"
-    assert cells[0]["cell_type"] == "markdown" and "".join(cells[0]["source"]).startswith(f"# Week {path.name[:2]}"), \
+    assert cells[0]["cell_type"] == "markdown" and "".join(cells[0]["source"]).startswith(f"# Week {path.name[:2]}"), (
         "first cell must be the '# Week NN: Title' heading"
+    )
     text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     for heading in ("What you will learn", "Exercises", "Clean up"):
         assert heading in text, f"no '{heading}' section"

@@ -3,6 +3,7 @@
 The instructor source (notebooks/instructor) must pass every check strictly. The student release of weeks 00–05
 must run top to bottom and report every exercise as "not solved yet": no check passes on an empty answer.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,12 @@ def _printed(cell: dict) -> list[str]:
 def _exercise_outputs(executed) -> list[list[str]]:
     """The printed lines of each exercise cell (a cell with a solution, or with its stub in the student copy)."""
     cells = json.loads(executed.read_text())["cells"]
-    return [_printed(c) for c in cells if c["cell_type"] == "code"
-            and (release.regions("".join(c["source"])) or release.CODE_STUB[0] in "".join(c["source"]))]
+    return [
+        _printed(c)
+        for c in cells
+        if c["cell_type"] == "code"
+        and (release.regions("".join(c["source"])) or release.CODE_STUB[0] in "".join(c["source"]))
+    ]
 
 
 @pytest.mark.notebook
@@ -59,5 +64,6 @@ def test_student_notebook_runs_unsolved(path, stack):
     assert len(cells) == exercises, f"{path.name}: {len(cells)} stub cells for {exercises} exercises between markers"
     graded = [[line for line in lines if line.startswith(("✅", "❌", NOT_SOLVED))] for lines in cells]
     wrong = [g for g in graded if len(g) != 1 or not g[0].startswith(NOT_SOLVED)]
-    assert not wrong, (f"{path.name}: every exercise must say '{NOT_SOLVED}' once and nothing else; got {wrong} "
-                       f"(see {result.output})")
+    assert not wrong, (
+        f"{path.name}: every exercise must say '{NOT_SOLVED}' once and nothing else; got {wrong} (see {result.output})"
+    )

@@ -1,4 +1,5 @@
 """.ci/prereqs in a sandbox: fake apt-get, systemctl, service and pkill that record what the script asks of them."""
+
 from __future__ import annotations
 
 import os
@@ -13,14 +14,14 @@ SCRIPT = Path(__file__).resolve().parent.parent / ".ci" / "prereqs"
 REAL_TOOLS = ("sed", "grep", "head", "awk", "chmod", "rm", "cat", "touch", "mkdir")
 
 FAKES = {
-    "id": 'echo 0',
-    "java": 'echo \'openjdk version "17.0.15" 2025-04-15\' >&2',
+    "id": "echo 0",
+    "java": "echo 'openjdk version \"17.0.15\" 2025-04-15' >&2",
     "mvn": 'echo "Apache Maven 3.8.7"',
     "kubectl": 'echo "Client Version: v1.32.4"; echo "Kustomize Version: v5.5.0"',
     "pkill": 'echo "pkill $*" >>"$CALLS"',
     "killall": 'echo "killall $*" >>"$CALLS"',
     # apt-get install: note what policy-rc.d answers now, "install" prometheus, start the units a careless package would
-    "apt-get": '''echo "apt-get $*" >>"$CALLS"
+    "apt-get": """echo "apt-get $*" >>"$CALLS"
 if [ "$1" = install ]; then
   p="$LAB_PREREQS_ROOT/usr/sbin/policy-rc.d"
   if [ -x "$p" ]; then "$p" prometheus start; echo "policy-rc.d answered $? during install" >>"$CALLS"
@@ -28,17 +29,17 @@ if [ "$1" = install ]; then
   printf '#!/bin/sh\\necho "prometheus, version 2.42.0"\\n' >"$SANDBOX_BIN/prometheus"
   chmod 755 "$SANDBOX_BIN/prometheus"
   for u in $STARTS_ON_INSTALL; do touch "$STATE/$u"; done
-fi''',
-    "systemctl": '''echo "systemctl $*" >>"$CALLS"
+fi""",
+    "systemctl": """echo "systemctl $*" >>"$CALLS"
 case "$1" in
   is-active) test -e "$STATE/$3" ;;
   stop) shift; for u in "$@"; do rm -f "$STATE/$u"; done ;;
-esac''',
-    "service": '''echo "service $*" >>"$CALLS"
+esac""",
+    "service": """echo "service $*" >>"$CALLS"
 case "$2" in
   status) test -e "$STATE/$1" ;;
   stop) rm -f "$STATE/$1" ;;
-esac''',
+esac""",
 }
 
 
@@ -55,14 +56,21 @@ def _sandbox(tmp: Path, systemd: bool, active: tuple[str, ...], starts: tuple[st
         (state / unit).touch()
     for name, body in FAKES.items():
         (bin_ / name).write_text(f"#!/bin/sh\n{body}\n")
-    (jdk / "java").write_text('#!/bin/sh\necho \'openjdk version "21.0.8" 2025-07-15\' >&2\n')
+    (jdk / "java").write_text("#!/bin/sh\necho 'openjdk version \"21.0.8\" 2025-07-15' >&2\n")
     for f in [*bin_.iterdir(), jdk / "java"]:
         f.chmod(f.stat().st_mode | stat.S_IEXEC)
     for tool in REAL_TOOLS:
         os.symlink(shutil.which(tool), bin_ / tool)
-    return {"PATH": str(bin_), "LAB_PREREQS_ROOT": str(root), "SANDBOX_BIN": str(bin_), "STATE": str(state),
-            "CALLS": str(tmp / "calls.log"), "STARTS_ON_INSTALL": " ".join(starts),
-            "LAB_REGISTRY_JAVA_HOME": str(jdk.parent), "HOME": str(tmp)}
+    return {
+        "PATH": str(bin_),
+        "LAB_PREREQS_ROOT": str(root),
+        "SANDBOX_BIN": str(bin_),
+        "STATE": str(state),
+        "CALLS": str(tmp / "calls.log"),
+        "STARTS_ON_INSTALL": " ".join(starts),
+        "LAB_REGISTRY_JAVA_HOME": str(jdk.parent),
+        "HOME": str(tmp),
+    }
 
 
 def _run(tmp: Path, **kw) -> tuple[subprocess.CompletedProcess, list[str], set[str]]:
@@ -75,8 +83,9 @@ def _run(tmp: Path, **kw) -> tuple[subprocess.CompletedProcess, list[str], set[s
 @pytest.mark.parametrize("systemd", [True, False], ids=["systemd", "sysv"])
 def test_only_the_units_this_install_started_are_stopped(tmp_path, systemd):
     """Someone's Prometheus runs before; the package starts its node exporter anyway: only that one stops."""
-    done, calls, running = _run(tmp_path, systemd=systemd, active=("prometheus",),
-                                starts=("prometheus-node-exporter",), policy=None)
+    done, calls, running = _run(
+        tmp_path, systemd=systemd, active=("prometheus",), starts=("prometheus-node-exporter",), policy=None
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert any(c.startswith("apt-get install") and " prometheus" in c for c in calls), calls
     assert "policy-rc.d answered 101 during install" in calls, "services must be kept from starting"
@@ -89,8 +98,9 @@ def test_only_the_units_this_install_started_are_stopped(tmp_path, systemd):
 
 
 def test_nothing_is_stopped_when_the_install_started_nothing(tmp_path):
-    done, calls, running = _run(tmp_path, systemd=True, active=("prometheus", "prometheus-node-exporter"),
-                                starts=(), policy=None)
+    done, calls, running = _run(
+        tmp_path, systemd=True, active=("prometheus", "prometheus-node-exporter"), starts=(), policy=None
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert not [c for c in calls if c.startswith(("pkill", "killall")) or "stop" in c.split()], calls
     assert running == {"prometheus", "prometheus-node-exporter"}

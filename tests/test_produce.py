@@ -1,4 +1,5 @@
 """The producer against the real local stack: Kafka 4.3 and Apicurio (ccompat), with the real TLC sample."""
+
 from __future__ import annotations
 
 import pytest
@@ -24,7 +25,11 @@ def test_produce_the_real_sample_and_account_for_every_row(trips_topic):
     topic, dlq = trips_topic
     accepted, rejected = data.validate(data.load("yellow", "2021-01"), "2021-01")
     report = produce.produce("yellow", "2021-01", topic=topic, dlq=dlq, progress=False)
-    assert (report.read, report.accepted, report.rejected) == (len(accepted) + len(rejected), len(accepted), len(rejected))
+    assert (report.read, report.accepted, report.rejected) == (
+        len(accepted) + len(rejected),
+        len(accepted),
+        len(rejected),
+    )
     assert topics.count_messages(topic) == len(accepted) == report.delivered
     assert topics.count_messages(dlq) == len(rejected) == report.dlq_delivered
     partitions = topics.partition_counts(topic)
@@ -121,15 +126,32 @@ def test_ensure_topics_is_idempotent_and_refuses_a_different_setup(stack, unique
         with pytest.raises(LabError, match="2 partitions, expected 6"):
             topics.ensure_topics(f"{trips}-x", dlq)
     finally:
-        assert topics.delete_topics([trips, dlq, f"{trips}-x"]) == {trips: "deleted", dlq: "deleted", f"{trips}-x": "deleted"}
+        assert topics.delete_topics([trips, dlq, f"{trips}-x"]) == {
+            trips: "deleted",
+            dlq: "deleted",
+            f"{trips}-x": "deleted",
+        }
 
 
 def test_lab_produce_command(stack, unique_name, capsys):
     from lab import cli
 
     try:
-        code = cli.main(["produce", "--service", "yellow", "--month", "2025-01", "--limit", "500",
-                         "--topic", unique_name, "--dlq", f"{unique_name}-dlq"])
+        code = cli.main(
+            [
+                "produce",
+                "--service",
+                "yellow",
+                "--month",
+                "2025-01",
+                "--limit",
+                "500",
+                "--topic",
+                unique_name,
+                "--dlq",
+                f"{unique_name}-dlq",
+            ]
+        )
         out = capsys.readouterr().out
         assert code == 0, out
         assert "accounting OK" in out and "read             500" in out
@@ -149,7 +171,7 @@ def test_replay_as_if_now_lands_near_the_wall_clock(trips_topic):
     accepted, _ = data.validate(data.load("yellow", "2021-01", limit=3000), "2021-01")
     first = accepted.sort_values("pickup_ts").head(100)
     span = (first["pickup_ts"].max() - first["pickup_ts"].min()).total_seconds()
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     report = produce.produce_frame(first, topic=topic, dlq=dlq, speedup=span / 2.0, shift_to_now=True, progress=False)
     assert report.delivered == 100 and report.elapsed_s >= 1.8
     des = schemas.deserializer()
@@ -173,17 +195,26 @@ def test_a_broker_killed_mid_produce_is_said_once_and_loses_nothing(trips_topic,
     topic, dlq = trips_topic
     accepted, rejected = data.validate(data.load("yellow", "2021-01"), "2021-01")
     out, err = tmp_path / "stdout", tmp_path / "stderr"
-    lab = Path(sys.executable).parent / "lab"    # the console script of this environment
-    cmd = [str(lab), "produce", "--topic", topic, "--dlq", dlq, "--speedup", "3000"]   # ~45 s of paced sending
+    lab = Path(sys.executable).parent / "lab"  # the console script of this environment
+    cmd = [str(lab), "produce", "--topic", topic, "--dlq", dlq, "--speedup", "3000"]  # ~45 s of paced sending
     with open(out, "w") as o, open(err, "w") as e:
         proc = subprocess.Popen(cmd, stdout=o, stderr=e, env=os.environ.copy())
     running = lambda: None if proc.poll() is None else f"lab produce exited with {proc.returncode}"  # noqa: E731
     try:
-        until(lambda: topics.count_messages(topic) >= 2000, service=f"the first trips in {topic}", timeout=180,
-              interval=0.5, alive=running)
+        until(
+            lambda: topics.count_messages(topic) >= 2000,
+            service=f"the first trips in {topic}",
+            timeout=180,
+            interval=0.5,
+            alive=running,
+        )
         os.kill(kafka.process().pid(), signal.SIGKILL)
-        until(lambda: "broker unreachable" in err.read_text(), service="the producer's outage line", timeout=60,
-              alive=running)
+        until(
+            lambda: "broker unreachable" in err.read_text(),
+            service="the producer's outage line",
+            timeout=60,
+            alive=running,
+        )
         stack.up(["kafka"])
         proc.wait(timeout=600)
     finally:
@@ -193,7 +224,7 @@ def test_a_broker_killed_mid_produce_is_said_once_and_loses_nothing(trips_topic,
     assert proc.returncode == 0, said[-3000:]
     assert "%3|" not in said and "FAIL" not in said, said[-3000:]
     lines = said.replace("\r", "\n").splitlines()
-    about = [line for line in lines if "broker" in line.lower() and topic not in line]   # not the progress bars
+    about = [line for line in lines if "broker" in line.lower() and topic not in line]  # not the progress bars
     assert len(about) == 1 and "retrying for up to 300 s" in about[0], about
     assert "accounting OK" in out.read_text()
     trips = truth.from_topic(topic, timeout=180)

@@ -1,4 +1,5 @@
 """The student release: generated from the instructor sources, stubs instead of solutions, never stale (no stack)."""
+
 from __future__ import annotations
 
 import json
@@ -17,19 +18,29 @@ SOLVED = '''def double(x):
 
 
 def _nb(*cells: tuple[str, str]) -> dict:
-    return {"cells": [{"cell_type": t, "metadata": {}, "source": s.splitlines(keepends=True),
-                       **({"outputs": [{"output_type": "stream", "text": "x"}], "execution_count": 3}
-                          if t == "code" else {})}
-                      for t, s in cells],
-            "metadata": {"kernelspec": {"language": "python", "name": "python3"}}, "nbformat": 4, "nbformat_minor": 5}
+    return {
+        "cells": [
+            {
+                "cell_type": t,
+                "metadata": {},
+                "source": s.splitlines(keepends=True),
+                **({"outputs": [{"output_type": "stream", "text": "x"}], "execution_count": 3} if t == "code" else {}),
+            }
+            for t, s in cells
+        ],
+        "metadata": {"kernelspec": {"language": "python", "name": "python3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
 
 
 def test_stub_keeps_indentation_and_signature():
     """Fails when a solution survives or the stub is not indented like the region (the cell would not parse)."""
     out = release.student_source(SOLVED, "code")
     assert "x * 2" not in out and "BEGIN SOLUTION" not in out
-    assert out == ('def double(x):\n    """Twice x."""\n'
-                   '    # YOUR CODE HERE\n    raise NotImplementedError("not solved yet")\n')
+    assert out == (
+        'def double(x):\n    """Twice x."""\n    # YOUR CODE HERE\n    raise NotImplementedError("not solved yet")\n'
+    )
     namespace: dict = {}
     exec(out, namespace)  # defining the stub must not raise: only calling it does
     with pytest.raises(NotImplementedError):
@@ -42,11 +53,14 @@ def test_markdown_answer_becomes_a_prompt():
     assert out == "Why?\nYOUR ANSWER HERE\nNext."
 
 
-@pytest.mark.parametrize("source, problem", [
-    ("### BEGIN SOLUTION\nx = 1\n", "never closed"),
-    ("x = 1\n### END SOLUTION\n", "without a"),
-    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n", "inside another"),
-])
+@pytest.mark.parametrize(
+    "source, problem",
+    [
+        ("### BEGIN SOLUTION\nx = 1\n", "never closed"),
+        ("x = 1\n### END SOLUTION\n", "without a"),
+        ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n", "inside another"),
+    ],
+)
 def test_unpaired_markers_are_an_error(source, problem):
     """Fails when a broken marker pair is silently released (the solution would leak or vanish)."""
     with pytest.raises(release.ReleaseError, match=problem):

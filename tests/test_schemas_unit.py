@@ -1,4 +1,5 @@
 """The shipped Avro schemas and lab.schemas without a registry (fastavro resolution, mock:// client, error parsing)."""
+
 from __future__ import annotations
 
 import io
@@ -11,14 +12,27 @@ from lab.errors import LabError, SchemaRejected
 from lab.pipeline import data, schemas
 
 CONTRACT_V1 = [  # the shared data contract (common.md), field by field
-    ("trip_id", "string"), ("service", "string"), ("vendor_id", ["null", "int"]),
+    ("trip_id", "string"),
+    ("service", "string"),
+    ("vendor_id", ["null", "int"]),
     ("pickup_ts", {"type": "long", "logicalType": "timestamp-micros"}),
     ("dropoff_ts", {"type": "long", "logicalType": "timestamp-micros"}),
-    ("passenger_count", ["null", "int"]), ("trip_distance", "double"), ("ratecode_id", ["null", "int"]),
-    ("store_and_fwd_flag", ["null", "string"]), ("pu_location_id", "int"), ("do_location_id", "int"),
-    ("payment_type", ["null", "int"]), ("fare_amount", "double"), ("extra", "double"), ("mta_tax", "double"),
-    ("tip_amount", "double"), ("tolls_amount", "double"), ("improvement_surcharge", "double"),
-    ("total_amount", "double"), ("congestion_surcharge", ["null", "double"]), ("airport_fee", ["null", "double"]),
+    ("passenger_count", ["null", "int"]),
+    ("trip_distance", "double"),
+    ("ratecode_id", ["null", "int"]),
+    ("store_and_fwd_flag", ["null", "string"]),
+    ("pu_location_id", "int"),
+    ("do_location_id", "int"),
+    ("payment_type", ["null", "int"]),
+    ("fare_amount", "double"),
+    ("extra", "double"),
+    ("mta_tax", "double"),
+    ("tip_amount", "double"),
+    ("tolls_amount", "double"),
+    ("improvement_surcharge", "double"),
+    ("total_amount", "double"),
+    ("congestion_surcharge", ["null", "double"]),
+    ("airport_fee", ["null", "double"]),
     ("cbd_congestion_fee", ["null", "double"]),
 ]
 

@@ -1,4 +1,5 @@
 """The real local services: ready, usable from the Python clients, restartable, and failing with useful errors."""
+
 from __future__ import annotations
 
 import json
@@ -18,25 +19,32 @@ from lab.wait import until
 
 pytestmark = pytest.mark.stack
 
-V1 = {"type": "record", "name": "Probe", "namespace": "lab.test",
-      "fields": [{"name": "id", "type": "string"}, {"name": "n", "type": "int"}]}
+V1 = {
+    "type": "record",
+    "name": "Probe",
+    "namespace": "lab.test",
+    "fields": [{"name": "id", "type": "string"}, {"name": "n", "type": "int"}],
+}
 V2 = {**V1, "fields": V1["fields"] + [{"name": "note", "type": ["null", "string"], "default": None}]}
 INCOMPATIBLE = {**V1, "fields": [{"name": "id", "type": "int"}, {"name": "n", "type": "int"}]}
 
 
 def test_every_service_is_running_and_ready(stack):
-    rows = {r["name"]: r for r in lab_stack.status() if r["name"] in lab_stack.SERVICES}   # + the archive if it runs
+    rows = {r["name"]: r for r in lab_stack.status() if r["name"] in lab_stack.SERVICES}  # + the archive if it runs
     assert list(rows) == list(lab_stack.SERVICES)
     for name, row in rows.items():
         assert row["running"] and row["ready"], f"{name}: {row}"
         assert row["rss"] > 10 * 2**20, f"{name} has an implausible RSS: {row['rss']}"
 
 
-@pytest.mark.parametrize("name, line", [
-    ("kafka", "Kafka Server started"),                       # our log4j2 config reaches the log
-    ("cassandra", "Starting listening for CQL clients"),     # our logback config reaches the log
-    ("schema_registry", "KafkaSQL storage bootstrapped"),
-])
+@pytest.mark.parametrize(
+    "name, line",
+    [
+        ("kafka", "Kafka Server started"),  # our log4j2 config reaches the log
+        ("cassandra", "Starting listening for CQL clients"),  # our logback config reaches the log
+        ("schema_registry", "KafkaSQL storage bootstrapped"),
+    ],
+)
 def test_service_logs_show_the_startup_line(stack, name, line):
     text = lab_stack.service(name).process().log_file.read_text(errors="replace")
     current = text.rsplit("=== lab: starting", 1)[-1]  # the log is appended to at each start: look at the last one
@@ -51,8 +59,14 @@ def test_kafka_produce_consume_round_trip(topic):
     for k, v in sent.items():
         producer.produce(topic, key=k, value=v)
     assert producer.flush(30) == 0, "messages still in flight after 30 s"
-    consumer = Consumer({"bootstrap.servers": kafka.bootstrap_servers(), "group.id": topic,
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": kafka.bootstrap_servers(),
+            "group.id": topic,
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
     consumer.subscribe([topic])
     got = {}
     deadline = time.monotonic() + 30
@@ -82,8 +96,9 @@ def test_registry_ccompat_round_trip_with_confluent_serdes(topic, subject):
     assert producer.flush(30) == 0
     assert client.get_versions(subject) == [1, 2]
 
-    consumer = Consumer({"bootstrap.servers": kafka.bootstrap_servers(), "group.id": topic,
-                         "auto.offset.reset": "earliest"})
+    consumer = Consumer(
+        {"bootstrap.servers": kafka.bootstrap_servers(), "group.id": topic, "auto.offset.reset": "earliest"}
+    )
     consumer.subscribe([topic])
     decode, got = AvroDeserializer(client), []
     deadline = time.monotonic() + 30

@@ -1,4 +1,5 @@
 """Service configs rendered from the templates, and the stack's ordering rules (unit tests: no services)."""
+
 from __future__ import annotations
 
 import shutil
@@ -20,8 +21,11 @@ def lab_home(tmp_path, monkeypatch):
 
 
 def test_kafka_properties_follow_the_port_offset(lab_home):
-    props = dict(line.split("=", 1) for line in kafka.write_config().read_text().splitlines()
-                 if line and not line.startswith("#"))
+    props = dict(
+        line.split("=", 1)
+        for line in kafka.write_config().read_text().splitlines()
+        if line and not line.startswith("#")
+    )
     assert props["listeners"] == "PLAINTEXT://127.0.0.1:9192,CONTROLLER://127.0.0.1:9193"
     assert props["controller.quorum.bootstrap.servers"] == "127.0.0.1:9193"
     assert props["log.dirs"] == str(lab_home / "run" / "kafka" / "data")
@@ -65,7 +69,7 @@ def test_up_adds_dependencies_and_keeps_the_order():
 
 
 def test_down_of_kafka_also_stops_the_registry():
-    assert stack._select(["kafka"], with_deps=False) == ["kafka", "schema_registry", "connect"]   # Connect reads Kafka
+    assert stack._select(["kafka"], with_deps=False) == ["kafka", "schema_registry", "connect"]  # Connect reads Kafka
     assert stack._select(["registry"], with_deps=False) == ["schema_registry"]
 
 
@@ -80,9 +84,14 @@ def test_unknown_service_is_a_lab_error():
 
 
 def test_endpoints_are_what_the_clients_take(lab_home):
-    assert stack.endpoints() == {"kafka": "127.0.0.1:9192", "schema_registry": "http://127.0.0.1:8181/apis/ccompat/v7",
-                                 "cassandra": "127.0.0.1:9142", "prometheus": "http://127.0.0.1:9190",
-                                 "s3proxy": "http://127.0.0.1:9400", "connect": "http://127.0.0.1:8183"}
+    assert stack.endpoints() == {
+        "kafka": "127.0.0.1:9192",
+        "schema_registry": "http://127.0.0.1:8181/apis/ccompat/v7",
+        "cassandra": "127.0.0.1:9142",
+        "prometheus": "http://127.0.0.1:9190",
+        "s3proxy": "http://127.0.0.1:9400",
+        "connect": "http://127.0.0.1:8183",
+    }
 
 
 @pytest.fixture
@@ -110,7 +119,7 @@ def test_spark_connector_and_quarantine_get_the_cassandra_role_on_kind(spark_con
     settings = spark_conf.conf()
     assert settings["spark.cassandra.auth.username"] == "lab"
     assert settings["spark.cassandra.auth.password"] == "s3cret-pw"
-    q = sink.Quarantine.for_target()     # the decoder's side output writes with the same role
+    q = sink.Quarantine.for_target()  # the decoder's side output writes with the same role
     assert (q.host, q.port, q.username, q.password) == ("10.0.0.7", 9042, "lab", "s3cret-pw")
     assert "s3cret-pw" not in repr(q)
     cmd = " ".join(spark_conf.submit_command())
@@ -125,8 +134,15 @@ def test_rss_of_a_process_tree_counts_each_child_once_and_a_fork_twin_not_at_all
     from lab.services.process import rss_bytes, tree_rss_kb
 
     alone = rss_bytes(os.getpid())
-    child = subprocess.Popen([sys.executable, "-c", "import sys; b = bytearray(64 << 20); sys.stdout.write('ok\\n'); "
-                              "sys.stdout.flush(); sys.stdin.read()"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; b = bytearray(64 << 20); sys.stdout.write('ok\\n'); sys.stdout.flush(); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
     try:
         assert child.stdout.readline() == b"ok\n"
         assert rss_bytes(os.getpid()) - alone >= 64 << 20, "the child's 64 MiB belong to the tree"

@@ -1,4 +1,5 @@
 """The streaming job against the real stack: exactness on the real sample, crash recovery, quarantine."""
+
 from __future__ import annotations
 
 import struct
@@ -39,7 +40,7 @@ def spark(stack):
 
     session = lab_spark.start()
     yield session
-    lab_spark.stop()    # frees the Spark UI port for the notebook kernels that may run later (as test_alerts does)
+    lab_spark.stop()  # frees the Spark UI port for the notebook kernels that may run later (as test_alerts does)
 
 
 def test_sample_stream_equals_the_ground_truth(sample, expected, spark, tmp_path):
@@ -58,8 +59,14 @@ def test_sample_stream_equals_the_ground_truth(sample, expected, spark, tmp_path
 def test_killed_driver_restarts_from_its_checkpoint_exactly(sample, expected, tmp_path):
     topic, report = sample
     # a watermark longer than the sample's time span: this test is about crashes, not about late data
-    job = stream.Job(topic=topic, trigger="1 second", max_offsets_per_trigger=5000, watermark="2 days",
-                     name="recovery", checkpoint_root=str(tmp_path))
+    job = stream.Job(
+        topic=topic,
+        trigger="1 second",
+        max_offsets_per_trigger=5000,
+        watermark="2 days",
+        name="recovery",
+        checkpoint_root=str(tmp_path),
+    )
     crash = recovery.crash_and_recover(job, expected, kill_after_batches=2)
     total_batches = -(-report.accepted // 5000)
     assert 2 <= crash.committed_at_kill < total_batches - 1, "the driver must die mid-stream"
@@ -68,8 +75,14 @@ def test_killed_driver_restarts_from_its_checkpoint_exactly(sample, expected, tm
 
 def test_without_the_checkpoint_a_restart_leaves_gaps(sample, expected, tmp_path):
     topic, report = sample
-    job = stream.Job(topic=topic, trigger="1 second", max_offsets_per_trigger=5000, watermark="2 days",
-                     name="nocheckpoint", checkpoint_root=str(tmp_path))
+    job = stream.Job(
+        topic=topic,
+        trigger="1 second",
+        max_offsets_per_trigger=5000,
+        watermark="2 days",
+        name="nocheckpoint",
+        checkpoint_root=str(tmp_path),
+    )
     crash = recovery.crash_and_recover(job, expected, kill_after_batches=2, with_checkpoint=False)
     zone = crash.report.tables[0]
     assert not crash.report.ok
@@ -105,48 +118,83 @@ def test_sparks_fast_path_takes_only_what_lab_decode_accepts(spark):
         rec = wire.to_dict(row)
         if rec["pickup_ts"] is None or rec["dropoff_ts"] is None:
             continue
-        rec["pickup_ts"], rec["dropoff_ts"] = (int(pd.Timestamp(rec[c]).value // 1000) for c in ("pickup_ts", "dropoff_ts"))
+        rec["pickup_ts"], rec["dropoff_ts"] = (
+            int(pd.Timestamp(rec[c]).value // 1000) for c in ("pickup_ts", "dropoff_ts")
+        )
         recs.append(rec)
     good = [_frame(1, body(r)) for r in recs]
     r0, day = recs[0], 86_400_000_000
-    edges = [{**r0, **over} for over in (
-        {"fare_amount": float("nan")}, {"extra": float("nan")}, {"total_amount": float("nan")}, {"fare_amount": float("inf")}, {"fare_amount": -0.0}, {"fare_amount": 1000.0},
-        {"fare_amount": 1000.01}, {"trip_distance": 200.0}, {"trip_distance": 200.001}, {"tip_amount": -0.01},
-        {"airport_fee": float("nan")}, {"airport_fee": -1.0}, {"airport_fee": None}, {"pu_location_id": 0},
-        {"do_location_id": 266}, {"pu_location_id": 264}, {"dropoff_ts": r0["pickup_ts"]},
-        {"dropoff_ts": r0["pickup_ts"] - 1}, {"dropoff_ts": r0["pickup_ts"] + day}, {"dropoff_ts": r0["pickup_ts"] + day + 1},
-        {"pickup_ts": 2 ** 62, "dropoff_ts": 2 ** 62 + 1}, {"trip_id": "yellow-é-1"}, {"store_and_fwd_flag": None},
-        {"passenger_count": None})]
+    edges = [
+        {**r0, **over}
+        for over in (
+            {"fare_amount": float("nan")},
+            {"extra": float("nan")},
+            {"total_amount": float("nan")},
+            {"fare_amount": float("inf")},
+            {"fare_amount": -0.0},
+            {"fare_amount": 1000.0},
+            {"fare_amount": 1000.01},
+            {"trip_distance": 200.0},
+            {"trip_distance": 200.001},
+            {"tip_amount": -0.01},
+            {"airport_fee": float("nan")},
+            {"airport_fee": -1.0},
+            {"airport_fee": None},
+            {"pu_location_id": 0},
+            {"do_location_id": 266},
+            {"pu_location_id": 264},
+            {"dropoff_ts": r0["pickup_ts"]},
+            {"dropoff_ts": r0["pickup_ts"] - 1},
+            {"dropoff_ts": r0["pickup_ts"] + day},
+            {"dropoff_ts": r0["pickup_ts"] + day + 1},
+            {"pickup_ts": 2**62, "dropoff_ts": 2**62 + 1},
+            {"trip_id": "yellow-é-1"},
+            {"store_and_fwd_flag": None},
+            {"passenger_count": None},
+        )
+    ]
     values = good + [_frame(1, body(r)) for r in edges]
     utf8 = body({**r0, "trip_id": "zz"})
-    values += [_frame(1, utf8.replace(b"zz", b"z\xff")),                 # invalid UTF-8
-               _frame(1, body({**r0, "trip_type": 1}, v2)),             # a v2 body under the v1 id
-               _frame(2, body({**r0, "trip_type": 1}, v2)),             # v2 under its own id: not Spark's to take
-               _frame(3, good[0][5:]), good[0][:1] + b"\x01" + good[0][2:], good[0] + b"\x00", b"", None]
+    values += [
+        _frame(1, utf8.replace(b"zz", b"z\xff")),  # invalid UTF-8
+        _frame(1, body({**r0, "trip_type": 1}, v2)),  # a v2 body under the v1 id
+        _frame(2, body({**r0, "trip_type": 1}, v2)),  # v2 under its own id: not Spark's to take
+        _frame(3, good[0][5:]),
+        good[0][:1] + b"\x01" + good[0][2:],
+        good[0] + b"\x00",
+        b"",
+        None,
+    ]
     rng = np.random.default_rng(11)
     for v in rng.choice(np.array(good, dtype=object), 1500):
         b = bytearray(v)
         kind = rng.integers(3)
         if kind == 0:
-            b[rng.integers(5, len(b))] = int(rng.integers(256))   # one byte changed
+            b[rng.integers(5, len(b))] = int(rng.integers(256))  # one byte changed
         elif kind == 1:
-            b = b[: rng.integers(5, len(b))]                       # cut short
+            b = b[: rng.integers(5, len(b))]  # cut short
         else:
-            b += bytes([int(rng.integers(256))])                   # one byte too many
+            b += bytes([int(rng.integers(256))])  # one byte too many
         values.append(bytes(b))
 
     lookup = {1: v1, 2: v2}.get
     judged = decode.validate(decode.decode_values(values, lookup), zone_ids)
     df = spark.createDataFrame(pd.DataFrame({"value": values}), "value binary")
     fields = ("pu_location_id", "passenger_count", "fare_amount", "tip_amount", "trip_distance", "total_amount")
-    fast = (fastpath.spark_trips(df, [1], zone_ids)
-            .select("fast", F.unix_micros("t.pickup_ts").alias("pickup_ts"), *[f"t.{c}" for c in fields]).toPandas())
+    fast = (
+        fastpath.spark_trips(df, [1], zone_ids)
+        .select("fast", F.unix_micros("t.pickup_ts").alias("pickup_ts"), *[f"t.{c}" for c in fields])
+        .toPandas()
+    )
 
     taken = fast["fast"].to_numpy()
     assert judged.loc[taken, "reason"].isna().all(), judged.loc[taken & judged["reason"].notna().to_numpy()]
     for c in ("pickup_ts", *fields):
-        pd.testing.assert_series_equal(fast.loc[taken, c].astype("float64").reset_index(drop=True),
-                                       judged.loc[taken, c].astype("float64").reset_index(drop=True), check_names=False)
+        pd.testing.assert_series_equal(
+            fast.loc[taken, c].astype("float64").reset_index(drop=True),
+            judged.loc[taken, c].astype("float64").reset_index(drop=True),
+            check_names=False,
+        )
     # not vacuous: Spark takes every real trip lab.decode accepts untouched, and leaves plenty to lab.decode
     ok_real = judged["reason"].isna().to_numpy()[: len(good)]
     assert ok_real.sum() > 1000 and taken[: len(good)][ok_real].all()
@@ -167,10 +215,10 @@ def test_bad_records_are_quarantined_and_the_query_keeps_going(stack, spark, tmp
     kafka.admin().create_topics([NewTopic(topic, 1, 1)])[topic].result(timeout=30)
     tables.apply()
     sid = schemas.register(f"{topic}-value", schemas.load())
-    sid2 = schemas.register(f"{topic}-value", schemas.load(schemas.V2))   # the compatible evolution
+    sid2 = schemas.register(f"{topic}-value", schemas.load(schemas.V2))  # the compatible evolution
     assert sid2 != sid
     trips = data.load("yellow", "2021-01", limit=4)
-    day = pd.Timestamp("2030-01-01") + pd.Timedelta(days=uuid.uuid4().int % 3000)   # partitions of this run only
+    day = pd.Timestamp("2030-01-01") + pd.Timedelta(days=uuid.uuid4().int % 3000)  # partitions of this run only
     trips["pickup_ts"] = day + pd.Timedelta(minutes=1)
     trips["dropoff_ts"] = day + pd.Timedelta(minutes=11)
     parsed = fastavro.parse_schema(schemas.load())
@@ -193,11 +241,11 @@ def test_bad_records_are_quarantined_and_the_query_keeps_going(stack, spark, tmp
         (_frame(sid, b"\x02\x41"), "undecodable"),
         (_frame(sid, bad_zone), "unknown_zone"),
         (_frame(sid, negative), "negative_amount"),
-        (_frame(sid, good[2] + b"\x00"), "undecodable"),       # trailing bytes: a good trip and one byte more
-        (_frame(sid, good[2].replace(b"yellow-", b"yell\xffw-", 1)), "undecodable"),   # not UTF-8
+        (_frame(sid, good[2] + b"\x00"), "undecodable"),  # trailing bytes: a good trip and one byte more
+        (_frame(sid, good[2].replace(b"yellow-", b"yell\xffw-", 1)), "undecodable"),  # not UTF-8
         (_frame(sid, good[1]), None),
         (_frame(sid, good[2]), None),
-        (_frame(sid2, v2), None),                  # written with v2: decodes by its id, resolves to v1
+        (_frame(sid2, v2), None),  # written with v2: decodes by its id, resolves to v1
     ]
     producer = Producer({"bootstrap.servers": kafka.bootstrap_servers()})
     for value, _ in values:
@@ -218,13 +266,20 @@ def test_bad_records_are_quarantined_and_the_query_keeps_going(stack, spark, tmp
     again = tables.read("quarantine")
     again = again[again["topic"] == topic].set_index("kafka_offset").sort_index()
     assert again["reason"].to_dict() == want
-    assert (again["quarantined_at"] >= q["quarantined_at"]).all() and (again["quarantined_at"] > q["quarantined_at"]).any()
+    assert (again["quarantined_at"] >= q["quarantined_at"]).all() and (
+        again["quarantined_at"] > q["quarantined_at"]
+    ).any()
     # the good trips around the bad ones (one of them v2) still reach the window tables
     boroughs = trips["pu_location_id"].astype(int).map(data.zones().set_index("LocationID")["Borough"])
-    for borough, want in boroughs.value_counts().items():   # one good frame per trip row, the last one v2
-        rows = tables.connect().execute(
-            f"SELECT trips FROM {config.KEYSPACE}.borough_windows WHERE borough = %s AND day = %s",
-            (borough, day.date())).all()
+    for borough, want in boroughs.value_counts().items():  # one good frame per trip row, the last one v2
+        rows = (
+            tables.connect()
+            .execute(
+                f"SELECT trips FROM {config.KEYSPACE}.borough_windows WHERE borough = %s AND day = %s",
+                (borough, day.date()),
+            )
+            .all()
+        )
         assert sum(r.trips for r in rows) == want, borough
 
 
@@ -237,8 +292,11 @@ def test_zone_and_borough_lookups_are_exact_in_spark(spark):
     zones = data.zones()
     for column in ("Zone", "Borough"):
         mapping = dict(zip(zones["LocationID"].astype(int), zones[column]))
-        got = (spark.createDataFrame([(k,) for k in [*mapping, 9999]], "zone_id int")
-               .withColumn("name", sink.lookup_map(F.col("zone_id"), mapping)).toPandas())
+        got = (
+            spark.createDataFrame([(k,) for k in [*mapping, 9999]], "zone_id int")
+            .withColumn("name", sink.lookup_map(F.col("zone_id"), mapping))
+            .toPandas()
+        )
         assert dict(zip(got["zone_id"], got["name"])) == {**mapping, 9999: None}
     assert any("'" in name for name in zones["Zone"]), "the lookup has names with quotes (e.g. Governor's Island)"
 
@@ -257,11 +315,13 @@ def test_a_recreated_topic_fails_the_job_unless_data_loss_is_allowed(spark, uniq
 
     topic, name = unique_name, f"lossy_{uuid.uuid4().hex[:8]}"
     accepted, _ = data.validate(data.load("yellow", "2021-01", limit=600), "2021-01")
-    day = pd.Timestamp("2030-01-01") + pd.Timedelta(days=uuid.uuid4().int % 3000)   # window rows of this run only
-    accepted = accepted.assign(pickup_ts=day + (accepted["pickup_ts"] - accepted["pickup_ts"].min()),
-                               dropoff_ts=day + (accepted["dropoff_ts"] - accepted["pickup_ts"].min()))
+    day = pd.Timestamp("2030-01-01") + pd.Timedelta(days=uuid.uuid4().int % 3000)  # window rows of this run only
+    accepted = accepted.assign(
+        pickup_ts=day + (accepted["pickup_ts"] - accepted["pickup_ts"].min()),
+        dropoff_ts=day + (accepted["dropoff_ts"] - accepted["pickup_ts"].min()),
+    )
     admin = kafka.admin()
-    job = stream.Job(topic=topic, trigger="availableNow", name=name, quarantine=False)   # memory sinks cannot restart
+    job = stream.Job(topic=topic, trigger="availableNow", name=name, quarantine=False)  # memory sinks cannot restart
 
     def fresh_topic(trips: int) -> None:
         admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(timeout=30)
@@ -276,7 +336,7 @@ def test_a_recreated_topic_fails_the_job_unless_data_loss_is_allowed(spark, uniq
         assert sum(p["numInputRows"] for p in first.progress()) == 300
         assert stream.source_topics(job.checkpoint(name)) == {topic}
 
-        admin.delete_topics([topic])[topic].result(timeout=30)   # not through lab.topics: the checkpoint stays
+        admin.delete_topics([topic])[topic].result(timeout=30)  # not through lab.topics: the checkpoint stays
         until(lambda: topic not in admin.list_topics(timeout=5).topics, service=f"deleting {topic}", timeout=30)
         fresh_topic(100)
 
@@ -287,14 +347,19 @@ def test_a_recreated_topic_fails_the_job_unless_data_loss_is_allowed(spark, uniq
         assert "300" in failed.value.spark_says and "100" in failed.value.spark_says, "Spark's offsets, in one line"
 
         with caplog.at_level("WARNING"):
-            metrics.attach(spark, fares=False)   # the listener that logs and counts every skip (as `lab stream` does)
+            metrics.attach(spark, fares=False)  # the listener that logs and counts every skip (as `lab stream` does)
             lossy = stream.start(job, spark, allow_data_loss=True).await_done(600)
             assert lossy.skipped_offsets() == 100
             assert sum(p["numInputRows"] for p in lossy.progress()) == 0, "the new topic's first 100 trips: skipped"
             counter = metrics.spark_metrics().registry
-            skipped = until(lambda: counter.get_sample_value("lab_spark_source_offsets_skipped_total",
-                                                             {"query": name, "topic": topic}),
-                            service="the skipped-offsets counter", timeout=30, interval=0.2)
+            skipped = until(
+                lambda: counter.get_sample_value(
+                    "lab_spark_source_offsets_skipped_total", {"query": name, "topic": topic}
+                ),
+                service="the skipped-offsets counter",
+                timeout=30,
+                interval=0.2,
+            )
             assert skipped == 100
         said = [r.getMessage() for r in caplog.records]
         assert any("DATA LOSS ALLOWED" in m and topic in m for m in said)

@@ -1,4 +1,5 @@
 """The streaming job's settings without Spark: the Kafka source's options, the CLI, checkpoints of a recreated topic."""
+
 from __future__ import annotations
 
 import json
@@ -80,8 +81,11 @@ def _checkpoint(root: Path, name: str, topic: str, batches: int = 2) -> Path:
     (cp / "sources" / "0" / "0").write_bytes(b"\x00v1\n" + json.dumps({topic: {"0": 0, "1": 0}}).encode())
     (cp / "offsets").mkdir()
     for b in range(batches):
-        meta = {"batchWatermarkMs": 0, "batchTimestampMs": 1700000000000 + b,
-                "conf": {"spark.sql.shuffle.partitions": "2", "spark.sql.streaming.multipleWatermarkPolicy": "min"}}
+        meta = {
+            "batchWatermarkMs": 0,
+            "batchTimestampMs": 1700000000000 + b,
+            "conf": {"spark.sql.shuffle.partitions": "2", "spark.sql.streaming.multipleWatermarkPolicy": "min"},
+        }
         (cp / "offsets" / str(b)).write_text(f"v1\n{json.dumps(meta)}\n{json.dumps({topic: {'0': 10 * b, '1': 7}})}")
         (cp / "offsets" / f".{b}.crc").write_bytes(b"crc")
     (cp / "commits").mkdir()
@@ -103,23 +107,39 @@ def test_skipped_offsets_are_counted_from_the_progress():
     def progress(start, end, rows):
         return {"sources": [{"startOffset": start, "endOffset": end, "numInputRows": rows}]}
 
-    assert stream.skipped_offsets(progress(None, {"t": {"0": 50}}, 50)) == {}   # first batch: nothing to compare
+    assert stream.skipped_offsets(progress(None, {"t": {"0": 50}}, 50)) == {}  # first batch: nothing to compare
     assert stream.skipped_offsets(progress({"t": {"0": 10}}, {"t": {"0": 50}}, 40)) == {}
-    assert stream.skipped_offsets(progress({"t": {"0": 300}}, {"t": {"0": 100}}, 0)) == {"t": 100}   # recreated
-    as_text = progress(json.dumps({"t": {"0": 10}}), json.dumps({"t": {"0": 50}}), 15)   # as pyspark's objects hold it
-    assert stream.skipped_offsets(as_text) == {"t": 25}                                  # aged out by retention
+    assert stream.skipped_offsets(progress({"t": {"0": 300}}, {"t": {"0": 100}}, 0)) == {"t": 100}  # recreated
+    as_text = progress(json.dumps({"t": {"0": 10}}), json.dumps({"t": {"0": 50}}), 15)  # as pyspark's objects hold it
+    assert stream.skipped_offsets(as_text) == {"t": 25}  # aged out by retention
 
 
 def test_the_exporter_counts_and_logs_skipped_offsets(caplog):
     class P:  # the attributes of a pyspark StreamingQueryProgress the exporter reads
-        name, id, batchId, numInputRows, inputRowsPerSecond, processedRowsPerSecond, batchDuration = \
-            "q_skip", "id", 7, 0, 0.0, 0.0, 10
+        name, id, batchId, numInputRows, inputRowsPerSecond, processedRowsPerSecond, batchDuration = (
+            "q_skip",
+            "id",
+            7,
+            0,
+            0.0,
+            0.0,
+            10,
+        )
         stateOperators, eventTime = [], {}
 
         sources: list = []
 
-    src = type("Src", (), {"startOffset": '{"t":{"0":300}}', "endOffset": '{"t":{"0":100}}', "latestOffset": None,
-                           "numInputRows": 0, "metrics": {}})()
+    src = type(
+        "Src",
+        (),
+        {
+            "startOffset": '{"t":{"0":300}}',
+            "endOffset": '{"t":{"0":100}}',
+            "latestOffset": None,
+            "numInputRows": 0,
+            "metrics": {},
+        },
+    )()
     P.sources = [src]
     m = metrics.SparkMetrics(port=0)
     with caplog.at_level("WARNING", logger="lab.metrics"):
@@ -129,11 +149,13 @@ def test_the_exporter_counts_and_logs_skipped_offsets(caplog):
     assert any("SKIPPED 100 offsets of topic t" in r.getMessage() for r in caplog.records)
 
 
-SPARK_DATA_LOSS = ("[KAFKA_DATA_LOSS.PARTITION_OFFSET_CHANGED] Some data may have been lost because they are not "
-                   "available in Kafka any more; either the data was aged out by Kafka or the topic may have been "
-                   "deleted before all the data in the topic was processed. If you want your streaming query to "
-                   "continue on such cases, set the source option failOnDataLoss to false.\n"
-                   "Partition t-0's offset was changed from 300 to 100.")
+SPARK_DATA_LOSS = (
+    "[KAFKA_DATA_LOSS.PARTITION_OFFSET_CHANGED] Some data may have been lost because they are not "
+    "available in Kafka any more; either the data was aged out by Kafka or the topic may have been "
+    "deleted before all the data in the topic was processed. If you want your streaming query to "
+    "continue on such cases, set the source option failOnDataLoss to false.\n"
+    "Partition t-0's offset was changed from 300 to 100."
+)
 
 
 def test_a_data_loss_failure_names_the_topic_and_what_to_do():

@@ -1,4 +1,5 @@
 """lab.topics on the real broker: a topic it creates or deletes takes the checkpoints of the queries reading it along."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Unit tests of the ground truth and the exactness comparison (no services)."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -12,12 +13,22 @@ def trips() -> pd.DataFrame:
     rows = [  # pickup, zone, passengers, fare, tip, distance, total
         ("2021-01-01 00:01:00", 142, 1, 10.0, 2.0, 1.0, 13.0),
         ("2021-01-01 00:04:59", 142, None, 20.0, 0.0, 3.0, 21.0),
-        ("2021-01-01 00:05:00", 142, 2, 0.0, 0.0, 0.0, 0.0),     # next window; fare 0: no tip %
-        ("2021-01-01 00:02:00", 236, 3, 8.0, 4.0, 2.0, 12.0),    # same borough (Manhattan), other zone
-        ("2021-01-01 00:03:00", 1, 1, 50.0, 5.0, 10.0, 60.0),    # EWR
+        ("2021-01-01 00:05:00", 142, 2, 0.0, 0.0, 0.0, 0.0),  # next window; fare 0: no tip %
+        ("2021-01-01 00:02:00", 236, 3, 8.0, 4.0, 2.0, 12.0),  # same borough (Manhattan), other zone
+        ("2021-01-01 00:03:00", 1, 1, 50.0, 5.0, 10.0, 60.0),  # EWR
     ]
-    df = pd.DataFrame(rows, columns=["pickup_ts", "pu_location_id", "passenger_count", "fare_amount", "tip_amount",
-                                     "trip_distance", "total_amount"])
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "pickup_ts",
+            "pu_location_id",
+            "passenger_count",
+            "fare_amount",
+            "tip_amount",
+            "trip_distance",
+            "total_amount",
+        ],
+    )
     df["pickup_ts"] = pd.to_datetime(df["pickup_ts"])
     df["passenger_count"] = df["passenger_count"].astype("Int64")
     return df
@@ -51,8 +62,8 @@ def test_identical_tables_pass_and_changes_are_reported():
 
     act = {k: v.copy() for k, v in exp.items()}
     zw = act["zone_windows"]
-    zw.loc[zw.index[0], "trips"] += 1                                   # a double-counted trip
-    zw.loc[zw.index[1], "fare_total"] *= 1 + 1e-6                       # beyond 1e-9 relative
+    zw.loc[zw.index[0], "trips"] += 1  # a double-counted trip
+    zw.loc[zw.index[1], "fare_total"] *= 1 + 1e-6  # beyond 1e-9 relative
     act["zone_windows"] = pd.concat([zw.iloc[:-1], zw.iloc[[0]].assign(zone_id=99)])  # one missing, one extra
     report = truth.check(exp, actual=act)
     d = report.tables[0]
@@ -73,7 +84,7 @@ def test_cutoff_ignores_windows_the_watermark_has_not_closed():
     exp = truth.aggregate(trips())
     act = {k: v[v["window_start"] < pd.Timestamp("2021-01-01 00:05")].copy() for k, v in exp.items()}
     assert not truth.check(exp, actual=act).ok
-    cut = truth.cutoff("2021-01-01 00:19:00", "10 minutes")   # the 00:05–00:10 window is still open at 00:09
+    cut = truth.cutoff("2021-01-01 00:19:00", "10 minutes")  # the 00:05–00:10 window is still open at 00:09
     assert cut == pd.Timestamp("2021-01-01 00:09:00")
     report = truth.check(exp, actual=act, cutoff=cut)
     assert report.ok and report.tables[0].compared == 3

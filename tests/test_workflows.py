@@ -4,6 +4,7 @@ GitHub runs these workflows; here nothing of them executes. These checks catch w
 starts: a cache keyed on files the repository does not have (setup-java's `cache: maven` hashes `**/pom.xml` and fails
 the step when nothing matches), a `make` target, `lab` subcommand or flag, script or test file that does not exist.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,11 +22,16 @@ REPO = config.REPO_ROOT
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
 # What an action hashes when it is asked to cache without `cache-dependency-path` (its documented defaults).
 CACHE_DEFAULTS = {
-    "actions/setup-java": {"maven": ["**/pom.xml", "**/.mvn/wrapper/maven-wrapper.properties",
-                                     "**/.mvn/extensions.xml"],
-                           "gradle": ["**/*.gradle*", "**/gradle-wrapper.properties"], "sbt": ["**/*.sbt"]},
-    "actions/setup-python": {"pip": ["**/requirements.txt"], "pipenv": ["**/Pipfile.lock"],
-                             "poetry": ["**/poetry.lock"]},
+    "actions/setup-java": {
+        "maven": ["**/pom.xml", "**/.mvn/wrapper/maven-wrapper.properties", "**/.mvn/extensions.xml"],
+        "gradle": ["**/*.gradle*", "**/gradle-wrapper.properties"],
+        "sbt": ["**/*.sbt"],
+    },
+    "actions/setup-python": {
+        "pip": ["**/requirements.txt"],
+        "pipenv": ["**/Pipfile.lock"],
+        "poetry": ["**/poetry.lock"],
+    },
     "actions/setup-node": {"npm": ["**/package-lock.json"], "yarn": ["**/yarn.lock"], "pnpm": ["**/pnpm-lock.yaml"]},
 }
 
@@ -63,7 +69,7 @@ def _regex(pattern: str) -> re.Pattern:
             out, i = out + "[^/]", i + 1
         elif pattern[i] == "[" and "]" in pattern[i:]:
             j = pattern.index("]", i)
-            out, i = out + pattern[i:j + 1], j + 1
+            out, i = out + pattern[i : j + 1], j + 1
         else:
             out, i = out + re.escape(pattern[i]), i + 1
     return re.compile(out + "$")
@@ -74,7 +80,7 @@ def repo_matches(workspace_pattern: str, checkout: str) -> list[str]:
     pattern = workspace_pattern.strip().removeprefix("./")
     if checkout:
         if pattern.startswith(checkout + "/"):
-            pattern = pattern[len(checkout) + 1:]
+            pattern = pattern[len(checkout) + 1 :]
         elif not pattern.startswith("**/"):  # `**/x` also matches inside the clone
             return []
     regex = _regex(pattern)
@@ -113,8 +119,10 @@ def test_every_cache_key_names_files_that_exist(path, job):
     checkout = checkout_dir(job)
     for step, patterns in file_inputs(job):
         matched = [p for p in patterns if repo_matches(p, checkout)]
-        assert matched, (f"{path.name}, step {step!r}: none of {patterns} matches a file of the repository "
-                         f"(checked out into {checkout or 'the workspace'}/); the step fails or its key is empty")
+        assert matched, (
+            f"{path.name}, step {step!r}: none of {patterns} matches a file of the repository "
+            f"(checked out into {checkout or 'the workspace'}/); the step fails or its key is empty"
+        )
 
 
 @pytest.mark.parametrize("path, job", list(jobs()))
@@ -126,11 +134,12 @@ def test_paths_the_workflow_keeps_are_inside_the_clone(path, job):
         if uses in ("actions/cache", "actions/upload-artifact"):
             for p in str(step["with"]["path"]).split():
                 assert not checkout or p.startswith(checkout + "/"), f"{path.name}: {p} is outside {checkout}/"
-                top = p[len(checkout) + 1:].split("/")[0] if checkout else p.split("/")[0]
+                top = p[len(checkout) + 1 :].split("/")[0] if checkout else p.split("/")[0]
                 assert top in (".lab", "build", "runs") or (REPO / top).exists(), f"{path.name}: nothing writes {p}"
 
 
 # --- the commands the workflows run ------------------------------------------------------------------------------
+
 
 def makefile_targets() -> set[str]:
     return set(re.findall(r"^([a-z][a-z0-9_-]*):", (REPO / "Makefile").read_text(), flags=re.MULTILINE))
@@ -203,15 +212,23 @@ def check_command(argv: list[str]) -> str | None:
 
 @pytest.mark.parametrize("path, job", list(jobs()))
 def test_every_command_the_workflow_runs_exists(path, job):
-    problems = [f"step {step!r}: {why}" for step, script in run_scripts(job) for argv in commands(script)
-                if (why := check_command(argv))]
+    problems = [
+        f"step {step!r}: {why}"
+        for step, script in run_scripts(job)
+        for argv in commands(script)
+        if (why := check_command(argv))
+    ]
     assert not problems, f"{path.name}:\n" + "\n".join(problems)
 
 
 def test_the_checks_catch_what_they_are_for():
     """A cache on pom.xml, a missing make target, an unknown lab flag and a missing test file are all reported."""
-    job = {"steps": [{"uses": "actions/checkout@v4", "with": {"path": "main"}},
-                     {"uses": "actions/setup-java@v4", "with": {"cache": "maven"}}]}
+    job = {
+        "steps": [
+            {"uses": "actions/checkout@v4", "with": {"path": "main"}},
+            {"uses": "actions/setup-java@v4", "with": {"cache": "maven"}},
+        ]
+    }
     assert [p for _, pats in file_inputs(job) for p in pats if repo_matches(p, "main")] == []
     job["steps"][1]["with"]["cache-dependency-path"] = "main/lab/config.py"
     assert all(repo_matches(p, "main") for _, pats in file_inputs(job) for p in pats)
@@ -219,7 +236,10 @@ def test_the_checks_catch_what_they_are_for():
     assert check_command(["python", "-m", "pytest", "tests/test_nothing.py"])
     assert check_command([".ci/nothing"])
     assert check_command(["lab", "--target", "kind", "status"]) is None
-    assert "no_such_parameter" in check_command(["python", "-m", "papermill", "notebooks/08_deploy.ipynb", "out.ipynb",
-                                                 "-p", "no_such_parameter", "1"])
+    assert "no_such_parameter" in check_command(
+        ["python", "-m", "papermill", "notebooks/08_deploy.ipynb", "out.ipynb", "-p", "no_such_parameter", "1"]
+    )
     assert commands('for s in kafka cassandra; do lab kind logs "$s" --tail 80 || true; done') == [
-        ["lab", "kind", "logs", "kafka", "--tail", "80"], ["true"]]
+        ["lab", "kind", "logs", "kafka", "--tail", "80"],
+        ["true"],
+    ]

@@ -1,4 +1,5 @@
 """The kind cluster from the outside: prerequisites, create/delete, images, secrets and rendered manifests."""
+
 from __future__ import annotations
 
 import secrets
@@ -67,8 +68,10 @@ def preflight(min_gib: float = config.KIND_MIN_MEMORY_GIB) -> None:
         require(tool)
     have = docker_memory_gib()
     if have < min_gib * 0.95:  # Docker Desktop's "8 GB" reports a little less
-        raise KindError(f"Docker may use {have:.1f} GiB, the kind stack needs >= {min_gib} GiB: raise the memory "
-                        f"limit in Docker Desktop (Settings > Resources) or free memory, then retry.")
+        raise KindError(
+            f"Docker may use {have:.1f} GiB, the kind stack needs >= {min_gib} GiB: raise the memory "
+            f"limit in Docker Desktop (Settings > Resources) or free memory, then retry."
+        )
 
 
 def cluster_exists(name: str = config.KIND_CLUSTER) -> bool:
@@ -80,8 +83,23 @@ def create_cluster(name: str = config.KIND_CLUSTER) -> bool:
     """Create the kind cluster from k8s/kind-config.yaml unless it exists; True when it created one."""
     if cluster_exists(name):
         return False
-    run(["kind", "create", "cluster", "--name", name, "--config", str(KIND_CONFIG), "--image", config.KIND_NODE_IMAGE,
-         "--wait", "180s"], timeout=900, what="kind create cluster")
+    run(
+        [
+            "kind",
+            "create",
+            "cluster",
+            "--name",
+            name,
+            "--config",
+            str(KIND_CONFIG),
+            "--image",
+            config.KIND_NODE_IMAGE,
+            "--wait",
+            "180s",
+        ],
+        timeout=900,
+        what="kind create cluster",
+    )
     return True
 
 
@@ -101,15 +119,20 @@ def image_present(image: str) -> bool:
 
 def build_image(image: str) -> None:
     """docker build one of the lab's images (IMAGES) from the repository root."""
-    run(["docker", "build", "-t", image, "-f", str(IMAGES[image]), str(config.REPO_ROOT)], timeout=1800,
-        what=f"docker build {image}")
+    run(
+        ["docker", "build", "-t", image, "-f", str(IMAGES[image]), str(config.REPO_ROOT)],
+        timeout=1800,
+        what=f"docker build {image}",
+    )
 
 
 def load_image(image: str, name: str = config.KIND_CLUSTER) -> None:
     """Copy a local image into the kind node (`kind load docker-image`), so pods start without a registry."""
     if not image_present(image):
-        raise KindError(f"image {image} is not in the local Docker engine: build it with "
-                        f"`docker build -t {image} -f {IMAGES[image].relative_to(config.REPO_ROOT)} .`")
+        raise KindError(
+            f"image {image} is not in the local Docker engine: build it with "
+            f"`docker build -t {image} -f {IMAGES[image].relative_to(config.REPO_ROOT)} .`"
+        )
     run(["kind", "load", "docker-image", image, "--name", name], timeout=900, what=f"kind load {image}")
 
 
@@ -123,7 +146,7 @@ def ensure_secrets(overlay: str = "kind") -> dict[str, Path]:
     wanted = {
         "grafana-admin": {"admin-user": "admin", "admin-password": None},
         "cassandra-auth": {"username": config.CASSANDRA_USER, "password": None, "admin-password": None},
-        "archive-s3": {"access-key": None, "secret-key": None},   # components/archive: S3Proxy's keys
+        "archive-s3": {"access-key": None, "secret-key": None},  # components/archive: S3Proxy's keys
     }
     folder = secrets_dir(overlay)
     folder.mkdir(parents=True, exist_ok=True)
@@ -182,7 +205,22 @@ def set_namespace(docs: list[dict], namespace: str) -> list[dict]:
 
 def grafana_manifests(namespace: str = config.NAMESPACE) -> list[dict]:
     """The pinned Grafana chart rendered with k8s/base/grafana/values.yaml (`helm template`, needs network)."""
-    text = run(["helm", "template", "grafana", config.GRAFANA_CHART, "--repo", config.GRAFANA_CHART_REPO,
-                "--version", config.GRAFANA_CHART_VERSION, "--namespace", namespace, "-f", str(GRAFANA_VALUES)],
-               timeout=300, what="helm template grafana")
+    text = run(
+        [
+            "helm",
+            "template",
+            "grafana",
+            config.GRAFANA_CHART,
+            "--repo",
+            config.GRAFANA_CHART_REPO,
+            "--version",
+            config.GRAFANA_CHART_VERSION,
+            "--namespace",
+            namespace,
+            "-f",
+            str(GRAFANA_VALUES),
+        ],
+        timeout=300,
+        what="helm template grafana",
+    )
     return [d for d in yaml.safe_load_all(text) if d]

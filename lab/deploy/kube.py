@@ -1,8 +1,9 @@
 """The kind target's driver: server-side apply in order, bounded waits on real conditions, status, logs, endpoints."""
+
 from __future__ import annotations
 
 import os
-from typing import Iterable
+from collections.abc import Iterable
 
 from lab import config
 from lab.deploy import kind
@@ -16,8 +17,11 @@ APP_IMAGES = {"spark": config.SPARK_IMAGE, "producer": config.PRODUCER_IMAGE}  #
 # What "ready" means, per service: the objects whose real condition we wait on, in order.
 READY = {
     "strimzi": [("apps/v1", "Deployment", "strimzi-cluster-operator")],
-    "kafka": [(STRIMZI_API, "Kafka", config.KAFKA_CLUSTER), (STRIMZI_API, "KafkaTopic", config.TRIPS_TOPIC),
-              (STRIMZI_API, "KafkaTopic", config.DLQ_TOPIC)],
+    "kafka": [
+        (STRIMZI_API, "Kafka", config.KAFKA_CLUSTER),
+        (STRIMZI_API, "KafkaTopic", config.TRIPS_TOPIC),
+        (STRIMZI_API, "KafkaTopic", config.DLQ_TOPIC),
+    ],
     "schema_registry": [("apps/v1", "Deployment", "apicurio-registry")],
     "cassandra": [("apps/v1", "StatefulSet", "cassandra"), ("batch/v1", "Job", "cassandra-schema")],
     "prometheus": [("apps/v1", "Deployment", "prometheus")],
@@ -30,16 +34,43 @@ APPS = {"spark": ("apps/v1", "Deployment", "spark-stream"), "producer": ("batch/
 PODS = {  # label selectors of each service's pods (logs)
     "strimzi": "strimzi.io/kind=cluster-operator",
     "kafka": f"strimzi.io/cluster={config.KAFKA_CLUSTER},strimzi.io/pool-name={config.KAFKA_NODE_POOL}",
-    "schema_registry": "app.kubernetes.io/name=apicurio-registry", "cassandra": "app.kubernetes.io/name=cassandra",
-    "prometheus": "app.kubernetes.io/name=prometheus", "grafana": "app.kubernetes.io/name=grafana",
-    "spark": "app.kubernetes.io/name=spark-stream", "producer": "app.kubernetes.io/name=producer",
+    "schema_registry": "app.kubernetes.io/name=apicurio-registry",
+    "cassandra": "app.kubernetes.io/name=cassandra",
+    "prometheus": "app.kubernetes.io/name=prometheus",
+    "grafana": "app.kubernetes.io/name=grafana",
+    "spark": "app.kubernetes.io/name=spark-stream",
+    "producer": "app.kubernetes.io/name=producer",
 }
-_BY_APP_LABEL = {"apicurio-registry": "schema_registry", "cassandra-schema": "cassandra", "spark-stream": "spark",
-                 "cassandra": "cassandra", "prometheus": "prometheus", "grafana": "grafana", "producer": "producer"}
+_BY_APP_LABEL = {
+    "apicurio-registry": "schema_registry",
+    "cassandra-schema": "cassandra",
+    "spark-stream": "spark",
+    "cassandra": "cassandra",
+    "prometheus": "prometheus",
+    "grafana": "grafana",
+    "producer": "producer",
+}
 # Apply order: what others refer to first; custom resources after their operator; Jobs last.
-KIND_ORDER = ["Namespace", "CustomResourceDefinition", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role",
-              "RoleBinding", "ConfigMap", "Secret", "PersistentVolumeClaim", "Service", "Deployment", "StatefulSet",
-              "KafkaNodePool", "Kafka", "KafkaTopic", "KafkaUser", "Job"]
+KIND_ORDER = [
+    "Namespace",
+    "CustomResourceDefinition",
+    "ServiceAccount",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "Role",
+    "RoleBinding",
+    "ConfigMap",
+    "Secret",
+    "PersistentVolumeClaim",
+    "Service",
+    "Deployment",
+    "StatefulSet",
+    "KafkaNodePool",
+    "Kafka",
+    "KafkaTopic",
+    "KafkaUser",
+    "Job",
+]
 _client = None
 
 
@@ -99,8 +130,13 @@ def ready(obj: dict | None) -> tuple[bool, str]:
         return False, "not found (not applied yet?)"
     kind, status, spec = obj.get("kind"), obj.get("status") or {}, obj.get("spec") or {}
     conds = _conditions(obj)
-    text = "; ".join(f"{t}={c.get('status')}" + (f" ({c.get('reason')}: {c.get('message')})" if c.get("message") else "")
-                     for t, c in conds.items()) or "no conditions yet"
+    text = (
+        "; ".join(
+            f"{t}={c.get('status')}" + (f" ({c.get('reason')}: {c.get('message')})" if c.get("message") else "")
+            for t, c in conds.items()
+        )
+        or "no conditions yet"
+    )
     if kind in ("Deployment", "StatefulSet"):
         want = spec.get("replicas", 1)
         have = status.get("availableReplicas" if kind == "Deployment" else "readyReplicas") or 0
@@ -131,14 +167,17 @@ def wait_for(api_version: str, kind_: str, name: str, timeout: float = 600, inte
         return last["obj"] if ready(last["obj"])[0] else None
 
     try:
-        return until(probe, service=f"{kind_}/{name}", timeout=timeout, interval=interval,
-                     alive=lambda: failed(last["obj"]))
+        return until(
+            probe, service=f"{kind_}/{name}", timeout=timeout, interval=interval, alive=lambda: failed(last["obj"])
+        )
     except (ServiceNotReady, ServiceStartError) as exc:
         events = "\n".join(f"  {e}" for e in client().events(kind_, name, config.NAMESPACE)[-8:]) or "  (none)"
         what = f"not ready after {exc.waited_s:.0f}s" if isinstance(exc, ServiceNotReady) else "failed"
-        raise KindError(f"{kind_}/{name} in namespace {config.NAMESPACE} {what}: {ready(last['obj'])[1]}\n"
-                        f"recent events:\n{events}\nmore: `lab --target kind logs`, "
-                        f"`kubectl -n {config.NAMESPACE} describe {kind_.lower()} {name}`") from exc
+        raise KindError(
+            f"{kind_}/{name} in namespace {config.NAMESPACE} {what}: {ready(last['obj'])[1]}\n"
+            f"recent events:\n{events}\nmore: `lab --target kind logs`, "
+            f"`kubectl -n {config.NAMESPACE} describe {kind_.lower()} {name}`"
+        ) from exc
 
 
 def wait_ready(name: str, timeout: float = 600, interval: float = 2.0) -> None:
@@ -226,11 +265,17 @@ def start_app(name: str, timeout: float = 600, interval: float = 2.0) -> dict:
         return obj if ((obj or {}).get("status") or {}).get("active") or done else None
 
     try:
-        return until(running, service=f"{kind_}/{obj_name}", timeout=timeout, interval=interval,
-                     alive=lambda: failed(last["obj"]))
+        return until(
+            running,
+            service=f"{kind_}/{obj_name}",
+            timeout=timeout,
+            interval=interval,
+            alive=lambda: failed(last["obj"]),
+        )
     except (ServiceNotReady, ServiceStartError) as exc:
-        raise KindError(f"{kind_}/{obj_name} did not start: {ready(last['obj'])[1]}; "
-                        f"`lab kind logs {name}` shows why") from exc
+        raise KindError(
+            f"{kind_}/{obj_name} did not start: {ready(last['obj'])[1]}; `lab kind logs {name}` shows why"
+        ) from exc
 
 
 def stop_app(name: str) -> None:
@@ -248,16 +293,23 @@ def stop(name: str, timeout: float = 300, interval: float = 2.0) -> bool:
         raise KindError(f"unknown service {name!r}: choose one of {', '.join(READY)}")
     scalable = [(a, k, n) for a, k, n in READY[name] if k in ("Deployment", "StatefulSet")]
     if not scalable:
-        raise KindError(f"{name} cannot be stopped alone on kind (Strimzi keeps its brokers running); "
-                        "`lab down --target kind` deletes the whole cluster")
+        raise KindError(
+            f"{name} cannot be stopped alone on kind (Strimzi keeps its brokers running); "
+            "`lab down --target kind` deletes the whole cluster"
+        )
     docs = [d for d in manifests([name]) if (d["apiVersion"], d["kind"], d["metadata"]["name"]) in scalable]
     for doc in docs:
         doc["spec"]["replicas"] = 0
     apply(docs)
     for api_version, kind_, obj_name in scalable:
-        until(lambda a=api_version, k=kind_, n=obj_name: not ((client().get(a, k, n, config.NAMESPACE) or {})
-                                                               .get("status") or {}).get("replicas"),
-              service=f"{kind_}/{obj_name} scaled to 0", timeout=timeout, interval=interval)
+        until(
+            lambda a=api_version, k=kind_, n=obj_name: (
+                not ((client().get(a, k, n, config.NAMESPACE) or {}).get("status") or {}).get("replicas")
+            ),
+            service=f"{kind_}/{obj_name} scaled to 0",
+            timeout=timeout,
+            interval=interval,
+        )
     return True
 
 
@@ -299,8 +351,9 @@ def endpoint(name: str) -> str:
         key = "registry" if name == "schema_registry" else name
         addr = os.environ.get(f"LAB_SERVICE_{key.upper()}") or config.KIND_SERVICES[key]
     else:
-        port = config.KIND_HOST_PORTS[{"kafka": "kafka_bootstrap", "schema_registry": "registry",
-                                       "cassandra": "cassandra_cql"}.get(name, name)]
+        port = config.KIND_HOST_PORTS[
+            {"kafka": "kafka_bootstrap", "schema_registry": "registry", "cassandra": "cassandra_cql"}.get(name, name)
+        ]
         addr = f"127.0.0.1:{port}"
     if name == "schema_registry":
         return f"http://{addr}{config.REGISTRY_CCOMPAT_PATH}"
@@ -326,15 +379,23 @@ def cluster_nodes() -> list[dict]:
     rows = []
     for node in client().nodes():
         info = node["status"]["node_info"]
-        rows.append({"node": node["metadata"]["name"], "kubernetes": info["kubelet_version"],
-                     "os": info["os_image"], "runtime": info["container_runtime_version"]})
+        rows.append(
+            {
+                "node": node["metadata"]["name"],
+                "kubernetes": info["kubelet_version"],
+                "os": info["os_image"],
+                "runtime": info["container_runtime_version"],
+            }
+        )
     return rows
 
 
 def host_ports() -> list[dict]:
     """Which host port (127.0.0.1) reaches each service's NodePort in the kind cluster."""
-    return [{"service": svc, "host": f"127.0.0.1:{config.KIND_HOST_PORTS[svc]}", "node_port": node_port}
-            for svc, node_port in config.KIND_NODEPORTS.items()]
+    return [
+        {"service": svc, "host": f"127.0.0.1:{config.KIND_HOST_PORTS[svc]}", "node_port": node_port}
+        for svc, node_port in config.KIND_NODEPORTS.items()
+    ]
 
 
 def _detail(kind_: str, spec: dict, st: dict) -> str:
@@ -354,6 +415,12 @@ def strimzi_resources() -> list[dict]:
     rows = []
     for kind_ in ("Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser"):
         for obj in client().list(config.STRIMZI_API, kind_, config.NAMESPACE):
-            rows.append({"kind": kind_, "name": obj["metadata"]["name"], "ready": ready(obj)[0],
-                         "detail": _detail(kind_, obj.get("spec") or {}, obj.get("status") or {})})
+            rows.append(
+                {
+                    "kind": kind_,
+                    "name": obj["metadata"]["name"],
+                    "ready": ready(obj)[0],
+                    "detail": _detail(kind_, obj.get("spec") or {}, obj.get("status") or {}),
+                }
+            )
     return rows

@@ -1,4 +1,5 @@
 """The real Kubernetes API behind lab.kube: a few calls on the Python client's DynamicClient and CoreV1Api."""
+
 from __future__ import annotations
 
 from lab.errors import KindError
@@ -21,15 +22,19 @@ class KubeClient:
         try:
             api = config.new_client_from_config(context=context)
         except (ConfigException, FileNotFoundError) as exc:
-            raise KindError(f"no kubeconfig context {context!r} ({exc}): create the cluster with "
-                            f"`lab --target kind up` (or `kind create cluster --config k8s/kind-config.yaml`)") from exc
+            raise KindError(
+                f"no kubeconfig context {context!r} ({exc}): create the cluster with "
+                f"`lab --target kind up` (or `kind create cluster --config k8s/kind-config.yaml`)"
+            ) from exc
         self.context = context
         self.api = api
         try:
             self.dynamic = DynamicClient(api)  # reads the API's discovery documents
         except Exception as exc:  # noqa: BLE001 - urllib3/ApiException: the cluster is not answering
-            raise KindError(f"the cluster of context {context!r} does not answer ({type(exc).__name__}): is Docker "
-                            f"running and the kind cluster up? `kind get clusters`, else `lab --target kind up`") from exc
+            raise KindError(
+                f"the cluster of context {context!r} does not answer ({type(exc).__name__}): is Docker "
+                f"running and the kind cluster up? `kind get clusters`, else `lab --target kind up`"
+            ) from exc
         self.core = client.CoreV1Api(api)
 
     def _resource(self, api_version: str, kind: str):
@@ -42,7 +47,9 @@ class KubeClient:
             try:
                 return self.dynamic.resources.get(api_version=api_version, kind=kind)
             except ResourceNotFoundError as exc:
-                raise KindError(f"the cluster does not know {kind} ({api_version}): is its operator installed?") from exc
+                raise KindError(
+                    f"the cluster does not know {kind} ({api_version}): is its operator installed?"
+                ) from exc
 
     def apply(self, doc: dict, *, namespace: str, field_manager: str) -> dict:
         """Server-side apply one object (namespaced ones into `namespace` unless they name theirs)."""
@@ -52,8 +59,13 @@ class KubeClient:
             body["metadata"].setdefault("namespace", namespace)
         else:
             body["metadata"].pop("namespace", None)
-        out = self.dynamic.server_side_apply(res, body=body, namespace=body["metadata"].get("namespace"),
-                                             field_manager=field_manager, force_conflicts=True)
+        out = self.dynamic.server_side_apply(
+            res,
+            body=body,
+            namespace=body["metadata"].get("namespace"),
+            field_manager=field_manager,
+            force_conflicts=True,
+        )
         return out.to_dict()
 
     def get(self, api_version: str, kind: str, name: str, namespace: str) -> dict | None:

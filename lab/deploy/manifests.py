@@ -1,4 +1,5 @@
 """The kind manifests offline: the kustomize layout, the rendered objects, and their validation against pinned schemas."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,10 @@ CRD_FILES = ("040-Crd-kafka.yaml", "043-Crd-kafkatopic.yaml", "044-Crd-kafkauser
 # Strimzi kinds whose CRD the shared schema folder does not hold (components/archive): checked for their API version
 # only, never against a schema; the offline tests compare their settings with the local archive's instead
 WITHOUT_SHARED_CRD = ("KafkaConnect", "KafkaConnector")
-CRD_BASE_URL = (f"https://raw.githubusercontent.com/strimzi/strimzi-kafka-operator/{config.STRIMZI_VERSION}"
-                "/packaging/install/cluster-operator")
+CRD_BASE_URL = (
+    f"https://raw.githubusercontent.com/strimzi/strimzi-kafka-operator/{config.STRIMZI_VERSION}"
+    "/packaging/install/cluster-operator"
+)
 
 
 def schemas_dir() -> Path:
@@ -45,8 +48,10 @@ def crd_schemas(folder: Path | None = None) -> dict[str, dict]:
     folder = folder or schemas_dir()
     files = sorted(folder.glob("*-Crd-*.yaml"))
     if not files:
-        raise ManifestError(f"no Strimzi CRDs in {folder}: put the shared k8s-schemas folder beside the clone, "
-                            f"set LAB_K8S_SCHEMAS, or call lab.manifests.fetch_crds() (needs network)")
+        raise ManifestError(
+            f"no Strimzi CRDs in {folder}: put the shared k8s-schemas folder beside the clone, "
+            f"set LAB_K8S_SCHEMAS, or call lab.manifests.fetch_crds() (needs network)"
+        )
     out = {}
     for path in files:
         crd = yaml.safe_load(path.read_text())
@@ -63,7 +68,11 @@ def unknown_fields(value, schema: dict, path: str = "") -> list[str]:
         return [u for i, v in enumerate(value) for u in unknown_fields(v, schema.get("items", {}), f"{path}[{i}]")]
     props, extra = schema.get("properties"), schema.get("additionalProperties")
     if props is None:
-        return [u for k, v in value.items() for u in unknown_fields(v, extra, f"{path}.{k}")] if isinstance(extra, dict) else []
+        return (
+            [u for k, v in value.items() for u in unknown_fields(v, extra, f"{path}.{k}")]
+            if isinstance(extra, dict)
+            else []
+        )
     out = []
     for key, v in value.items():
         if key in props:
@@ -84,9 +93,11 @@ def validate(docs: list[dict], crds: dict[str, dict] | None = None) -> list[str]
         if doc.get("apiVersion", "").startswith("kafka.strimzi.io/"):
             crds = crds if crds is not None else crd_schemas()
             if doc["apiVersion"] == STRIMZI_API and doc["kind"] in WITHOUT_SHARED_CRD and doc["kind"] not in crds:
-                continue   # no schema to validate against here (see WITHOUT_SHARED_CRD)
+                continue  # no schema to validate against here (see WITHOUT_SHARED_CRD)
             if doc["apiVersion"] != STRIMZI_API or doc["kind"] not in crds:
-                problems.append(f"{ref}: {doc['apiVersion']} {doc['kind']} is not a Strimzi {config.STRIMZI_VERSION} resource")
+                problems.append(
+                    f"{ref}: {doc['apiVersion']} {doc['kind']} is not a Strimzi {config.STRIMZI_VERSION} resource"
+                )
                 continue
             for err in jsonschema.Draft7Validator(crds[doc["kind"]]).iter_errors(doc):
                 problems.append(f"{ref}: {err.message} at {'.'.join(map(str, err.absolute_path)) or '/'}")
@@ -101,14 +112,21 @@ def validate(docs: list[dict], crds: dict[str, dict] | None = None) -> list[str]
     return problems
 
 
-def objects(overlay: str = "kind") -> "pandas.DataFrame":  # noqa: F821
+def objects(overlay: str = "kind") -> pandas.DataFrame:  # noqa: F821
     """The rendered overlay as a table in apply order: service, kind, name, apiVersion."""
     import pandas as pd
 
     from lab.deploy.kube import ordered, service_of
 
-    rows = [{"service": service_of(d) or "(shared)", "kind": d["kind"], "name": d["metadata"]["name"],
-             "apiVersion": d["apiVersion"]} for d in ordered(kind.render(overlay))]
+    rows = [
+        {
+            "service": service_of(d) or "(shared)",
+            "kind": d["kind"],
+            "name": d["metadata"]["name"],
+            "apiVersion": d["apiVersion"],
+        }
+        for d in ordered(kind.render(overlay))
+    ]
     return pd.DataFrame(rows)
 
 
@@ -129,5 +147,8 @@ def layout(folder: Path | None = None, indent: str = "") -> list[str]:
 def workflow_steps(name: str = "kind.yml") -> list[str]:
     """The step names of a GitHub Actions workflow in .github/workflows (what CI does, in order)."""
     wf = yaml.safe_load((config.REPO_ROOT / ".github" / "workflows" / name).read_text())
-    return [f"{job}: {step.get('name') or step.get('uses') or step.get('run', '').splitlines()[0]}"
-            for job, spec in wf["jobs"].items() for step in spec["steps"]]
+    return [
+        f"{job}: {step.get('name') or step.get('uses') or step.get('run', '').splitlines()[0]}"
+        for job, spec in wf["jobs"].items()
+        for step in spec["steps"]
+    ]

@@ -1,4 +1,5 @@
 """Week 1: the KRaft broker up close — cluster metadata, the controller quorum, keyed partitions, groups and offsets."""
+
 from __future__ import annotations
 
 import re
@@ -23,7 +24,9 @@ def describe_cluster(timeout: float = 10.0) -> dict:
     result = kafka.admin().describe_cluster(request_timeout=timeout).result(timeout)
     return {
         "cluster_id": result.cluster_id,
-        "controller": f"node {result.controller.id} at {result.controller.host}:{result.controller.port}" if result.controller else None,
+        "controller": f"node {result.controller.id} at {result.controller.host}:{result.controller.port}"
+        if result.controller
+        else None,
         "nodes": [f"node {n.id} at {n.host}:{n.port}" for n in result.nodes],
     }
 
@@ -38,9 +41,19 @@ def quorum_status() -> dict:
     from lab.services import artifacts, kafka
 
     proc = subprocess.run(
-        [artifacts.java_bin(), "-cp", artifacts.classpath("kafka"), "org.apache.kafka.tools.MetadataQuorumCommand",
-         "--bootstrap-server", kafka.bootstrap_servers(), "describe", "--status"],
-        capture_output=True, text=True, timeout=120,
+        [
+            artifacts.java_bin(),
+            "-cp",
+            artifacts.classpath("kafka"),
+            "org.apache.kafka.tools.MetadataQuorumCommand",
+            "--bootstrap-server",
+            kafka.bootstrap_servers(),
+            "describe",
+            "--status",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     if proc.returncode != 0:
         raise LabError(f"kafka-metadata-quorum failed: {proc.stderr.strip()[-500:]}")
@@ -62,7 +75,9 @@ class Delivered:
     offset: int
 
 
-def produce_strings(topic: str, values: list[str], key: str | None = None, keys: list[str] | None = None) -> list[Delivered]:
+def produce_strings(
+    topic: str, values: list[str], key: str | None = None, keys: list[str] | None = None
+) -> list[Delivered]:
     """Produce UTF-8 strings (one key for all, or one key per value) and return each delivery report."""
     from confluent_kafka import Producer
 
@@ -87,13 +102,23 @@ def produce_strings(topic: str, values: list[str], key: str | None = None, keys:
     return out
 
 
-def consume(topic: str, group: str | None = None, max_messages: int = 1000, timeout: float = 20.0, commit: bool = True) -> list[Delivered]:
+def consume(
+    topic: str, group: str | None = None, max_messages: int = 1000, timeout: float = 20.0, commit: bool = True
+) -> list[Delivered]:
     """Read from the earliest offset with a consumer group until `max_messages` or the end of every partition."""
     from confluent_kafka import Consumer, KafkaError
 
     group = group or f"lab-{uuid.uuid4().hex[:8]}"
-    consumer = Consumer(_conf(**{"group.id": group, "auto.offset.reset": "earliest", "enable.auto.commit": False,
-                                 "enable.partition.eof": True}))
+    consumer = Consumer(
+        _conf(
+            **{
+                "group.id": group,
+                "auto.offset.reset": "earliest",
+                "enable.auto.commit": False,
+                "enable.partition.eof": True,
+            }
+        )
+    )
     consumer.subscribe([topic])
     out: list[Delivered] = []
     at_end: set[int] = set()

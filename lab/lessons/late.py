@@ -3,6 +3,7 @@
 The demo drives the real job (lab.stream, memory sink) micro-batch by micro-batch on its own topic:
 batch 1 has on-time trips and one trip that moves the watermark forward; batch 2 has the late trips.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ import pandas as pd
 
 from lab import config
 
-T0 = pd.Timestamp("2021-01-01 12:00:00")   # the demo's event-time origin (NY wall clock, encoded as UTC)
+T0 = pd.Timestamp("2021-01-01 12:00:00")  # the demo's event-time origin (NY wall clock, encoded as UTC)
 
 
 @dataclass
@@ -20,7 +21,7 @@ class LateDemo:
 
     watermark: str
     zone_id: int
-    steps: list[dict] = field(default_factory=list)   # {step, sent, windows (DataFrame), progress (list of dicts)}
+    steps: list[dict] = field(default_factory=list)  # {step, sent, windows (DataFrame), progress (list of dicts)}
 
     def counts(self) -> pd.DataFrame:
         """Trips per window after each step (rows: window start, columns: steps)."""
@@ -76,8 +77,15 @@ def demo(watermark: str = "10 minutes", zone_id: int = 161, topic: str | None = 
     topic = topic or config.LATE_TOPIC
     topics.ensure_topics(topic, f"{topic}-dlq")
     spark = spark or lab_spark.start()
-    job = stream.Job(topic=topic, name="late_demo", watermark=watermark, trigger="1 second",
-                     starting_offsets="latest", sink="memory", quarantine=False)
+    job = stream.Job(
+        topic=topic,
+        name="late_demo",
+        watermark=watermark,
+        trigger="1 second",
+        starting_offsets="latest",
+        sink="memory",
+        quarantine=False,
+    )
     stream.reset(job)
     running = stream.start(job, spark)
     result = LateDemo(watermark, zone_id)
@@ -86,13 +94,19 @@ def demo(watermark: str = "10 minutes", zone_id: int = 161, topic: str | None = 
         ("2: late", [T0 + pd.Timedelta(minutes=14)] + [T0 + pd.Timedelta(minutes=m) for m in (2, 3, 4)]),
     ]
     try:
-        running.process_all_available()   # the query is attached to the end of the topic
+        running.process_all_available()  # the query is attached to the end of the topic
         for step, pickups in plan:
             seen = len(running.progress())
             _send(trips(pickups, zone_id, step[0]), topic)
             running.process_all_available()
-            result.steps.append({"step": step, "sent": [p.strftime("%H:%M") for p in pickups],
-                                 "windows": _windows(spark, job.name), "progress": running.progress()[seen:]})
+            result.steps.append(
+                {
+                    "step": step,
+                    "sent": [p.strftime("%H:%M") for p in pickups],
+                    "windows": _windows(spark, job.name),
+                    "progress": running.progress()[seen:],
+                }
+            )
     finally:
         running.stop()
     return result

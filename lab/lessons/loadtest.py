@@ -1,10 +1,11 @@
 """Week 9: the live demo — a steady load through Kafka → Spark → Cassandra, and the latency it shows."""
+
 from __future__ import annotations
 
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -39,7 +40,7 @@ class Load:
     trips: int
     rate: float
     topic: str
-    started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     report: object = None
     error: BaseException | None = None
     thread: threading.Thread | None = None
@@ -76,8 +77,9 @@ def start_load(accepted: pd.DataFrame, rate: float, topic: str = config.LIVE_TOP
 
     def run():
         try:
-            load.report = produce.produce_frame(accepted, topic=topic, speedup=speedup_for(accepted, rate),
-                                                shift_to_now=True, progress=False)
+            load.report = produce.produce_frame(
+                accepted, topic=topic, speedup=speedup_for(accepted, rate), shift_to_now=True, progress=False
+            )
         except BaseException as exc:  # noqa: BLE001 - handed to wait()
             load.error = exc
 
@@ -104,8 +106,13 @@ def latency(delays: pd.Series) -> dict[str, float]:
     d = pd.Series(delays, dtype=float).dropna()
     if d.empty:
         raise LabError("no window rows were written yet: is the stream running and the load started?")
-    return {"rows": int(len(d)), "p50_s": float(d.quantile(0.5)), "p95_s": float(d.quantile(0.95)),
-            "p99_s": float(d.quantile(0.99)), "max_s": float(d.max())}
+    return {
+        "rows": int(len(d)),
+        "p50_s": float(d.quantile(0.5)),
+        "p95_s": float(d.quantile(0.95)),
+        "p99_s": float(d.quantile(0.99)),
+        "max_s": float(d.max()),
+    }
 
 
 def watch(load: Load, running, since: datetime, refreshes: int = 10, every_s: float = 2.0, figure=None) -> None:
@@ -117,8 +124,11 @@ def watch(load: Load, running, since: datetime, refreshes: int = 10, every_s: fl
         running.check()
         rows = written_since(since)
         if not rows.empty:
-            per_min = rows.assign(minute=pd.to_datetime(rows["window_start"]).dt.floor("1min")) \
-                          .groupby("minute", as_index=False)["trips"].sum()
+            per_min = (
+                rows.assign(minute=pd.to_datetime(rows["window_start"]).dt.floor("1min"))
+                .groupby("minute", as_index=False)["trips"]
+                .sum()
+            )
             clear_output(wait=True)
             display(px.bar(per_min, x="minute", y="trips", title=f"Trips per window start, live ({len(rows)} rows)"))
         if load.done():
@@ -128,8 +138,8 @@ def watch(load: Load, running, since: datetime, refreshes: int = 10, every_s: fl
             load.thread.join(0.2)
 
 
-RAMP_RATES = (1000, 2000, 5000, 10000, 20000)   # trips/s, the load ramp's steps (week 8)
-P95_TARGET_S = 4.0                               # a step holds when its freshness p95 is at most this
+RAMP_RATES = (1000, 2000, 5000, 10000, 20000)  # trips/s, the load ramp's steps (week 8)
+P95_TARGET_S = 4.0  # a step holds when its freshness p95 is at most this
 
 
 def max_lag(progress: list[dict]) -> int:
@@ -143,8 +153,11 @@ def max_lag(progress: list[dict]) -> int:
         for src in p.get("sources", []):
             end, latest = src.get("endOffset") or {}, src.get("latestOffset") or {}
             if isinstance(end, dict) and isinstance(latest, dict):
-                lag = sum(int(o) - int(end.get(t, {}).get(part, 0)) for t, parts in latest.items()
-                          for part, o in parts.items())
+                lag = sum(
+                    int(o) - int(end.get(t, {}).get(part, 0))
+                    for t, parts in latest.items()
+                    for part, o in parts.items()
+                )
                 worst = max(worst, lag)
     return worst
 

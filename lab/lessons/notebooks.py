@@ -1,4 +1,5 @@
 """Running the week notebooks headless (papermill) for the demo and the tests, and keeping them clean."""
+
 from __future__ import annotations
 
 import contextlib
@@ -69,8 +70,15 @@ def run(path: Path, parameters: dict, out_dir: Path = EXECUTED_DIR, cell_timeout
     start = time.monotonic()
     try:
         with kernel_log(output.with_suffix(".log")):
-            papermill.execute_notebook(str(path), str(output), parameters=parameters, kernel_name="python3",
-                                       cwd=str(path.parent), execution_timeout=cell_timeout, progress_bar=False)
+            papermill.execute_notebook(
+                str(path),
+                str(output),
+                parameters=parameters,
+                kernel_name="python3",
+                cwd=str(path.parent),
+                execution_timeout=cell_timeout,
+                progress_bar=False,
+            )
     except papermill.PapermillExecutionError as exc:
         return RunResult(path.name, output, time.monotonic() - start, False, f"{exc.ename}: {exc.evalue}")
     return RunResult(path.name, output, time.monotonic() - start, True, summary=_summary(output))
@@ -108,8 +116,13 @@ def publish(**values) -> None:
     """Record named figures in the notebook output (the demo summary collects them)."""
     from IPython.display import display
 
-    display({"application/vnd.kappa-lab.summary+json": values, "text/plain": ", ".join(f"{k}={v}" for k, v in values.items())},
-            raw=True)
+    display(
+        {
+            "application/vnd.kappa-lab.summary+json": values,
+            "text/plain": ", ".join(f"{k}={v}" for k, v in values.items()),
+        },
+        raw=True,
+    )
 
 
 def strip_outputs(path: Path) -> bool:
@@ -140,8 +153,10 @@ def demo(weeks=DEMO_WEEKS, smoke: bool = False, out_dir: Path = DEMO_DIR) -> lis
         results.append(res)
         print(f"  {'ok' if res.ok else 'FAILED'} in {res.seconds:.0f}s  {res.summary or ''} {res.error}", flush=True)
         if not res.ok:
-            print(f"  the executed notebook with the error is {res.output}; the kernel's log (JVM output) is "
-                  f"{res.output.with_suffix('.log')}")
+            print(
+                f"  the executed notebook with the error is {res.output}; the kernel's log (JVM output) is "
+                f"{res.output.with_suffix('.log')}"
+            )
             break
     return results
 

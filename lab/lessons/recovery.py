@@ -2,6 +2,7 @@
 
 Also computes what goes wrong without the checkpoint: a restart at the end of the topic leaves gaps.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,9 +26,26 @@ def committed_batches(job: Job) -> int:
 
 def driver(job: Job, log: Path | None = None, extra: tuple[str, ...] = ()) -> subprocess.Popen:
     """Start `python -m lab.cli stream` for `job` as its own process group (driver JVM included), without a UI."""
-    args = [sys.executable, "-m", "lab.cli", "stream", "--topic", job.topic, "--window", job.window, "--watermark",
-            job.watermark, "--trigger", job.trigger, "--starting-offsets", job.starting_offsets, "--name", job.name,
-            "--no-ui", *extra]
+    args = [
+        sys.executable,
+        "-m",
+        "lab.cli",
+        "stream",
+        "--topic",
+        job.topic,
+        "--window",
+        job.window,
+        "--watermark",
+        job.watermark,
+        "--trigger",
+        job.trigger,
+        "--starting-offsets",
+        job.starting_offsets,
+        "--name",
+        job.name,
+        "--no-ui",
+        *extra,
+    ]
     if job.max_offsets_per_trigger:
         args += ["--max-offsets-per-trigger", str(job.max_offsets_per_trigger)]
     if job.checkpoint_root:
@@ -35,16 +53,27 @@ def driver(job: Job, log: Path | None = None, extra: tuple[str, ...] = ()) -> su
     log = log or config.lab_home() / "run" / f"{job.name}.driver.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
-        return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        return subprocess.Popen(
+            args,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
 
 
 def kill_after(proc: subprocess.Popen, job: Job, batches: int, timeout: float = 300.0) -> int:
     """SIGKILL the driver's whole process group once `batches` micro-batches are committed; returns that count."""
     from lab.wait import until
 
-    until(lambda: committed_batches(job) >= batches, service=f"{job.name} batches",
-          timeout=timeout, interval=0.2, alive=lambda: None if proc.poll() is None else f"driver exited ({proc.returncode})")
+    until(
+        lambda: committed_batches(job) >= batches,
+        service=f"{job.name} batches",
+        timeout=timeout,
+        interval=0.2,
+        alive=lambda: None if proc.poll() is None else f"driver exited ({proc.returncode})",
+    )
     done = committed_batches(job)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(30)
@@ -69,12 +98,13 @@ class CrashReport:
 
     committed_at_kill: int
     elapsed_s: float
-    report: object                     # lab.truth.Report of the final tables
+    report: object  # lab.truth.Report of the final tables
     notes: list[str] = field(default_factory=list)
 
 
-def crash_and_recover(job: Job, expected: dict, kill_after_batches: int = 3, with_checkpoint: bool = True,
-                      timeout: float = 600.0) -> CrashReport:
+def crash_and_recover(
+    job: Job, expected: dict, kill_after_batches: int = 3, with_checkpoint: bool = True, timeout: float = 600.0
+) -> CrashReport:
     """Stream `job` in a driver process, kill -9 it mid-stream, restart, and compare the tables with the truth.
 
     with_checkpoint=False deletes the checkpoint before the restart and restarts at the END of the
@@ -103,8 +133,14 @@ def crash_and_recover(job: Job, expected: dict, kill_after_batches: int = 3, wit
     return CrashReport(done, time.monotonic() - t0, report, notes)
 
 
-def stop_and_restart(job: Job, expected: dict, stop_after_batches: int = 2, with_checkpoint: bool = True,
-                     spark=None, timeout: float = 600.0) -> CrashReport:
+def stop_and_restart(
+    job: Job,
+    expected: dict,
+    stop_after_batches: int = 2,
+    with_checkpoint: bool = True,
+    spark=None,
+    timeout: float = 600.0,
+) -> CrashReport:
     """The same experiment inside this Python process (fast, for notebooks): stop the query mid-stream, restart.
 
     `StreamingQuery.stop()` interrupts the running micro-batch, which then never commits: for the
@@ -118,8 +154,12 @@ def stop_and_restart(job: Job, expected: dict, stop_after_batches: int = 2, with
     stream.reset(job)
     running = stream.start(job, spark)
     try:
-        until(lambda: committed_batches(job) >= stop_after_batches or running.check(),
-              service=f"{job.name} batches", timeout=timeout, interval=0.2)
+        until(
+            lambda: committed_batches(job) >= stop_after_batches or running.check(),
+            service=f"{job.name} batches",
+            timeout=timeout,
+            interval=0.2,
+        )
     finally:
         running.stop()
     done = committed_batches(job)

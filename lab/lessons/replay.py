@@ -2,6 +2,7 @@
 
 The independent side of the comparison is lab.truth.from_topic (a plain consumer, no Spark).
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -40,8 +41,15 @@ def reprocess(topic: str, name: str, window: str = "5 minutes", sink: str = "cas
     """
     from lab.pipeline import stream
 
-    job = stream.Job(topic=topic, name=name, window=window, trigger="availableNow", starting_offsets="earliest",
-                     sink=sink, quarantine=False)
+    job = stream.Job(
+        topic=topic,
+        name=name,
+        window=window,
+        trigger="availableNow",
+        starting_offsets="earliest",
+        sink=sink,
+        quarantine=False,
+    )
     stream.reset(job)
     return stream.start(job).await_done(timeout)
 

@@ -1,4 +1,5 @@
 """Prometheus alerts of the lab: rule states, bounded waits for a state, fast evaluation, and the faults that trip them."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -15,23 +16,42 @@ def rules():
     """Every alerting rule Prometheus evaluates: name, state, for (s), health, expression (a DataFrame)."""
     import pandas as pd
 
-    rows = [{"alert": r["name"], "state": r["state"], "for_s": r.get("duration", 0), "health": r["health"],
-             "severity": r.get("labels", {}).get("severity", ""), "expr": " ".join(r["query"].split())}
-            for g in prometheus.api("rules", timeout=10, type="alert")["groups"] for r in g["rules"]]
+    rows = [
+        {
+            "alert": r["name"],
+            "state": r["state"],
+            "for_s": r.get("duration", 0),
+            "health": r["health"],
+            "severity": r.get("labels", {}).get("severity", ""),
+            "expr": " ".join(r["query"].split()),
+        }
+        for g in prometheus.api("rules", timeout=10, type="alert")["groups"]
+        for r in g["rules"]
+    ]
     return pd.DataFrame(rows)
 
 
 def active() -> list[dict]:
     """The pending and firing alerts (name, state, labels, value, since)."""
-    return [{"alert": a["labels"]["alertname"], "state": a["state"], "since": a.get("activeAt"), "value": a.get("value"),
-             "labels": {k: v for k, v in a["labels"].items() if k != "alertname"}} for a in prometheus.api("alerts", timeout=10)["alerts"]]
+    return [
+        {
+            "alert": a["labels"]["alertname"],
+            "state": a["state"],
+            "since": a.get("activeAt"),
+            "value": a.get("value"),
+            "labels": {k: v for k, v in a["labels"].items() if k != "alertname"},
+        }
+        for a in prometheus.api("alerts", timeout=10)["alerts"]
+    ]
 
 
 def state(name: str, **labels: str) -> str:
     """'firing', 'pending' or 'inactive' for alert `name` (only instances whose labels include `labels`)."""
     if name not in set(rules()["alert"]):
         raise LabError(f"Prometheus has no alerting rule {name!r} (are the rules loaded? lab.alerts.rules())")
-    found = [a["state"] for a in active() if a["alert"] == name and all(a["labels"].get(k) == v for k, v in labels.items())]
+    found = [
+        a["state"] for a in active() if a["alert"] == name and all(a["labels"].get(k) == v for k, v in labels.items())
+    ]
     return "firing" if "firing" in found else ("pending" if found else "inactive")
 
 
@@ -39,8 +59,9 @@ def wait(name: str, want: str = "firing", timeout: float = 120.0, **labels: str)
     """Poll until alert `name` is in state `want` (bounded); returns the state, ServiceNotReady on timeout."""
     if want not in STATES:
         raise LabError(f"unknown alert state {want!r}: one of {', '.join(STATES)}")
-    return until(lambda: state(name, **labels) == want and want, service=f"alert {name} {want}",
-                 timeout=timeout, interval=1.0)
+    return until(
+        lambda: state(name, **labels) == want and want, service=f"alert {name} {want}", timeout=timeout, interval=1.0
+    )
 
 
 def fast(interval: str = "1s") -> None:
@@ -51,7 +72,9 @@ def fast(interval: str = "1s") -> None:
 def set_intervals(scrape: str = "5s", evaluation: str = "5s") -> None:
     """Re-render the local Prometheus config with these intervals and reload it (the lab default is 5 s / 5 s)."""
     if config.target() != "local":
-        raise LabError("set_intervals changes the local Prometheus only; on kind edit k8s/base/prometheus/configmap.yaml")
+        raise LabError(
+            "set_intervals changes the local Prometheus only; on kind edit k8s/base/prometheus/configmap.yaml"
+        )
     prometheus.reload(scrape, evaluation)
 
 
@@ -83,13 +106,19 @@ def inject_fares(zone_id: int, window_start, fare: float, trips: int = 5):
     from lab.pipeline import produce
 
     df = sample_trips(trips)
-    start = pd.Timestamp(window_start).tz_localize(None) if pd.Timestamp(window_start).tzinfo else pd.Timestamp(window_start)
+    start = (
+        pd.Timestamp(window_start).tz_localize(None)
+        if pd.Timestamp(window_start).tzinfo
+        else pd.Timestamp(window_start)
+    )
     df["pu_location_id"] = int(zone_id)
     offsets = pd.to_timedelta([10 + 20 * i for i in range(len(df))], unit="s")
     df["pickup_ts"] = pd.Series(start + offsets, index=df.index).astype("datetime64[us]")
     df["dropoff_ts"] = (df["pickup_ts"] + timedelta(minutes=12)).astype("datetime64[us]")
     df["fare_amount"] = float(fare)
     df["tip_amount"] = 0.0
-    df["total_amount"] = df["fare_amount"] + df["extra"] + df["mta_tax"] + df["tolls_amount"] + df["improvement_surcharge"]
+    df["total_amount"] = (
+        df["fare_amount"] + df["extra"] + df["mta_tax"] + df["tolls_amount"] + df["improvement_surcharge"]
+    )
     df["trip_id"] = [f"fault-{zone_id}-{start:%Y%m%d%H%M}-{i}" for i in range(len(df))]
     return produce.produce_frame(df, progress=False)

@@ -1,4 +1,5 @@
 """plotly figures for Grafana panel types (timeseries, barchart, stat, table) from lab.dashboard results."""
+
 from __future__ import annotations
 
 _CALC = {"sum": "sum", "mean": "mean", "max": "max", "min": "min", "lastNotNull": "last", "last": "last"}
@@ -17,8 +18,12 @@ def figure(result, height: int = 300):
         return _layout(fig, title, height)
     df, ptype = result.data, p.get("type")
     if ptype == "timeseries" and {"time", "series", "value"} <= set(df.columns):
-        fig = go.Figure([go.Scatter(x=g["time"], y=g["value"], name=str(s), mode="lines+markers", marker={"size": 4})
-                         for s, g in df.groupby("series", sort=True)])
+        fig = go.Figure(
+            [
+                go.Scatter(x=g["time"], y=g["value"], name=str(s), mode="lines+markers", marker={"size": 4})
+                for s, g in df.groupby("series", sort=True)
+            ]
+        )
         fig.update_yaxes(title_text=unit)
     elif ptype == "stat":
         calc = _CALC.get((p.get("options", {}).get("reduceOptions", {}).get("calcs") or ["lastNotNull"])[0], "last")
@@ -26,15 +31,30 @@ def figure(result, height: int = 300):
         fig = go.Figure()
         n = len(vals)
         for i, (name, v) in enumerate(vals.items()):
-            fig.add_trace(go.Indicator(mode="number", value=float(v), title={"text": str(name)},
-                                       number={"valueformat": ",.0f" if abs(v) >= 100 else ",.2f"},
-                                       domain={"x": [i / n, (i + 1) / n], "y": [0, 1]}))
+            fig.add_trace(
+                go.Indicator(
+                    mode="number",
+                    value=float(v),
+                    title={"text": str(name)},
+                    number={"valueformat": ",.0f" if abs(v) >= 100 else ",.2f"},
+                    domain={"x": [i / n, (i + 1) / n], "y": [0, 1]},
+                )
+            )
     elif ptype == "barchart":
         x = p.get("options", {}).get("xField") or df.columns[0]
         ys = [c for c in df.columns if c != x and df[c].dtype.kind in "fiu"]
         horizontal = p.get("options", {}).get("orientation") == "horizontal"
-        fig = go.Figure([go.Bar(x=df[y] if horizontal else df[x], y=df[x] if horizontal else df[y], name=y,
-                                orientation="h" if horizontal else "v") for y in ys])
+        fig = go.Figure(
+            [
+                go.Bar(
+                    x=df[y] if horizontal else df[x],
+                    y=df[x] if horizontal else df[y],
+                    name=y,
+                    orientation="h" if horizontal else "v",
+                )
+                for y in ys
+            ]
+        )
         if horizontal:
             fig.update_yaxes(autorange="reversed")
     else:
@@ -42,8 +62,12 @@ def figure(result, height: int = 300):
         for c in shown.columns:
             if shown[c].dtype.kind == "f":
                 shown[c] = shown[c].round(2)
-        fig = go.Figure(go.Table(header={"values": list(shown.columns)},
-                                 cells={"values": [shown[c].astype(str).tolist() for c in shown.columns]}))
+        fig = go.Figure(
+            go.Table(
+                header={"values": list(shown.columns)},
+                cells={"values": [shown[c].astype(str).tolist() for c in shown.columns]},
+            )
+        )
     return _layout(fig, title, height)
 
 

@@ -1,11 +1,12 @@
 """Grafana dashboards without Grafana: run each panel's own query (CQL or PromQL) from grafana/*.json and draw it with plotly."""
+
 from __future__ import annotations
 
 import json
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from lab import config
 from lab.errors import LabError
@@ -14,7 +15,7 @@ from lab.services import prometheus
 
 GRAFANA_DIR = config.REPO_ROOT / "grafana"
 CASSANDRA_PLUGIN = config.CASSANDRA_PLUGIN
-MONTH_S = 30 * 86400   # Grafana's "M" (Prometheus has no month)
+MONTH_S = 30 * 86400  # Grafana's "M" (Prometheus has no month)
 _VAR = re.compile(r"\$\{(\w+)(?::(\w+))?\}|\$(\w+)")
 
 
@@ -54,7 +55,7 @@ def parse_time(text: str, now: float | None = None) -> float:
             return now
         n, unit = int(m.group(1)), m.group(2)
         return now - (n * MONTH_S if unit == "M" else prometheus.seconds(f"{n}{unit}"))
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp()
+    return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
 
 
 @dataclass
@@ -69,10 +70,15 @@ class Context:
 
     def interpolate(self, text: str) -> str:
         """Substitute Grafana macros and variables the way Grafana and the Cassandra plugin do."""
-        ms = {"__timeFrom": str(int(self.start * 1000)), "__timeTo": str(int(self.end * 1000)),
-              "__from": str(int(self.start * 1000)), "__to": str(int(self.end * 1000)),
-              "__interval": f"{int(self.step)}s", "__range": f"{int(self.end - self.start)}s",
-              "__rate_interval": f"{int(max(self.step + self.scrape, 4 * self.scrape))}s"}
+        ms = {
+            "__timeFrom": str(int(self.start * 1000)),
+            "__timeTo": str(int(self.end * 1000)),
+            "__from": str(int(self.start * 1000)),
+            "__to": str(int(self.end * 1000)),
+            "__interval": f"{int(self.step)}s",
+            "__range": f"{int(self.end - self.start)}s",
+            "__rate_interval": f"{int(max(self.step + self.scrape, 4 * self.scrape))}s",
+        }
 
         def sub(m: re.Match) -> str:
             name, fmt = m.group(1) or m.group(3), m.group(2)
@@ -95,7 +101,7 @@ class PanelResult:
     """One panel's data after its query and transformations, or the error that stopped it."""
 
     panel: dict
-    data: "object" = None          # pandas DataFrame
+    data: object = None  # pandas DataFrame
     error: str = ""
     queries: list[str] = field(default_factory=list)
 
@@ -125,7 +131,9 @@ def context(dash: dict, start: str | None = None, end: str | None = None, **vari
         elif var["type"] == "query":
             current = var.get("current", {}).get("value")
             options = _cql_values(ctx.interpolate(var["query"]))
-            chosen = options if current in (["$__all"], "$__all", None) else [c for c in _listify(current) if c in options]
+            chosen = (
+                options if current in (["$__all"], "$__all", None) else [c for c in _listify(current) if c in options]
+            )
             ctx.values[name] = chosen
     return ctx
 
@@ -151,8 +159,11 @@ def run_panel(panel: dict, ctx: Context):
             else:
                 q = ctx.interpolate(t["expr"])
                 res.queries.append(q)
-                frames.append(promql.frame(q, t.get("legendFormat", ""), ctx.start, ctx.end, ctx.step,
-                                           instant=t.get("instant", False)))
+                frames.append(
+                    promql.frame(
+                        q, t.get("legendFormat", ""), ctx.start, ctx.end, ctx.step, instant=t.get("instant", False)
+                    )
+                )
         frames = [f for f in frames if len(f)]
         data = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         from lab.observe import transforms
@@ -174,9 +185,16 @@ def describe(name: str):
     """One row per panel: title, chart type, datasource kind and the raw query (a DataFrame to read)."""
     import pandas as pd
 
-    rows = [{"panel": p["title"], "type": p["type"], "source": kind(p),
-             "query": " | ".join(t.get("target") or t.get("expr", "") for t in p["targets"]),
-             "what it shows": p.get("description", "")} for p in panels(load(name))]
+    rows = [
+        {
+            "panel": p["title"],
+            "type": p["type"],
+            "source": kind(p),
+            "query": " | ".join(t.get("target") or t.get("expr", "") for t in p["targets"]),
+            "what it shows": p.get("description", ""),
+        }
+        for p in panels(load(name))
+    ]
     return pd.DataFrame(rows)
 
 
@@ -203,7 +221,7 @@ def show(name: str, refreshes: int = 1, every_s: float = 10.0, **kwargs) -> list
             time.sleep(every_s)
             clear_output(wait=True)
         results = run(name, **kwargs)
-        print(f"{load(name)['title']}: refresh {i + 1}/{refreshes} at {datetime.now(timezone.utc):%H:%M:%S} UTC")
+        print(f"{load(name)['title']}: refresh {i + 1}/{refreshes} at {datetime.now(UTC):%H:%M:%S} UTC")
         for r in results:
             display(figure(r))
     return results
@@ -224,8 +242,10 @@ def _cql_frame(cql: str, alias: str, long: bool):
     df = pd.DataFrame([r._asdict() for r in rows])
     if not long or df.empty:
         return df
-    tcol = next((c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c])
-                 or isinstance(df[c].iloc[0], datetime)), None)
+    tcol = next(
+        (c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c]) or isinstance(df[c].iloc[0], datetime)),
+        None,
+    )
     if tcol is None:
         raise LabError("a time-series CQL query must return a timestamp column")
     idcol = df.columns[0]

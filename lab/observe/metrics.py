@@ -1,10 +1,11 @@
 """Metrics the lab exports itself for Prometheus: Spark streaming progress (a query listener), zone fares, producer counters."""
+
 from __future__ import annotations
 
 import logging
 import time
-from datetime import timezone
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
+from datetime import UTC
 
 from lab import config
 from lab.pipeline.stream import skipped_offsets, source_offsets
@@ -21,29 +22,66 @@ class SparkMetrics(Exporter):
         from prometheus_client import Counter, Gauge
 
         r, q = self.registry, ["query"]
-        self.active = Gauge("lab_spark_query_active", "1 while the streaming query runs, 0 once it stopped", q, registry=r)
+        self.active = Gauge(
+            "lab_spark_query_active", "1 while the streaming query runs, 0 once it stopped", q, registry=r
+        )
         self.input_rows = Counter("lab_spark_input_rows", "Rows read from Kafka (sum of numInputRows)", q, registry=r)
-        self.input_rate = Gauge("lab_spark_input_rows_per_second", "Arrival rate of the last micro-batch", q, registry=r)
-        self.processed_rate = Gauge("lab_spark_processed_rows_per_second", "Processing rate of the last micro-batch", q, registry=r)
-        self.batch_duration = Gauge("lab_spark_batch_duration_seconds", "Wall time of the last micro-batch", q, registry=r)
+        self.input_rate = Gauge(
+            "lab_spark_input_rows_per_second", "Arrival rate of the last micro-batch", q, registry=r
+        )
+        self.processed_rate = Gauge(
+            "lab_spark_processed_rows_per_second", "Processing rate of the last micro-batch", q, registry=r
+        )
+        self.batch_duration = Gauge(
+            "lab_spark_batch_duration_seconds", "Wall time of the last micro-batch", q, registry=r
+        )
         self.batch_id = Gauge("lab_spark_batch_id", "Id of the last completed micro-batch", q, registry=r)
-        self.state_rows = Gauge("lab_spark_state_rows", "Rows held in the state stores (all stateful operators)", q, registry=r)
-        self.dropped = Counter("lab_spark_rows_dropped_by_watermark", "Late rows dropped because they were behind the watermark", q, registry=r)
+        self.state_rows = Gauge(
+            "lab_spark_state_rows", "Rows held in the state stores (all stateful operators)", q, registry=r
+        )
+        self.dropped = Counter(
+            "lab_spark_rows_dropped_by_watermark",
+            "Late rows dropped because they were behind the watermark",
+            q,
+            registry=r,
+        )
         self.watermark = Gauge("lab_spark_watermark_seconds", "Event-time watermark (epoch seconds)", q, registry=r)
-        self.last_progress = Gauge("lab_spark_last_progress_timestamp_seconds", "When the last progress event arrived", q, registry=r)
-        self.behind = Gauge("lab_spark_offsets_behind_latest", "Spark's own min/avg/max offsets behind latest over the partitions",
-                            ["query", "stat"], registry=r)
+        self.last_progress = Gauge(
+            "lab_spark_last_progress_timestamp_seconds", "When the last progress event arrived", q, registry=r
+        )
+        self.behind = Gauge(
+            "lab_spark_offsets_behind_latest",
+            "Spark's own min/avg/max offsets behind latest over the partitions",
+            ["query", "stat"],
+            registry=r,
+        )
         labels = ["query", "topic", "partition"]
-        self.end_offset = Gauge("lab_spark_source_end_offset", "Next offset Spark will read, per partition", labels, registry=r)
-        self.latest_offset = Gauge("lab_spark_source_latest_offset", "Latest offset Spark saw when planning, per partition", labels, registry=r)
-        self.skipped = Counter("lab_spark_source_offsets_skipped", "Offsets passed over unread because they were gone "
-                               "(deleted/recreated topic, retention; only with allow_data_loss)", ["query", "topic"],
-                               registry=r)
-        self.partition_behind = Gauge("lab_spark_partition_offsets_behind_latest", "latest - end offset, per partition", labels, registry=r)
+        self.end_offset = Gauge(
+            "lab_spark_source_end_offset", "Next offset Spark will read, per partition", labels, registry=r
+        )
+        self.latest_offset = Gauge(
+            "lab_spark_source_latest_offset", "Latest offset Spark saw when planning, per partition", labels, registry=r
+        )
+        self.skipped = Counter(
+            "lab_spark_source_offsets_skipped",
+            "Offsets passed over unread because they were gone "
+            "(deleted/recreated topic, retention; only with allow_data_loss)",
+            ["query", "topic"],
+            registry=r,
+        )
+        self.partition_behind = Gauge(
+            "lab_spark_partition_offsets_behind_latest", "latest - end offset, per partition", labels, registry=r
+        )
         zone = ["zone", "name"]
-        self.zone_fare = Gauge("lab_zone_window_avg_fare", "Average fare (USD) of the latest window of a pickup zone", zone, registry=r)
-        self.zone_trips = Gauge("lab_zone_window_trips", "Trips in the latest window of a pickup zone", zone, registry=r)
-        self.zone_window = Gauge("lab_zone_window_start_seconds", "Start of the latest window of a pickup zone (epoch s)", zone, registry=r)
+        self.zone_fare = Gauge(
+            "lab_zone_window_avg_fare", "Average fare (USD) of the latest window of a pickup zone", zone, registry=r
+        )
+        self.zone_trips = Gauge(
+            "lab_zone_window_trips", "Trips in the latest window of a pickup zone", zone, registry=r
+        )
+        self.zone_window = Gauge(
+            "lab_zone_window_start_seconds", "Start of the latest window of a pickup zone (epoch s)", zone, registry=r
+        )
         self._names: dict[str, str] = {}
         self._ends: dict[str, dict[str, int]] = {}
         self._batches: dict[str, int] = {}
@@ -85,8 +123,14 @@ class SparkMetrics(Exporter):
                     self.partition_behind.labels(q, topic, part).set(max(0, latest[(topic, part)] - off))
         for topic, n in skipped_offsets(p).items():
             self.skipped.labels(q, topic).inc(n)
-            log.warning("query %s, batch %s: SKIPPED %d offsets of topic %s that were gone (data loss allowed); "
-                        "those records were never read", q, p.batchId, n, topic)
+            log.warning(
+                "query %s, batch %s: SKIPPED %d offsets of topic %s that were gone (data loss allowed); "
+                "those records were never read",
+                q,
+                p.batchId,
+                n,
+                topic,
+            )
         self._batches[q] = p.batchId
         self.poll_fares()
 
@@ -103,7 +147,9 @@ class SparkMetrics(Exporter):
         self.input_rate.labels(q).set(0)
         self.processed_rate.labels(q).set(0)
 
-    def end_offsets(self, query: str = "trip_windows", batch_id: int | None = None, timeout: float = 30.0) -> dict[str, int]:
+    def end_offsets(
+        self, query: str = "trip_windows", batch_id: int | None = None, timeout: float = 30.0
+    ) -> dict[str, int]:
         """Partition → next offset the query will read, as of its last progress event (what its checkpoint holds).
 
         Listener events arrive asynchronously: with `batch_id`, first wait (bounded) until that batch was seen.
@@ -111,8 +157,12 @@ class SparkMetrics(Exporter):
         if batch_id is not None:
             from lab.wait import until
 
-            until(lambda: self._batches.get(query, -1) >= batch_id, service=f"progress of batch {batch_id} of {query}",
-                  timeout=timeout, interval=0.2)
+            until(
+                lambda: self._batches.get(query, -1) >= batch_id,
+                service=f"progress of batch {batch_id} of {query}",
+                timeout=timeout,
+                interval=0.2,
+            )
         return dict(self._ends.get(query, {}))
 
     # -- zone fares --------------------------------------------------------------------------
@@ -140,7 +190,9 @@ class SparkMetrics(Exporter):
             self.zone_fare.labels(z, name).set(_num(row["fare_avg"]))
             self.zone_trips.labels(z, name).set(_num(row["trips"]))
             ws = row.get("window_start")
-            self.zone_window.labels(z, name).set(ws.replace(tzinfo=timezone.utc).timestamp() if hasattr(ws, "timestamp") else _num(ws))
+            self.zone_window.labels(z, name).set(
+                ws.replace(tzinfo=UTC).timestamp() if hasattr(ws, "timestamp") else _num(ws)
+            )
 
     def listener(self):
         """A pyspark StreamingQueryListener that feeds this exporter."""
@@ -210,8 +262,11 @@ def latest_zone_fares() -> list[dict]:
     days = [r.day for r in session.execute(f"SELECT DISTINCT day FROM {config.KEYSPACE}.top_zones", timeout=30)]
     if not days:
         return []
-    rows = session.execute(f"SELECT window_start, zone_id, zone, trips, fare_avg FROM {config.KEYSPACE}.top_zones "
-                           "WHERE day = %s", (max(days, key=str),), timeout=30)
+    rows = session.execute(
+        f"SELECT window_start, zone_id, zone, trips, fare_avg FROM {config.KEYSPACE}.top_zones WHERE day = %s",
+        (max(days, key=str),),
+        timeout=30,
+    )
     latest: dict[int, dict] = {}
     for r in rows:  # newest window first (clustering order), so the first row of a zone is its latest
         latest.setdefault(r.zone_id, r._asdict())
@@ -238,5 +293,3 @@ def _epoch(iso: str) -> float:
     from datetime import datetime
 
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
-
-

@@ -1,4 +1,5 @@
 """A live view of a streaming query: its progress reports as a plotly figure refreshed in place in Jupyter."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -6,22 +7,37 @@ import pandas as pd
 
 def frame(progress: list[dict]) -> pd.DataFrame:
     """Progress reports (StreamingQuery.recentProgress) as a table, one row per micro-batch."""
-    columns = ["batch", "time", "input_rows", "input_rows_per_s", "processed_rows_per_s", "batch_ms", "batch_s",
-               "watermark", "max_event_time", "state_rows", "dropped_by_watermark"]
+    columns = [
+        "batch",
+        "time",
+        "input_rows",
+        "input_rows_per_s",
+        "processed_rows_per_s",
+        "batch_ms",
+        "batch_s",
+        "watermark",
+        "max_event_time",
+        "state_rows",
+        "dropped_by_watermark",
+    ]
     rows = []
     for p in progress:
         ops = p.get("stateOperators") or [{}]
-        rows.append({
-            "batch": p["batchId"], "time": pd.Timestamp(p["timestamp"]), "input_rows": p["numInputRows"],
-            "input_rows_per_s": p.get("inputRowsPerSecond") or 0.0,
-            "processed_rows_per_s": p.get("processedRowsPerSecond") or 0.0,
-            "batch_ms": (p.get("durationMs") or {}).get("triggerExecution", 0),
-            "batch_s": (p.get("durationMs") or {}).get("triggerExecution", 0) / 1000,
-            "watermark": p.get("eventTime", {}).get("watermark"),
-            "max_event_time": p.get("eventTime", {}).get("max"),
-            "state_rows": ops[0].get("numRowsTotal", 0),
-            "dropped_by_watermark": ops[0].get("numRowsDroppedByWatermark", 0),
-        })
+        rows.append(
+            {
+                "batch": p["batchId"],
+                "time": pd.Timestamp(p["timestamp"]),
+                "input_rows": p["numInputRows"],
+                "input_rows_per_s": p.get("inputRowsPerSecond") or 0.0,
+                "processed_rows_per_s": p.get("processedRowsPerSecond") or 0.0,
+                "batch_ms": (p.get("durationMs") or {}).get("triggerExecution", 0),
+                "batch_s": (p.get("durationMs") or {}).get("triggerExecution", 0) / 1000,
+                "watermark": p.get("eventTime", {}).get("watermark"),
+                "max_event_time": p.get("eventTime", {}).get("max"),
+                "state_rows": ops[0].get("numRowsTotal", 0),
+                "dropped_by_watermark": ops[0].get("numRowsDroppedByWatermark", 0),
+            }
+        )
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -1,4 +1,5 @@
 """PromQL from Python: instant and range queries against the lab's Prometheus, as pandas DataFrames."""
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,9 @@ def scrape_interval() -> float:
     import yaml
 
     try:
-        return prometheus.seconds(yaml.safe_load(prometheus.api("status/config", timeout=5)["yaml"])["global"]
-                                  ["scrape_interval"])
+        return prometheus.seconds(
+            yaml.safe_load(prometheus.api("status/config", timeout=5)["yaml"])["global"]["scrape_interval"]
+        )
     except Exception:  # noqa: BLE001 - only the $__rate_interval default depends on it
         return 5.0
 

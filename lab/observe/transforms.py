@@ -1,10 +1,20 @@
 """Grafana's panel transformations (merge, groupBy, sortBy, limit, organize, filterByValue) on pandas DataFrames."""
+
 from __future__ import annotations
 
 from lab.errors import LabError
 
-_AGG = {"sum": "sum", "mean": "mean", "max": "max", "min": "min", "count": "count", "last": "last",
-        "lastNotNull": "last", "first": "first", "firstNotNull": "first"}
+_AGG = {
+    "sum": "sum",
+    "mean": "mean",
+    "max": "max",
+    "min": "min",
+    "count": "count",
+    "last": "last",
+    "lastNotNull": "last",
+    "first": "first",
+    "firstNotNull": "first",
+}
 
 
 def apply(df, transformations: list[dict], ctx=None):
@@ -36,7 +46,9 @@ def _merge(df, _opts, _ctx):
 def _group_by(df, opts, _ctx):
     fields = opts.get("fields", {})
     keys = [f for f, o in fields.items() if o.get("operation") == "groupby" and f in df.columns]
-    aggs = {f: o.get("aggregations", []) for f, o in fields.items() if o.get("operation") == "aggregate" and f in df.columns}
+    aggs = {
+        f: o.get("aggregations", []) for f, o in fields.items() if o.get("operation") == "aggregate" and f in df.columns
+    }
     if not keys:
         raise LabError(f"groupBy: none of its group fields {list(fields)} is a column ({list(df.columns)})")
     g = df.groupby(keys, sort=False, dropna=False)
@@ -77,11 +89,21 @@ def _filter_by_value(df, opts, _ctx):
     for f in opts.get("filters", []):
         col, cfg = f["fieldName"], f.get("config", {})
         value = cfg.get("options", {}).get("value")
-        m = {"greater": df[col] > value, "lower": df[col] < value, "equal": df[col] == value,
-             "isNotNull": df[col].notna()}[cfg["id"]]
+        m = {
+            "greater": df[col] > value,
+            "lower": df[col] < value,
+            "equal": df[col] == value,
+            "isNotNull": df[col].notna(),
+        }[cfg["id"]]
         mask = m if mask is None else (mask & m if opts.get("match") == "all" else mask | m)
     return df if mask is None else df[mask if keep else ~mask].reset_index(drop=True)
 
 
-_STEPS = {"merge": _merge, "groupBy": _group_by, "sortBy": _sort_by, "limit": _limit, "organize": _organize,
-          "filterByValue": _filter_by_value}
+_STEPS = {
+    "merge": _merge,
+    "groupBy": _group_by,
+    "sortBy": _sort_by,
+    "limit": _limit,
+    "organize": _organize,
+    "filterByValue": _filter_by_value,
+}

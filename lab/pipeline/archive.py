@@ -4,6 +4,7 @@ worker writes (lab.connect), and compared with the topic record by record.
 Rows: topic, partition, offset, ts (the Kafka timestamp), value (the exact record bytes, Confluent frame included).
 The archive outlives Kafka's retention: it is what a replay reads once the topic has forgotten.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,9 +27,17 @@ def catalog():
     if not path.exists():
         raise LabError(f"no archive catalog at {path}: start the archive with `lab up archive` and produce some trips")
     key, secret = s3proxy.credentials()
-    return SqlCatalog(config.ARCHIVE_CATALOG, **{
-        "uri": f"sqlite:///{path}", "warehouse": connect.warehouse(), "s3.endpoint": s3proxy.endpoint(),
-        "s3.access-key-id": key, "s3.secret-access-key": secret, "s3.region": s3proxy.REGION})
+    return SqlCatalog(
+        config.ARCHIVE_CATALOG,
+        **{
+            "uri": f"sqlite:///{path}",
+            "warehouse": connect.warehouse(),
+            "s3.endpoint": s3proxy.endpoint(),
+            "s3.access-key-id": key,
+            "s3.secret-access-key": secret,
+            "s3.region": s3proxy.REGION,
+        },
+    )
 
 
 def table():
@@ -38,9 +47,11 @@ def table():
     try:
         return catalog().load_table(config.ARCHIVE_TABLE)
     except NoSuchTableError as exc:
-        raise LabError(f"the archive table {config.ARCHIVE_TABLE} does not exist yet: the connector creates it at its "
-                       f"first commit (every {connect.COMMIT_INTERVAL_MS / 1000:.0f} s once records arrive); see "
-                       "`lab logs connect`") from exc
+        raise LabError(
+            f"the archive table {config.ARCHIVE_TABLE} does not exist yet: the connector creates it at its "
+            f"first commit (every {connect.COMMIT_INTERVAL_MS / 1000:.0f} s once records arrive); see "
+            "`lab logs connect`"
+        ) from exc
 
 
 def read(topic: str = config.TRIPS_TOPIC) -> pd.DataFrame:
@@ -82,12 +93,12 @@ class Comparison:
     """The archive against the topic, record by record on (partition, offset)."""
 
     topic: str
-    records: int            # in the topic
-    archived: int           # rows in the archive for this topic
-    missing: list           # (partition, offset) in the topic, not in the archive
-    extra: list             # archived, not in the topic
-    duplicates: list        # (partition, offset) archived more than once
-    differing: list         # (partition, offset) whose bytes or timestamp differ
+    records: int  # in the topic
+    archived: int  # rows in the archive for this topic
+    missing: list  # (partition, offset) in the topic, not in the archive
+    extra: list  # archived, not in the topic
+    duplicates: list  # (partition, offset) archived more than once
+    differing: list  # (partition, offset) whose bytes or timestamp differ
     topic_bytes: int
     archive_bytes: int
 
@@ -96,10 +107,20 @@ class Comparison:
         return not (self.missing or self.extra or self.duplicates or self.differing)
 
     def summary(self) -> str:
-        head = (f"{'✅' if self.ok else '❌'} archive of {self.topic}: {self.records} records in the topic "
-                f"({self.topic_bytes:,} bytes), {self.archived} archived ({self.archive_bytes:,} bytes)")
-        parts = [f"{len(v)} {k} (first {v[:3]})" for k, v in (("missing", self.missing), ("extra", self.extra),
-                 ("duplicated", self.duplicates), ("differing", self.differing)) if v]
+        head = (
+            f"{'✅' if self.ok else '❌'} archive of {self.topic}: {self.records} records in the topic "
+            f"({self.topic_bytes:,} bytes), {self.archived} archived ({self.archive_bytes:,} bytes)"
+        )
+        parts = [
+            f"{len(v)} {k} (first {v[:3]})"
+            for k, v in (
+                ("missing", self.missing),
+                ("extra", self.extra),
+                ("duplicated", self.duplicates),
+                ("differing", self.differing),
+            )
+            if v
+        ]
         return head + ("; " + ", ".join(parts) if parts else "")
 
     def __str__(self) -> str:
@@ -123,11 +144,19 @@ def compare(topic: str = config.TRIPS_TOPIC, strict: bool = False, timeout: floa
     differing = []
     for key in sorted(kafka.keys() & seen.keys()):
         m, a = kafka[key], seen[key]
-        if m["value"] != a["value"] or m["timestamp"] != a["ts"].value // 1_000_000:   # .value: ns since epoch (UTC)
+        if m["value"] != a["value"] or m["timestamp"] != a["ts"].value // 1_000_000:  # .value: ns since epoch (UTC)
             differing.append(key)
-    result = Comparison(topic, len(kafka), len(archived), sorted(kafka.keys() - seen.keys()),
-                        sorted(seen.keys() - kafka.keys()), duplicates, differing,
-                        sum(len(m["value"] or b"") for m in msgs), int(archived["value"].map(len).sum()))
+    result = Comparison(
+        topic,
+        len(kafka),
+        len(archived),
+        sorted(kafka.keys() - seen.keys()),
+        sorted(seen.keys() - kafka.keys()),
+        duplicates,
+        differing,
+        sum(len(m["value"] or b"") for m in msgs),
+        int(archived["value"].map(len).sum()),
+    )
     if strict and not result.ok:
         raise CheckFailed(result.summary())
     return result
@@ -151,26 +180,37 @@ def replay(to_topic: str, topic: str = config.TRIPS_TOPIC, partitions: int | Non
     rows = read(topic)
     parts = partitions or topics.describe(to_topic)["partitions"]
     failed: list[str] = []
-    producer = Producer({"bootstrap.servers": kafka.bootstrap_servers(), "enable.idempotence": True,
-                         "acks": "all", "linger.ms": 20})
+    producer = Producer(
+        {"bootstrap.servers": kafka.bootstrap_servers(), "enable.idempotence": True, "acks": "all", "linger.ms": 20}
+    )
 
     def delivered(err, _msg) -> None:
         if err is not None:
             failed.append(str(err))
 
     for row in rows.itertuples(index=False):
-        headers = [("archived_ts_ms", str(pd.Timestamp(row.ts).value // 1_000_000).encode()),
-                   ("archived_topic", row.topic.encode()), ("archived_partition", str(row.partition).encode()),
-                   ("archived_offset", str(row.offset).encode())]
+        headers = [
+            ("archived_ts_ms", str(pd.Timestamp(row.ts).value // 1_000_000).encode()),
+            ("archived_topic", row.topic.encode()),
+            ("archived_partition", str(row.partition).encode()),
+            ("archived_offset", str(row.offset).encode()),
+        ]
         while True:
             try:
-                producer.produce(to_topic, value=bytes(row.value), partition=int(row.partition) % parts,
-                                 headers=headers, on_delivery=delivered)
+                producer.produce(
+                    to_topic,
+                    value=bytes(row.value),
+                    partition=int(row.partition) % parts,
+                    headers=headers,
+                    on_delivery=delivered,
+                )
                 break
             except BufferError:
                 producer.poll(0.5)
     left = producer.flush(120)
     if left or failed:
-        raise ProduceError(f"replay into {to_topic}: {left} records still in flight, {len(failed)} failed "
-                           f"(first: {failed[:1]}); is Kafka up (`lab status`)?")
+        raise ProduceError(
+            f"replay into {to_topic}: {left} records still in flight, {len(failed)} failed "
+            f"(first: {failed[:1]}); is Kafka up (`lab status`)?"
+        )
     return len(rows)

@@ -1,4 +1,5 @@
 """TLC trip records: download a month, load it under the Avro field names, validate it, replay it."""
+
 from __future__ import annotations
 
 import os
@@ -21,23 +22,49 @@ MAX_DISTANCE_MI = 200.0
 MAX_DURATION = pd.Timedelta(hours=24)
 MAX_FARE_USD = 1000.0
 REASONS = (  # first failing rule wins, in this order
-    "missing_timestamp", "missing_zone", "unknown_zone", "negative_amount", "nan_amount", "dropoff_before_pickup",
-    "pickup_outside_month", "absurd_distance", "absurd_duration", "absurd_fare",
+    "missing_timestamp",
+    "missing_zone",
+    "unknown_zone",
+    "negative_amount",
+    "nan_amount",
+    "dropoff_before_pickup",
+    "pickup_outside_month",
+    "absurd_distance",
+    "absurd_duration",
+    "absurd_fare",
 )
 AMOUNTS = ("fare_amount", "extra", "mta_tax", "tip_amount", "tolls_amount", "improvement_surcharge", "total_amount")
 OPTIONAL_AMOUNTS = ("congestion_surcharge", "airport_fee", "cbd_congestion_fee")
 INT_FIELDS = ("vendor_id", "passenger_count", "ratecode_id", "payment_type", "trip_type")
 RENAMES = {
-    "VendorID": "vendor_id", "tpep_pickup_datetime": "pickup_ts", "tpep_dropoff_datetime": "dropoff_ts",
-    "lpep_pickup_datetime": "pickup_ts", "lpep_dropoff_datetime": "dropoff_ts", "RatecodeID": "ratecode_id",
-    "PULocationID": "pu_location_id", "DOLocationID": "do_location_id", "Airport_fee": "airport_fee",
+    "VendorID": "vendor_id",
+    "tpep_pickup_datetime": "pickup_ts",
+    "tpep_dropoff_datetime": "dropoff_ts",
+    "lpep_pickup_datetime": "pickup_ts",
+    "lpep_dropoff_datetime": "dropoff_ts",
+    "RatecodeID": "ratecode_id",
+    "PULocationID": "pu_location_id",
+    "DOLocationID": "do_location_id",
+    "Airport_fee": "airport_fee",
 }
 # what validate() needs of every row: a file without one of these cannot give a single usable trip
 REQUIRED = ("pickup_ts", "dropoff_ts", "pu_location_id", "do_location_id", "trip_distance", *AMOUNTS)
 COLUMNS = (  # the Avro v2 field order; v1 is the same without trip_type
-    "trip_id", "service", "vendor_id", "pickup_ts", "dropoff_ts", "passenger_count", "trip_distance",
-    "ratecode_id", "store_and_fwd_flag", "pu_location_id", "do_location_id", "payment_type", *AMOUNTS,
-    *OPTIONAL_AMOUNTS, "trip_type",
+    "trip_id",
+    "service",
+    "vendor_id",
+    "pickup_ts",
+    "dropoff_ts",
+    "passenger_count",
+    "trip_distance",
+    "ratecode_id",
+    "store_and_fwd_flag",
+    "pu_location_id",
+    "do_location_id",
+    "payment_type",
+    *AMOUNTS,
+    *OPTIONAL_AMOUNTS,
+    "trip_type",
 )
 
 
@@ -111,8 +138,10 @@ def download(service: str, month: str, base_url: str | None = None) -> Path:
         fh.seek(max(0, path.stat().st_size - 4))
         tail = fh.read(4)
     if head != b"PAR1" or tail != b"PAR1" or path.stat().st_size < 8:
-        raise DataError(f"{path} is not a Parquet file (no PAR1 magic at both ends); "
-                        "if it is a cached download, delete it and download again")
+        raise DataError(
+            f"{path} is not a Parquet file (no PAR1 magic at both ends); "
+            "if it is a cached download, delete it and download again"
+        )
     return path
 
 
@@ -188,11 +217,14 @@ def _check_columns(df: pd.DataFrame, raw: pd.DataFrame, path: Path, service: str
     missing = [_source_name(c, service) for c in REQUIRED if c not in df.columns]
     if not missing:
         return
-    what = ("not a TLC trip file" if len(missing) == len(REQUIRED)
-            else f"missing required column(s) {', '.join(missing)}")
-    raise DataError(f"{path.name} ({path}): {what}; it has {', '.join(map(str, raw.columns)) or 'no columns'}. "
-                    f"A {service} trip file needs {', '.join(_source_name(c, service) for c in REQUIRED)}: "
-                    "check the file, or the service and month you asked for")
+    what = (
+        "not a TLC trip file" if len(missing) == len(REQUIRED) else f"missing required column(s) {', '.join(missing)}"
+    )
+    raise DataError(
+        f"{path.name} ({path}): {what}; it has {', '.join(map(str, raw.columns)) or 'no columns'}. "
+        f"A {service} trip file needs {', '.join(_source_name(c, service) for c in REQUIRED)}: "
+        "check the file, or the service and month you asked for"
+    )
 
 
 def _parse_column(values: pd.Series, col: str, path: Path) -> pd.Series:
@@ -203,8 +235,10 @@ def _parse_column(values: pd.Series, col: str, path: Path) -> pd.Series:
     bad = values.notna() & parsed.isna()
     if bad.any():
         examples = ", ".join(repr(v) for v in values[bad].head(3))
-        raise DataError(f"{path.name} ({path}): column {col} has {int(bad.sum())} values that are not {kind} "
-                        f"(first: {examples}); fix or drop those rows")
+        raise DataError(
+            f"{path.name} ({path}): column {col} has {int(bad.sum())} values that are not {kind} "
+            f"(first: {examples}); fix or drop those rows"
+        )
     try:
         if col in INT_FIELDS or col in ("pu_location_id", "do_location_id"):
             return parsed.astype("Int64")
@@ -267,9 +301,10 @@ def validate_by_month(df: pd.DataFrame, zone_ids=None) -> tuple[pd.DataFrame, pd
     Trips without a pickup time are checked as 1970-01 (and rejected as missing_timestamp).
     """
     pickup = df["pickup_ts"]
-    month = (pickup.dt.year * 100 + pickup.dt.month).fillna(197001).astype("int64")   # no strftime per row
-    parts = [validate(part, f"{m // 100:04d}-{m % 100:02d}", zone_ids=zone_ids)
-             for m, part in df.groupby(month, sort=False)]
+    month = (pickup.dt.year * 100 + pickup.dt.month).fillna(197001).astype("int64")  # no strftime per row
+    parts = [
+        validate(part, f"{m // 100:04d}-{m % 100:02d}", zone_ids=zone_ids) for m, part in df.groupby(month, sort=False)
+    ]
     if not parts:
         return validate(df, "1970-01", zone_ids=zone_ids)
     return pd.concat([a for a, _ in parts]), pd.concat([r for _, r in parts])
@@ -283,7 +318,9 @@ def _detail(row: pd.Series, reason: str, amount_cols, numeric, start, end) -> st
     if reason == "missing_zone":
         return f"pu_location_id={row['pu_location_id']}, do_location_id={row['do_location_id']} (no zone given)"
     if reason == "unknown_zone":
-        return f"pu_location_id={row['pu_location_id']}, do_location_id={row['do_location_id']} (not in the zone lookup)"
+        return (
+            f"pu_location_id={row['pu_location_id']}, do_location_id={row['do_location_id']} (not in the zone lookup)"
+        )
     if reason == "negative_amount":
         return ", ".join(f"{c}={row[c]}" for c in amount_cols if pd.notna(row[c]) and row[c] < 0) + " < 0"
     if reason == "nan_amount":

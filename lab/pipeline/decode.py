@@ -8,12 +8,13 @@ Quarantine reasons: ``too_short`` / ``bad_magic`` (not the Confluent wire format
 ``unknown_schema_id`` (the registry has no schema with that id), ``undecodable`` (the body does not
 match its writer schema, or has trailing bytes), and lab.data's validation reasons.
 """
+
 from __future__ import annotations
 
 import copy
 import io
 import json
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import pandas as pd
 
@@ -21,15 +22,24 @@ from lab import config
 
 READER_SCHEMA = config.RESOURCES / "avro" / "taxi_trip.avsc"
 # what the windows need of an accepted trip, with its Spark type (the job's hot path: few columns)
-TRIP_FIELDS = {"pickup_us": "long", "pu_location_id": "int", "passenger_count": "int", "fare_amount": "double",
-               "tip_amount": "double", "trip_distance": "double", "total_amount": "double"}
+TRIP_FIELDS = {
+    "pickup_us": "long",
+    "pu_location_id": "int",
+    "passenger_count": "int",
+    "fare_amount": "double",
+    "tip_amount": "double",
+    "trip_distance": "double",
+    "total_amount": "double",
+}
 TRIP_SCHEMA = ", ".join(f"{name} {kind}" for name, kind in TRIP_FIELDS.items())
 # every record, decoded or not: the trip columns plus where it came from and why it cannot be used
-SPARK_SCHEMA = (f"trip_id string, {TRIP_SCHEMA}, topic string, kafka_partition int, kafka_offset long, kafka_us long, "
-                "schema_id int, reason string, detail string, value binary")
+SPARK_SCHEMA = (
+    f"trip_id string, {TRIP_SCHEMA}, topic string, kafka_partition int, kafka_offset long, kafka_us long, "
+    "schema_id int, reason string, detail string, value binary"
+)
 _PANDAS_TYPES = {"long": "Int64", "int": "Int32", "double": "float64"}
 
-_writers: dict[tuple[str, int], object] = {}   # (registry url, id) -> parsed raw schema; per worker process
+_writers: dict[tuple[str, int], object] = {}  # (registry url, id) -> parsed raw schema; per worker process
 _reader = None
 
 
@@ -56,11 +66,12 @@ def reader_schema():
     return _reader
 
 
-REGISTRY_WAIT_S = 120.0   # how long a decoding task waits for a registry that does not answer, then stops the job
+REGISTRY_WAIT_S = 120.0  # how long a decoding task waits for a registry that does not answer, then stops the job
 
 
-def registry_lookup(registry_url: str, timeout: float = 10.0,
-                    wait: float = REGISTRY_WAIT_S) -> Callable[[int], object | None]:
+def registry_lookup(
+    registry_url: str, timeout: float = 10.0, wait: float = REGISTRY_WAIT_S
+) -> Callable[[int], object | None]:
     """A schema-id → parsed writer schema function that asks the registry (GET /schemas/ids/{id}) once per id.
 
     Unknown ids (HTTP 404) give None and are not cached, so an id registered later is found then. A registry
@@ -89,7 +100,8 @@ def registry_lookup(registry_url: str, timeout: float = 10.0,
                     f"schema registry at {registry_url} did not answer for {wait:.0f}s while decoding schema id "
                     f"{schema_id} ({exc.last_status}); the job waited, then stopped without committing this "
                     "micro-batch: nothing is lost. Start the registry (`lab up schema_registry`) and restart the "
-                    "job: it resumes from its checkpoint") from None
+                    "job: it resumes from its checkpoint"
+                ) from None
             if resp.status_code == 404:
                 return None
             resp.raise_for_status()
@@ -110,7 +122,7 @@ def decode_values(values: Iterable[bytes | None], lookup: Callable[[int], object
     reader = reader if reader is not None else reader_schema()
     recs, ids, reasons, details = [], [], [], []
     misses: dict[int, object] = {}
-    resolve: dict[int, object] = {}   # schema id -> reader schema to resolve to, None when the writer *is* the reader
+    resolve: dict[int, object] = {}  # schema id -> reader schema to resolve to, None when the writer *is* the reader
     for v in values:
         rec, sid, reason, detail = None, None, None, None
         if v is None or len(v) < 5:
@@ -125,7 +137,7 @@ def decode_values(values: Iterable[bytes | None], lookup: Callable[[int], object
                 reason, detail = "unknown_schema_id", f"the registry has no schema with id {sid}"
             else:
                 if sid not in resolve:
-                    resolve[sid] = None if writer == reader else reader   # resolution costs ~10% per record
+                    resolve[sid] = None if writer == reader else reader  # resolution costs ~10% per record
                 body = io.BytesIO(v[5:])
                 try:
                     rec = fastavro.schemaless_reader(body, writer, resolve[sid])
@@ -156,7 +168,7 @@ def validate(trips: pd.DataFrame, zone_ids: set[int]) -> pd.DataFrame:
     ok = trips["reason"].isna()
     if not ok.any():
         return trips
-    good = data.typed(trips[ok], timestamp_unit="us")   # beyond pandas' range: NaT → missing_timestamp
+    good = data.typed(trips[ok], timestamp_unit="us")  # beyond pandas' range: NaT → missing_timestamp
     _, rejected = data.validate_by_month(good, zone_ids)
     trips.loc[rejected.index, "reason"] = rejected["reason"]
     trips.loc[rejected.index, "detail"] = rejected["reason_detail"]
@@ -169,18 +181,22 @@ def decode_batches(batches: Iterator[pd.DataFrame], registry_url: str, zone_ids:
     for pdf in batches:
         trips = validate(decode_values(pdf["value"].tolist(), lookup), zone_ids)
         trips.index = pdf.index
-        out = pd.DataFrame({
-            "trip_id": trips["trip_id"],
-            **{c: pd.to_numeric(trips["pickup_ts" if c == "pickup_us" else c]).astype(_PANDAS_TYPES[kind])
-               for c, kind in TRIP_FIELDS.items()},
-            "topic": pdf["topic"],
-            "kafka_partition": pdf["partition"].astype("int32"),
-            "kafka_offset": pdf["offset"].astype("int64"),
-            "kafka_us": pdf["kafka_us"].astype("int64"),
-            "schema_id": trips["schema_id"].astype("Int32"),
-            "reason": trips["reason"],
-            "detail": trips["detail"],
-            # keep the original bytes only for quarantined records (nothing lost, nothing copied needlessly)
-            "value": pdf["value"].where(trips["reason"].notna(), None),
-        })
+        out = pd.DataFrame(
+            {
+                "trip_id": trips["trip_id"],
+                **{
+                    c: pd.to_numeric(trips["pickup_ts" if c == "pickup_us" else c]).astype(_PANDAS_TYPES[kind])
+                    for c, kind in TRIP_FIELDS.items()
+                },
+                "topic": pdf["topic"],
+                "kafka_partition": pdf["partition"].astype("int32"),
+                "kafka_offset": pdf["offset"].astype("int64"),
+                "kafka_us": pdf["kafka_us"].astype("int64"),
+                "schema_id": trips["schema_id"].astype("Int32"),
+                "reason": trips["reason"],
+                "detail": trips["detail"],
+                # keep the original bytes only for quarantined records (nothing lost, nothing copied needlessly)
+                "value": pdf["value"].where(trips["reason"].notna(), None),
+            }
+        )
         yield out

@@ -4,6 +4,7 @@ A record is taken only when its schema id is the reader schema's, it passes ever
 as a conservative Spark SQL twin of lab.data's) and it re-encodes to exactly its bytes. Everything else goes, in
 the same query, to lab.decode in a pandas UDF (`rescue`), which stays the judge and writes the quarantine.
 """
+
 from __future__ import annotations
 
 import functools
@@ -13,7 +14,7 @@ import pandas as pd
 
 from lab.pipeline.decode import READER_SCHEMA, TRIP_FIELDS, decode_batches, raw_schema, reader_schema
 
-MAX_PANDAS_US = 9_223_372_036_854_775   # pandas' datetime64[ns] range in micro-seconds (years 1677-2262)
+MAX_PANDAS_US = 9_223_372_036_854_775  # pandas' datetime64[ns] range in micro-seconds (years 1677-2262)
 
 
 def fast_ids(subject: str, reader_id: int | None = None, url: str | None = None) -> list[int]:
@@ -26,8 +27,14 @@ def fast_ids(subject: str, reader_id: int | None = None, url: str | None = None)
     from lab.pipeline import schemas
 
     ids = {reader_id} if reader_id is not None else set()
-    return sorted(ids | {v["id"] for v in (schemas.get(subject, n, url) for n in schemas.versions(subject, url))
-                         if raw_schema(v["schema"]) == reader_schema()})
+    return sorted(
+        ids
+        | {
+            v["id"]
+            for v in (schemas.get(subject, n, url) for n in schemas.versions(subject, url))
+            if raw_schema(v["schema"]) == reader_schema()
+        }
+    )
 
 
 def certainly_good(t, body, zone_ids):
@@ -44,7 +51,7 @@ def certainly_good(t, body, zone_ids):
     pu, do = F.unix_micros(t["pickup_ts"]), F.unix_micros(t["dropoff_ts"])
     zones = sorted(int(z) for z in zone_ids)
     rules = [
-        t["trip_id"].isNotNull(),                        # decoded at all (PERMISSIVE gives a row of nulls)
+        t["trip_id"].isNotNull(),  # decoded at all (PERMISSIVE gives a row of nulls)
         pu.between(-MAX_PANDAS_US, MAX_PANDAS_US) & do.between(-MAX_PANDAS_US, MAX_PANDAS_US),
         t["pu_location_id"].isin(zones) & t["do_location_id"].isin(zones),
         *[(t[c] >= 0) & ~F.isnan(t[c]) for c in ("trip_distance", *data.AMOUNTS)],
@@ -54,8 +61,10 @@ def certainly_good(t, body, zone_ids):
         (do - pu) <= int(data.MAX_DURATION / pd.Timedelta(microseconds=1)),
         t["fare_amount"] <= data.MAX_FARE_USD,
         # fastavro reads strings as strict UTF-8; Spark keeps the raw bytes: re-encoding shows a bad sequence
-        *[t[c].isNull() | (F.encode(t[c], "UTF-8") == t[c].cast("binary"))
-          for c in ("trip_id", "service", "store_and_fwd_flag")],
+        *[
+            t[c].isNull() | (F.encode(t[c], "UTF-8") == t[c].cast("binary"))
+            for c in ("trip_id", "service", "store_and_fwd_flag")
+        ],
     ]
     ok = functools.reduce(operator.and_, rules)
     # trailing bytes (or a body of another schema that happens to parse): the record must re-encode to itself
@@ -76,8 +85,9 @@ def spark_trips(src, ids: list[int], zone_ids):
     sid = F.conv(F.hex(F.substring(value, 2, 4)), 16, 10).cast("long")
     framed = (F.length(value) >= 5) & (F.substring(value, 1, 1) == F.lit(bytearray(b"\x00"))) & sid.isin(ids)
     t = F.when(framed, from_avro(body, READER_SCHEMA.read_text(), {"mode": "PERMISSIVE"}))
-    return (src.withColumn("t", t)
-            .withColumn("fast", certainly_good(F.col("t"), body, zone_ids) if ids else F.lit(False)))
+    return src.withColumn("t", t).withColumn(
+        "fast", certainly_good(F.col("t"), body, zone_ids) if ids else F.lit(False)
+    )
 
 
 def rescue(url: str, zone_ids: set[int], quarantine=None):
@@ -89,15 +99,24 @@ def rescue(url: str, zone_ids: set[int], quarantine=None):
     """
     dtypes = {c: "Float64" if kind == "double" else "Int64" for c, kind in TRIP_FIELDS.items()}
 
-    def run(value: pd.Series, topic: pd.Series, partition: pd.Series, offset: pd.Series,
-            kafka_us: pd.Series) -> pd.DataFrame:
-        out = pd.DataFrame({c: pd.array([None] * len(offset), dtype=dt) for c, dt in dtypes.items()},
-                           index=offset.index)
+    def run(
+        value: pd.Series, topic: pd.Series, partition: pd.Series, offset: pd.Series, kafka_us: pd.Series
+    ) -> pd.DataFrame:
+        out = pd.DataFrame(
+            {c: pd.array([None] * len(offset), dtype=dt) for c, dt in dtypes.items()}, index=offset.index
+        )
         todo = offset.notna()
         if not todo.any():
             return out
-        pdf = pd.DataFrame({"value": value[todo], "topic": topic[todo], "partition": partition[todo],
-                            "offset": offset[todo], "kafka_us": kafka_us[todo]})
+        pdf = pd.DataFrame(
+            {
+                "value": value[todo],
+                "topic": topic[todo],
+                "partition": partition[todo],
+                "offset": offset[todo],
+                "kafka_us": kafka_us[todo],
+            }
+        )
         for res in decode_batches(iter([pdf]), url, zone_ids):
             bad = res["reason"].notna()
             if quarantine is not None and bad.any():

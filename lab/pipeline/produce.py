@@ -1,4 +1,5 @@
 """Produce a TLC month to Kafka as Avro (Confluent wire format); rejected rows go to the DLQ; every row is accounted for."""
+
 from __future__ import annotations
 
 import time
@@ -12,7 +13,7 @@ from lab.errors import ProduceError
 from lab.pipeline import data, schemas, topics, wire
 from lab.services import clientlog, exporter
 
-CHUNK = 20_000          # rows encoded at once: big enough for numpy, small enough to start sending at once
+CHUNK = 20_000  # rows encoded at once: big enough for numpy, small enough to start sending at once
 FLUSH_TIMEOUT_S = 60.0
 
 
@@ -22,15 +23,15 @@ def producer_config(**overrides) -> dict:
 
     conf = {
         "bootstrap.servers": kafka.bootstrap_servers(),
-        "enable.idempotence": True,           # no duplicates or reordering on retries
+        "enable.idempotence": True,  # no duplicates or reordering on retries
         "acks": "all",
-        "linger.ms": 100,                     # wait up to 0.1 s to fill batches (throughput over latency)
+        "linger.ms": 100,  # wait up to 0.1 s to fill batches (throughput over latency)
         "batch.size": 1_000_000,
         "batch.num.messages": 100_000,
         "compression.type": "lz4",
         "queue.buffering.max.messages": 1_000_000,
         "queue.buffering.max.kbytes": 1_048_576,
-        "partitioner": "murmur2_random",      # same key → partition mapping as Java clients (and Spark)
+        "partitioner": "murmur2_random",  # same key → partition mapping as Java clients (and Spark)
         "client.id": "kappa-lab-producer",
     }
     conf.update(overrides)
@@ -53,10 +54,10 @@ class ProduceReport:
     dlq_delivered: int = 0
     dlq_failed: int = 0
     elapsed_s: float = 0.0
-    rate: float = 0.0                          # delivered trips per second
+    rate: float = 0.0  # delivered trips per second
     reasons: dict = field(default_factory=dict)
     errors: list = field(default_factory=list)  # the first few delivery errors
-    broker: str = ""                           # bootstrap.servers, named when Kafka did not acknowledge
+    broker: str = ""  # bootstrap.servers, named when Kafka did not acknowledge
 
     def problems(self) -> list[str]:
         """Every way the accounting does not add up (empty when all rows are accounted for and delivered)."""
@@ -64,19 +65,24 @@ class ProduceReport:
         if self.read != self.accepted + self.rejected:
             out.append(f"read {self.read} != accepted {self.accepted} + rejected {self.rejected}")
         if self.accepted != self.delivered + self.failed:
-            out.append(f"accepted {self.accepted} != delivered {self.delivered} + failed {self.failed} "
-                       f"({self.accepted - self.delivered - self.failed} without a delivery report)")
+            out.append(
+                f"accepted {self.accepted} != delivered {self.delivered} + failed {self.failed} "
+                f"({self.accepted - self.delivered - self.failed} without a delivery report)"
+            )
         if self.rejected != self.dlq_delivered + self.dlq_failed:
             out.append(f"rejected {self.rejected} != dlq_delivered {self.dlq_delivered} + dlq_failed {self.dlq_failed}")
         if self.failed or self.dlq_failed:
             out.append(f"{self.failed} trips and {self.dlq_failed} DLQ messages failed: {'; '.join(self.errors[:3])}")
         unacked = self.accepted + self.rejected - self.delivered - self.dlq_delivered
         if unacked and self.broker:
-            out.insert(0, f"Kafka at {self.broker} did not acknowledge {unacked} messages: is the broker up? "
-                          "(`lab status`, `lab logs kafka`); produce again to a fresh topic, or accept duplicates")
+            out.insert(
+                0,
+                f"Kafka at {self.broker} did not acknowledge {unacked} messages: is the broker up? "
+                "(`lab status`, `lab logs kafka`); produce again to a fresh topic, or accept duplicates",
+            )
         return out
 
-    def check(self) -> "ProduceReport":
+    def check(self) -> ProduceReport:
         """Raise ProduceError unless every row is accounted for and delivered; returns self."""
         problems = self.problems()
         if problems:
@@ -87,12 +93,14 @@ class ProduceReport:
 
     def __str__(self) -> str:
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(self.reasons.items(), key=lambda kv: -kv[1])) or "none"
-        return (f"{self.source or 'trips'} → {self.topic} (schema id {self.schema_id})\n"
-                f"  read      {self.read:>10,}\n"
-                f"  accepted  {self.accepted:>10,}   delivered {self.delivered:,}   failed {self.failed:,}\n"
-                f"  rejected  {self.rejected:>10,}   → {self.dlq}: delivered {self.dlq_delivered:,}   failed {self.dlq_failed:,}\n"
-                f"  reasons   {reasons}\n"
-                f"  elapsed   {self.elapsed_s:>10.2f} s   rate {self.rate:,.0f} trips/s")
+        return (
+            f"{self.source or 'trips'} → {self.topic} (schema id {self.schema_id})\n"
+            f"  read      {self.read:>10,}\n"
+            f"  accepted  {self.accepted:>10,}   delivered {self.delivered:,}   failed {self.failed:,}\n"
+            f"  rejected  {self.rejected:>10,}   → {self.dlq}: delivered {self.dlq_delivered:,}   failed {self.dlq_failed:,}\n"
+            f"  reasons   {reasons}\n"
+            f"  elapsed   {self.elapsed_s:>10.2f} s   rate {self.rate:,.0f} trips/s"
+        )
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -166,17 +174,36 @@ def dlq_messages(rejected: pd.DataFrame) -> list[tuple[str, bytes, list]]:
     lines = rejected[cols].to_json(orient="records", lines=True, date_format="iso", date_unit="us").splitlines()
     source = rejected.attrs.get("source", "")
     return [
-        (trip_id, line.encode(), [("reason", reason.encode()), ("reason_detail", detail.encode()),
-                                  ("source", source.encode()), ("row", str(row).encode())])
+        (
+            trip_id,
+            line.encode(),
+            [
+                ("reason", reason.encode()),
+                ("reason_detail", detail.encode()),
+                ("source", source.encode()),
+                ("row", str(row).encode()),
+            ],
+        )
         for trip_id, line, reason, detail, row in zip(
-            rejected["trip_id"], lines, rejected["reason"], rejected["reason_detail"], rejected.index)
+            rejected["trip_id"], lines, rejected["reason"], rejected["reason_detail"], rejected.index
+        )
     ]
 
 
-def produce_frame(accepted: pd.DataFrame, rejected: pd.DataFrame | None = None, *, topic: str = config.TRIPS_TOPIC,
-                  dlq: str = config.DLQ_TOPIC, schema: str | dict = schemas.V1, speedup: float | None = None,
-                  shift_to_now: bool = False, encoder: str = "vectorised", progress: bool = True, producer_conf: dict | None = None,
-                  check: bool = True) -> ProduceReport:
+def produce_frame(
+    accepted: pd.DataFrame,
+    rejected: pd.DataFrame | None = None,
+    *,
+    topic: str = config.TRIPS_TOPIC,
+    dlq: str = config.DLQ_TOPIC,
+    schema: str | dict = schemas.V1,
+    speedup: float | None = None,
+    shift_to_now: bool = False,
+    encoder: str = "vectorised",
+    progress: bool = True,
+    producer_conf: dict | None = None,
+    check: bool = True,
+) -> ProduceReport:
     """Produce validated trips to `topic` (key = pickup zone id) and rejected ones to `dlq`.
 
     Parameters
@@ -194,17 +221,23 @@ def produce_frame(accepted: pd.DataFrame, rejected: pd.DataFrame | None = None, 
     schema_dict = schemas.load(schema) if isinstance(schema, str) else schema
     subject = config.subject(topic)
     schemas.set_compatibility(subject, config.DEFAULT_COMPATIBILITY)
-    report = ProduceReport(topic=topic, dlq=dlq, source=accepted.attrs.get("source", ""),
-                           schema_id=schemas.register(subject, schema_dict),
-                           read=len(accepted) + len(rejected), accepted=len(accepted), rejected=len(rejected),
-                           reasons=rejected["reason"].value_counts().to_dict())
+    report = ProduceReport(
+        topic=topic,
+        dlq=dlq,
+        source=accepted.attrs.get("source", ""),
+        schema_id=schemas.register(subject, schema_dict),
+        read=len(accepted) + len(rejected),
+        accepted=len(accepted),
+        rejected=len(rejected),
+        reasons=rejected["reason"].value_counts().to_dict(),
+    )
     main, side = _Counter(), _Counter()
     # main's delivery reports come through the producer-wide callback (cheaper than one per produce() call)
     conf = {**producer_config(**(producer_conf or {})), "on_delivery": main}
     report.broker = conf["bootstrap.servers"]
     # librdkafka's lines go to the lab's log file; a broker outage is said once on stderr (lab/services/clientlog.py)
     producer = Producer({**conf, "logger": clientlog.client_logger("producer", conf)})
-    pm = exporter.producer_metrics()   # Prometheus counters on ports().producer_metrics
+    pm = exporter.producer_metrics()  # Prometheus counters on ports().producer_metrics
     tally = pm.tally(topic)
     serializer = schemas.serializer(schema_dict) if encoder == "serializer" else None
     ctx = SerializationContext(topic, MessageField.VALUE)
@@ -217,7 +250,7 @@ def produce_frame(accepted: pd.DataFrame, rejected: pd.DataFrame | None = None, 
     start = time.perf_counter()
     with tqdm(total=len(accepted), unit="trips", disable=not progress, desc=topic) as bar:
         for lo in range(0, len(accepted), CHUNK):
-            chunk = accepted.iloc[lo:lo + CHUNK]
+            chunk = accepted.iloc[lo : lo + CHUNK]
             if serializer is None:
                 values = wire.encode_frames(chunk, schema_dict, report.schema_id)
             else:
@@ -226,7 +259,7 @@ def produce_frame(accepted: pd.DataFrame, rejected: pd.DataFrame | None = None, 
             if due is None:
                 _send_all(producer, topic, values, keys, main)
             else:
-                _send_paced(producer, topic, values, keys, main, due[lo:lo + CHUNK], start, tally)
+                _send_paced(producer, topic, values, keys, main, due[lo : lo + CHUNK], start, tally)
             producer.poll(0)
             tally(main.ok, main.failed)  # observability
             bar.update(len(chunk))
@@ -234,7 +267,7 @@ def produce_frame(accepted: pd.DataFrame, rejected: pd.DataFrame | None = None, 
         _send(producer, dlq, value, key, side, headers)
     producer.flush(max(FLUSH_TIMEOUT_S, clientlog.message_timeout_s(conf) + 5))  # every message reports by then
     tally(main.ok, main.failed)  # observability: final counts, and the DLQ'd rows per reason
-    for reason, n in (rejected["reason"].value_counts().items() if side.ok and not side.failed else ()):
+    for reason, n in rejected["reason"].value_counts().items() if side.ok and not side.failed else ():
         pm.dlq(reason, int(n))
     report.elapsed_s = time.perf_counter() - start
     report.delivered, report.failed = main.ok, main.failed
@@ -244,9 +277,18 @@ def produce_frame(accepted: pd.DataFrame, rejected: pd.DataFrame | None = None, 
     return report.check() if check else report
 
 
-def produce(service: str = "yellow", month: str = "2021-01", *, limit: int | None = None, scale: int = 1,
-            speedup: float | None = None, shift_to_now: bool = False, base_url: str | None = None,
-            ensure: bool = True, **kwargs) -> ProduceReport:
+def produce(
+    service: str = "yellow",
+    month: str = "2021-01",
+    *,
+    limit: int | None = None,
+    scale: int = 1,
+    speedup: float | None = None,
+    shift_to_now: bool = False,
+    base_url: str | None = None,
+    ensure: bool = True,
+    **kwargs,
+) -> ProduceReport:
     """Load, validate and produce one TLC month; returns the checked ProduceReport.
 
     Parameters

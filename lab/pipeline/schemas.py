@@ -1,4 +1,5 @@
 """Avro schemas of the lab and the registry's Confluent-compatible REST API (subjects, versions, compatibility)."""
+
 from __future__ import annotations
 
 import json
@@ -128,7 +129,9 @@ def check_compatible(subject: str, schema: dict | str, version: int | str = "lat
     if not versions(subject, url):
         return True  # nothing to be compatible with yet
     body = {"schema": schema_str(schema), "schemaType": "AVRO"}
-    return bool(_call("POST", f"/compatibility/subjects/{subject}/versions/{version}", subject, url, json=body)["is_compatible"])
+    return bool(
+        _call("POST", f"/compatibility/subjects/{subject}/versions/{version}", subject, url, json=body)["is_compatible"]
+    )
 
 
 def delete_subject(subject: str, url: str | None = None) -> list[int]:
@@ -168,8 +171,9 @@ def serializer(schema: dict | str = V1, url: str | None = None, auto_register: b
 
     from lab.pipeline import wire
 
-    return AvroSerializer(client(url), schema_str(schema), to_dict=wire.to_dict,
-                          conf={"auto.register.schemas": auto_register})
+    return AvroSerializer(
+        client(url), schema_str(schema), to_dict=wire.to_dict, conf={"auto.register.schemas": auto_register}
+    )
 
 
 def deserializer(url: str | None = None):

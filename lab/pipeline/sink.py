@@ -1,20 +1,57 @@
 """Where the streaming job's micro-batches go: idempotent upserts into the Cassandra tables (connector, foreachBatch)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from lab import config
 
 CASSANDRA = "org.apache.spark.sql.cassandra"
-ZONE_COLS = ("zone_id", "day", "window_start", "window_end", "zone", "borough", "trips", "passengers", "fare_total",
-             "fare_avg", "distance_total", "distance_avg", "tip_trips", "tip_pct_avg", "revenue_total",
-             "last_kafka_ts", "written_at")
+ZONE_COLS = (
+    "zone_id",
+    "day",
+    "window_start",
+    "window_end",
+    "zone",
+    "borough",
+    "trips",
+    "passengers",
+    "fare_total",
+    "fare_avg",
+    "distance_total",
+    "distance_avg",
+    "tip_trips",
+    "tip_pct_avg",
+    "revenue_total",
+    "last_kafka_ts",
+    "written_at",
+)
 BOROUGH_COLS = tuple(c for c in ZONE_COLS if c not in ("zone_id", "zone"))
-TOP_COLS = ("day", "window_start", "zone_id", "window_end", "zone", "borough", "trips", "revenue_total", "fare_avg",
-            "written_at")
-QUARANTINE_COLS = ("day", "topic", "kafka_partition", "kafka_offset", "reason", "detail", "schema_id", "kafka_ts",
-                   "value", "quarantined_at")
+TOP_COLS = (
+    "day",
+    "window_start",
+    "zone_id",
+    "window_end",
+    "zone",
+    "borough",
+    "trips",
+    "revenue_total",
+    "fare_avg",
+    "written_at",
+)
+QUARANTINE_COLS = (
+    "day",
+    "topic",
+    "kafka_partition",
+    "kafka_offset",
+    "reason",
+    "detail",
+    "schema_id",
+    "kafka_ts",
+    "value",
+    "quarantined_at",
+)
 
 
 def lookup_map(column, mapping: dict):
@@ -40,14 +77,17 @@ def window_rows(batch, zone_names, written_at: datetime | None = None):
     """
     from pyspark.sql import functions as F
 
-    written_at = written_at or datetime.now(timezone.utc)
+    written_at = written_at or datetime.now(UTC)
     zone_name = zone_names if not isinstance(zone_names, dict) else lookup_map(F.col("zone_id"), zone_names)
-    base = (batch.withColumn("window_start", F.col("w.start")).withColumn("window_end", F.col("w.end"))
-            .withColumn("day", F.to_date("window_start"))
-            .withColumn("fare_avg", F.col("fare_total") / F.col("trips"))
-            .withColumn("distance_avg", F.col("distance_total") / F.col("trips"))
-            .withColumn("tip_pct_avg", F.when(F.col("tip_trips") > 0, F.col("tip_pct_sum") / F.col("tip_trips")))
-            .withColumn("written_at", F.lit(written_at)))
+    base = (
+        batch.withColumn("window_start", F.col("w.start"))
+        .withColumn("window_end", F.col("w.end"))
+        .withColumn("day", F.to_date("window_start"))
+        .withColumn("fare_avg", F.col("fare_total") / F.col("trips"))
+        .withColumn("distance_avg", F.col("distance_total") / F.col("trips"))
+        .withColumn("tip_pct_avg", F.when(F.col("tip_trips") > 0, F.col("tip_pct_sum") / F.col("tip_trips")))
+        .withColumn("written_at", F.lit(written_at))
+    )
     zone = base.where("gid = 0").withColumn("zone", zone_name)
     return zone, base.where("gid = 1")
 
@@ -74,13 +114,15 @@ def window_writer(base_url: str | None = None):
     pool = ThreadPoolExecutor(2, thread_name_prefix="lab-sink")
 
     def write(batch, epoch_id: int) -> None:
-        batch = batch.persist()       # computed once (by the first write), read from memory by the other two
+        batch = batch.persist()  # computed once (by the first write), read from memory by the other two
         try:
             zone, borough = window_rows(batch, names)
-            save(zone.select(*ZONE_COLS), "zone_windows")     # first: its write time is the freshness figure
+            save(zone.select(*ZONE_COLS), "zone_windows")  # first: its write time is the freshness figure
             # the two derived tables read the cached batch: two small Spark jobs side by side
-            done = [pool.submit(save, zone.select(*TOP_COLS), "top_zones"),
-                    pool.submit(save, borough.select(*BOROUGH_COLS), "borough_windows")]
+            done = [
+                pool.submit(save, zone.select(*TOP_COLS), "top_zones"),
+                pool.submit(save, borough.select(*BOROUGH_COLS), "borough_windows"),
+            ]
             for f in done:
                 f.result()
         except Exception as exc:  # noqa: BLE001 - py4j wraps every connector failure: say what it means
@@ -101,9 +143,11 @@ def write_failed(epoch_id: int, exc: BaseException):
     # py4j's own first line ("An error occurred while calling o12.save.") says nothing: the Java cause follows it
     causes = [line for line in lines if ("Exception" in line or "Error" in line) and "error occurred" not in line]
     first = (causes or lines or [type(exc).__name__])[0][:300]
-    return StreamError(f"writing micro-batch {epoch_id} to Cassandra at {host}:{port} failed ({first}); the batch "
-                       "is not committed: nothing is lost. Check Cassandra (`lab status`, `lab logs cassandra`), then "
-                       "restart the job: it resumes from its checkpoint")
+    return StreamError(
+        f"writing micro-batch {epoch_id} to Cassandra at {host}:{port} failed ({first}); the batch "
+        "is not committed: nothing is lost. Check Cassandra (`lab status`, `lab logs cassandra`), then "
+        "restart the job: it resumes from its checkpoint"
+    )
 
 
 @dataclass(frozen=True)
@@ -120,10 +164,10 @@ class Quarantine:
     port: int
     keyspace: str = config.KEYSPACE
     username: str | None = None
-    password: str | None = field(default=None, repr=False)   # never in a log line or a notebook output
+    password: str | None = field(default=None, repr=False)  # never in a log line or a notebook output
 
     @classmethod
-    def for_target(cls) -> "Quarantine":
+    def for_target(cls) -> Quarantine:
         """The Cassandra the Spark connector writes to, with its credentials (kind) or none (local)."""
         from lab.services import cassandra, spark
 
@@ -141,17 +185,37 @@ class Quarantine:
         if len(bad) == 0:
             return 0
         sess = cassandra.session_at((self.host,), self.port, self.keyspace, self.username, self.password)
-        insert = sess.prepare(f"INSERT INTO {self.keyspace}.quarantine ({', '.join(QUARANTINE_COLS)}) "
-                              f"VALUES ({', '.join('?' * len(QUARANTINE_COLS))})")
+        insert = sess.prepare(
+            f"INSERT INTO {self.keyspace}.quarantine ({', '.join(QUARANTINE_COLS)}) "
+            f"VALUES ({', '.join('?' * len(QUARANTINE_COLS))})"
+        )
         kafka_ts = pd.to_datetime(bad["kafka_us"], unit="us")
-        now = datetime.now(timezone.utc)
-        rows = [(ts.date(), topic, int(part), int(off), reason, detail, None if pd.isna(sid) else int(sid),
-                 ts.to_pydatetime(), None if value is None else bytes(value), now)
-                for ts, topic, part, off, reason, detail, sid, value in zip(
-                    kafka_ts, bad["topic"], bad["kafka_partition"], bad["kafka_offset"], bad["reason"],
-                    bad["detail"], bad["schema_id"], bad["value"])]
+        now = datetime.now(UTC)
+        rows = [
+            (
+                ts.date(),
+                topic,
+                int(part),
+                int(off),
+                reason,
+                detail,
+                None if pd.isna(sid) else int(sid),
+                ts.to_pydatetime(),
+                None if value is None else bytes(value),
+                now,
+            )
+            for ts, topic, part, off, reason, detail, sid, value in zip(
+                kafka_ts,
+                bad["topic"],
+                bad["kafka_partition"],
+                bad["kafka_offset"],
+                bad["reason"],
+                bad["detail"],
+                bad["schema_id"],
+                bad["value"],
+            )
+        ]
         for ok, result in execute_concurrent_with_args(sess, insert, rows, concurrency=32, raise_on_first_error=False):
             if not ok:
                 raise result
         return len(rows)
-

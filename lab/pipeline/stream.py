@@ -6,6 +6,7 @@ accepted trips are aggregated (event time = pickup_ts, watermark, tumbling windo
 upserted with foreachBatch. Run it from Python (`start`), as `lab stream`, or as a separate driver
 process: `lab stream --trigger availableNow` (spark-submit: `lab stream --print-submit`).
 """
+
 from __future__ import annotations
 
 import json
@@ -22,11 +23,12 @@ log = logging.getLogger(__name__)
 
 WINDOW = "5 minutes"
 WATERMARK = "10 minutes"
-TRIGGER = "1 second"           # processing-time trigger; "availableNow" or "once" for bounded runs
+TRIGGER = "1 second"  # processing-time trigger; "availableNow" or "once" for bounded runs
 QUERY = "trip_windows"
 # Kafka's consumer keeps a fetch waiting at the log end for fetch.max.wait.ms (500 ms by default); the next
 # micro-batch's task then waits for it before it can fetch: ~0.5 s per task wave, measured. 20 ms removes it.
 FETCH_MAX_WAIT_MS = 20
+
 
 @dataclass(frozen=True)
 class Job:
@@ -39,12 +41,12 @@ class Job:
     starting_offsets: str = "earliest"
     max_offsets_per_trigger: int | None = None
     name: str = QUERY
-    checkpoint_root: str | None = None      # default: <LAB_HOME>/checkpoints
-    quarantine: bool = True                 # write unusable records to kappa.quarantine (cassandra sink only)
-    source_tasks: int | None = 2            # Spark tasks reading Kafka per batch (coalesced partitions); None: one each
-    sink: str = "cassandra"                 # "cassandra", or "memory" to only look at the rows
-    base_url: str | None = None             # TLC base URL of the zone lookup (default: config.tlc_base_url())
-    allow_data_loss: bool = False           # go on past offsets that are gone (skipped, counted, logged), not fail
+    checkpoint_root: str | None = None  # default: <LAB_HOME>/checkpoints
+    quarantine: bool = True  # write unusable records to kappa.quarantine (cassandra sink only)
+    source_tasks: int | None = 2  # Spark tasks reading Kafka per batch (coalesced partitions); None: one each
+    sink: str = "cassandra"  # "cassandra", or "memory" to only look at the rows
+    base_url: str | None = None  # TLC base URL of the zone lookup (default: config.tlc_base_url())
+    allow_data_loss: bool = False  # go on past offsets that are gone (skipped, counted, logged), not fail
 
     def checkpoint(self, query: str) -> Path:
         return checkpoint_root(self.checkpoint_root) / query
@@ -69,12 +71,14 @@ def bootstrap_servers() -> str:
 
 def raw(spark, job: Job):
     """The Kafka source: key, value, topic, partition, offset, timestamp …"""
-    reader = (spark.readStream.format("kafka")
-              .option("kafka.bootstrap.servers", bootstrap_servers())
-              .option("subscribe", job.topic)
-              .option("startingOffsets", job.starting_offsets)
-              .option("failOnDataLoss", "false" if job.allow_data_loss else "true")
-              .option("kafka.fetch.max.wait.ms", str(FETCH_MAX_WAIT_MS)))
+    reader = (
+        spark.readStream.format("kafka")
+        .option("kafka.bootstrap.servers", bootstrap_servers())
+        .option("subscribe", job.topic)
+        .option("startingOffsets", job.starting_offsets)
+        .option("failOnDataLoss", "false" if job.allow_data_loss else "true")
+        .option("kafka.fetch.max.wait.ms", str(FETCH_MAX_WAIT_MS))
+    )
     if job.max_offsets_per_trigger:
         reader = reader.option("maxOffsetsPerTrigger", str(job.max_offsets_per_trigger))
     df = reader.load()
@@ -84,8 +88,14 @@ def raw(spark, job: Job):
 
 def raw_batch(spark, topic: str = config.TRIPS_TOPIC, limit: int = 5):
     """The first records of a topic as a batch DataFrame (key, value, topic, partition, offset, timestamp)."""
-    return (spark.read.format("kafka").option("kafka.bootstrap.servers", bootstrap_servers())
-            .option("subscribe", topic).option("startingOffsets", "earliest").load().limit(limit))
+    return (
+        spark.read.format("kafka")
+        .option("kafka.bootstrap.servers", bootstrap_servers())
+        .option("subscribe", topic)
+        .option("startingOffsets", "earliest")
+        .load()
+        .limit(limit)
+    )
 
 
 def decoded(spark, job: Job, quarantine=None):
@@ -103,23 +113,29 @@ def decoded(spark, job: Job, quarantine=None):
     url, zone_ids = registry_url(), set(int(z) for z in data.zones(job.base_url)["LocationID"])
     src = raw(spark, job).select("value", "topic", "partition", "offset", F.unix_micros("timestamp").alias("kafka_us"))
     if quarantine is None:
-        return (src.mapInPandas(lambda batches: decode.decode_batches(batches, url, zone_ids), decode.SPARK_SCHEMA)
-                .withColumn("kafka_ts", F.timestamp_micros("kafka_us")))
+        return src.mapInPandas(
+            lambda batches: decode.decode_batches(batches, url, zone_ids), decode.SPARK_SCHEMA
+        ).withColumn("kafka_ts", F.timestamp_micros("kafka_us"))
     rescue = F.pandas_udf(fastpath.rescue(url, zone_ids, quarantine), decode.TRIP_SCHEMA)
     # registering the reader schema tells its id before any producer has written (one schema, one id)
     reader_id = schemas.register(config.READER_SUBJECT, json.loads(decode.READER_SCHEMA.read_text()), url)
     df = fastpath.spark_trips(src, fastpath.fast_ids(config.subject(job.topic), reader_id, url), zone_ids)
-    slow = rescue.asNondeterministic()(*[F.when(~F.col("fast"), F.col(c))
-                                         for c in ("value", "topic", "partition", "offset", "kafka_us")])
-    fast = {"pickup_us": F.unix_micros(F.col("t.pickup_ts")),
-            **{c: F.col(f"t.{c}") for c in decode.TRIP_FIELDS if c != "pickup_us"}}
+    slow = rescue.asNondeterministic()(
+        *[F.when(~F.col("fast"), F.col(c)) for c in ("value", "topic", "partition", "offset", "kafka_us")]
+    )
+    fast = {
+        "pickup_us": F.unix_micros(F.col("t.pickup_ts")),
+        **{c: F.col(f"t.{c}") for c in decode.TRIP_FIELDS if c != "pickup_us"},
+    }
     df = df.withColumn("slow", slow).observe(  # progress → observedMetrics: how many records took which path
-        f"{job.name}_decode", F.count(F.lit(1)).alias("records"), F.sum(F.col("fast").cast("int")).alias("by_spark"))
-    return (df.where(F.col("fast") | F.col("slow.pickup_us").isNotNull())
-            .select(*[F.when(F.col("fast"), fast[c]).otherwise(F.col(f"slow.{c}")).alias(c)
-                      for c in decode.TRIP_FIELDS],
-                    "kafka_us", F.lit(None).cast("string").alias("reason"),
-                    F.timestamp_micros("kafka_us").alias("kafka_ts")))
+        f"{job.name}_decode", F.count(F.lit(1)).alias("records"), F.sum(F.col("fast").cast("int")).alias("by_spark")
+    )
+    return df.where(F.col("fast") | F.col("slow.pickup_us").isNotNull()).select(
+        *[F.when(F.col("fast"), fast[c]).otherwise(F.col(f"slow.{c}")).alias(c) for c in decode.TRIP_FIELDS],
+        "kafka_us",
+        F.lit(None).cast("string").alias("reason"),
+        F.timestamp_micros("kafka_us").alias("kafka_ts"),
+    )
 
 
 def windows(spark, job: Job):
@@ -127,10 +143,21 @@ def windows(spark, job: Job):
     from pyspark.sql import functions as F
 
     side = sink.Quarantine.for_target() if job.quarantine and job.sink == "cassandra" else None
-    trips = (decoded(spark, job, side).where(F.col("reason").isNull())
-             .select(F.timestamp_micros("pickup_us").alias("pickup_ts"), "pu_location_id", "passenger_count",
-                     "fare_amount", "tip_amount", "trip_distance", "total_amount", "kafka_ts")
-             .withWatermark("pickup_ts", job.watermark))
+    trips = (
+        decoded(spark, job, side)
+        .where(F.col("reason").isNull())
+        .select(
+            F.timestamp_micros("pickup_us").alias("pickup_ts"),
+            "pu_location_id",
+            "passenger_count",
+            "fare_amount",
+            "tip_amount",
+            "trip_distance",
+            "total_amount",
+            "kafka_ts",
+        )
+        .withWatermark("pickup_ts", job.watermark)
+    )
     return aggregate(spark, trips, job.window, view=f"{job.name}_trips", base_url=job.base_url)
 
 
@@ -209,7 +236,7 @@ def skipped_offsets(progress) -> dict[str, int]:
     for src in sources or []:
         get = src.get if isinstance(src, dict) else lambda k, s=src: getattr(s, k, None)
         start, end = source_offsets(get("startOffset")), source_offsets(get("endOffset"))
-        if not start:   # the first batch starts at the initial offsets, which the progress does not show
+        if not start:  # the first batch starts at the initial offsets, which the progress does not show
             continue
         topics = sorted({t for t, _ in end})
         span = sum(off - start.get(key, 0) for key, off in end.items() if off >= start.get(key, 0))
@@ -227,7 +254,7 @@ class Running:
     """The started queries of one job."""
 
     job: Job
-    queries: dict = field(default_factory=dict)   # name → pyspark StreamingQuery
+    queries: dict = field(default_factory=dict)  # name → pyspark StreamingQuery
 
     @property
     def windows(self):
@@ -250,7 +277,9 @@ class Running:
 
     def dropped_by_watermark(self) -> int:
         """Rows dropped as too late, summed over the recent progress reports."""
-        return sum(op.get("numRowsDroppedByWatermark", 0) for p in self.progress() for op in p.get("stateOperators", []))
+        return sum(
+            op.get("numRowsDroppedByWatermark", 0) for p in self.progress() for op in p.get("stateOperators", [])
+        )
 
     def decode_paths(self) -> dict[str, int]:
         """Records seen and records Spark's own Avro reader decoded, over the recent progress reports.
@@ -259,8 +288,10 @@ class Running:
         """
         seen = [p.get("observedMetrics", {}).get(f"{self.job.name}_decode") for p in self.progress()]
         seen = [m for m in seen if m]
-        return {"records": sum(int(m.get("records") or 0) for m in seen),
-                "by_spark": sum(int(m.get("by_spark") or 0) for m in seen)}
+        return {
+            "records": sum(int(m.get("records") or 0) for m in seen),
+            "by_spark": sum(int(m.get("by_spark") or 0) for m in seen),
+        }
 
     def skipped_offsets(self) -> int:
         """Offsets the query passed over unread because they were gone (only with allow_data_loss), recent reports."""
@@ -273,7 +304,7 @@ class Running:
             if exc is not None:
                 raise failure(name, self.job.topic, exc)
 
-    def await_done(self, timeout: float = 300.0) -> "Running":
+    def await_done(self, timeout: float = 300.0) -> Running:
         """Wait for bounded triggers (availableNow/once) to finish; StreamError on failure or timeout."""
         import time
 
@@ -285,12 +316,14 @@ class Running:
             except Exception as exc:  # noqa: BLE001 - StreamingQueryException
                 raise failure(name, self.job.topic, exc) from exc
             if not finished:
-                raise StreamError(f"streaming query {name} still running after {timeout:.0f}s "
-                                  f"(trigger {self.job.trigger!r}); last progress: {q.lastProgress}")
+                raise StreamError(
+                    f"streaming query {name} still running after {timeout:.0f}s "
+                    f"(trigger {self.job.trigger!r}); last progress: {q.lastProgress}"
+                )
         self.check()
         return self
 
-    def process_all_available(self) -> "Running":
+    def process_all_available(self) -> Running:
         """Block until every query has processed what is in Kafka now (processing-time triggers)."""
         for name, q in self.queries.items():
             try:
@@ -311,7 +344,7 @@ def failure(query: str, topic: str, exc) -> StreamError:
     if "failOnDataLoss" in text or "KAFKA_DATA_LOSS" in text or "data may have been" in text:
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         said = [line for line in lines if "offset" in line.lower() and "failOnDataLoss" not in line] or lines[:1]
-        return DataLost(query, topic, said[0][:500])   # Spark's own advice (failOnDataLoss=false) is left out
+        return DataLost(query, topic, said[0][:500])  # Spark's own advice (failOnDataLoss=false) is left out
     return StreamError(f"streaming query {query} failed: {why(exc)}")
 
 
@@ -327,10 +360,14 @@ def start(job: Job | None = None, spark=None, listeners=(), **settings) -> Runni
     for listener in listeners:
         spark.streams.addListener(listener)
     if job.allow_data_loss:
-        log.warning("DATA LOSS ALLOWED: query %s goes on past offsets of topic %s that are gone (a deleted or "
-                    "recreated topic, retention) instead of failing; the trips there are never read. Each skip is "
-                    "in Running.skipped_offsets(), and logged and counted in lab_spark_source_offsets_skipped by "
-                    "the lab's metrics listener (lab.metrics.attach; `lab stream` attaches it)", job.name, job.topic)
+        log.warning(
+            "DATA LOSS ALLOWED: query %s goes on past offsets of topic %s that are gone (a deleted or "
+            "recreated topic, retention) instead of failing; the trips there are never read. Each skip is "
+            "in Running.skipped_offsets(), and logged and counted in lab_spark_source_offsets_skipped by "
+            "the lab's metrics listener (lab.metrics.attach; `lab stream` attaches it)",
+            job.name,
+            job.topic,
+        )
     running = Running(job)
     agg = windows(spark, job)
     writer = agg.writeStream.queryName(job.name).outputMode("update")
@@ -367,8 +404,11 @@ def source_topics(checkpoint: Path) -> set[str]:
             except ValueError:
                 continue
             if isinstance(offsets, dict):
-                found.update(t for t, parts in offsets.items()
-                             if isinstance(parts, dict) and all(isinstance(o, int) for o in parts.values()))
+                found.update(
+                    t
+                    for t, parts in offsets.items()
+                    if isinstance(parts, dict) and all(isinstance(o, int) for o in parts.values())
+                )
     return found
 
 
@@ -395,7 +435,15 @@ def active() -> list:
 
 def job_from_args(args) -> Job:
     """The Job that `lab stream` runs with these (argparse) arguments."""
-    return Job(topic=args.topic, window=args.window, watermark=args.watermark, trigger=args.trigger,
-               starting_offsets=args.starting_offsets, max_offsets_per_trigger=args.max_offsets_per_trigger,
-               name=args.name, checkpoint_root=args.checkpoint_root, base_url=args.base_url,
-               allow_data_loss=args.allow_data_loss)
+    return Job(
+        topic=args.topic,
+        window=args.window,
+        watermark=args.watermark,
+        trigger=args.trigger,
+        starting_offsets=args.starting_offsets,
+        max_offsets_per_trigger=args.max_offsets_per_trigger,
+        name=args.name,
+        checkpoint_root=args.checkpoint_root,
+        base_url=args.base_url,
+        allow_data_loss=args.allow_data_loss,
+    )

@@ -1,10 +1,11 @@
 """The Cassandra data model: versioned CQL files in lab/cql applied once each, and small table helpers."""
+
 from __future__ import annotations
 
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from lab import config
@@ -13,6 +14,7 @@ from lab.errors import LabError
 CQL_DIR = config.CQL_DIR
 WINDOW_TABLES = ("zone_windows", "borough_windows", "top_zones")
 TABLES = (*WINDOW_TABLES, "quarantine")
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -78,8 +80,10 @@ def connect(keyspace: str | None = None):
 def applied(session=None) -> dict[int, str]:
     """Version → checksum of the CQL files already applied (empty before the first apply)."""
     session = session or connect()
-    if not session.cluster.metadata.keyspaces.get(config.KEYSPACE) or \
-            "schema_versions" not in session.cluster.metadata.keyspaces[config.KEYSPACE].tables:
+    if (
+        not session.cluster.metadata.keyspaces.get(config.KEYSPACE)
+        or "schema_versions" not in session.cluster.metadata.keyspaces[config.KEYSPACE].tables
+    ):
         return {}
     rows = session.execute(f"SELECT version, checksum FROM {config.KEYSPACE}.schema_versions")
     return {r.version: r.checksum for r in rows}
@@ -96,13 +100,18 @@ def apply(session=None, progress=None) -> list[int]:
     for m in migrations():
         if m.version in done:
             if done[m.version] != m.checksum:
-                raise LabError(f"{m.path.name} changed after it was applied (checksum {done[m.version]} → "
-                               f"{m.checksum}); add a new NNN_name.cql file with the change instead")
+                raise LabError(
+                    f"{m.path.name} changed after it was applied (checksum {done[m.version]} → "
+                    f"{m.checksum}); add a new NNN_name.cql file with the change instead"
+                )
             continue
         for stmt in m.statements():
             session.execute(stmt, timeout=120)
-        session.execute(f"INSERT INTO {config.KEYSPACE}.schema_versions (version, name, checksum, applied_at) "
-                        "VALUES (%s, %s, %s, %s)", (m.version, m.name, m.checksum, datetime.now(timezone.utc)))
+        session.execute(
+            f"INSERT INTO {config.KEYSPACE}.schema_versions (version, name, checksum, applied_at) "
+            "VALUES (%s, %s, %s, %s)",
+            (m.version, m.name, m.checksum, datetime.now(UTC)),
+        )
         session.cluster.refresh_schema_metadata()
         new.append(m.version)
         if progress:
@@ -162,8 +171,10 @@ def write(table: str, frame, session=None) -> int:
             rows[c] = [v.to_pydatetime() if v is not None else None for v in rows[c]]
         elif kind in ("int", "bigint"):
             rows[c] = [int(v) if v is not None else None for v in rows[c]]
-    stmt = session.prepare(f"INSERT INTO {config.KEYSPACE}.{table} ({', '.join(cols)}) "
-                           f"VALUES ({', '.join('?' * len(cols))})")
-    results = execute_concurrent_with_args(session, stmt, list(rows.itertuples(index=False, name=None)),
-                                           concurrency=50, raise_on_first_error=True)
+    stmt = session.prepare(
+        f"INSERT INTO {config.KEYSPACE}.{table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+    )
+    results = execute_concurrent_with_args(
+        session, stmt, list(rows.itertuples(index=False, name=None)), concurrency=50, raise_on_first_error=True
+    )
     return len(results)

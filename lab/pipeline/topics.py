@@ -1,4 +1,5 @@
 """The lab's Kafka topics: create them with explicit configs, describe them, count what is in them."""
+
 from __future__ import annotations
 
 from lab import config
@@ -47,8 +48,10 @@ def ensure_topics(trips: str = config.TRIPS_TOPIC, dlq: str = config.DLQ_TOPIC) 
     from confluent_kafka.admin import NewTopic
 
     wanted = specs(trips, dlq)
-    new = [NewTopic(name, num_partitions=s["partitions"], replication_factor=1, config=s["config"])
-           for name, s in wanted.items()]
+    new = [
+        NewTopic(name, num_partitions=s["partitions"], replication_factor=1, config=s["config"])
+        for name, s in wanted.items()
+    ]
     admin = _admin()  # keep the client alive until its futures resolve
     answers = _result(admin.create_topics(new, operation_timeout=TIMEOUT_S), "creating topic")
     status = {}
@@ -78,8 +81,10 @@ def create(name: str, partitions: int, replication: int = 1, **configs: str) -> 
             raise LabError(f"topic {name} exists with {existing} partitions, not {partitions}: delete it first")
         return "exists"
     admin = _admin()  # keep the client alive until its futures resolve
-    answer = _result(admin.create_topics([NewTopic(name, partitions, replication, config=configs)],
-                                         operation_timeout=TIMEOUT_S), "creating topic")[name]
+    answer = _result(
+        admin.create_topics([NewTopic(name, partitions, replication, config=configs)], operation_timeout=TIMEOUT_S),
+        "creating topic",
+    )[name]
     if answer is not None and answer.code() != KafkaError.TOPIC_ALREADY_EXISTS:
         raise LabError(f"cannot create topic {name}: {answer.str()}")
     until(lambda: _leaders_ready(name), service=f"topic {name}", timeout=TIMEOUT_S)
@@ -107,8 +112,10 @@ def _verify(topic: str, spec: dict) -> None:
         if effective.get(key) != value:
             problems.append(f"{key}={effective.get(key)}, expected {value}")
     if problems:
-        raise LabError(f"topic {topic} exists with a different set-up: {'; '.join(problems)}. "
-                       f"Delete it (lab.topics.delete_topics([{topic!r}])) and run ensure_topics() again.")
+        raise LabError(
+            f"topic {topic} exists with a different set-up: {'; '.join(problems)}. "
+            f"Delete it (lab.topics.delete_topics([{topic!r}])) and run ensure_topics() again."
+        )
 
 
 def describe(topic: str) -> dict:
@@ -121,8 +128,12 @@ def describe(topic: str) -> dict:
     meta = _admin().list_topics(topic, timeout=10).topics.get(topic)
     if meta is None or meta.error:
         raise LabError(f"topic {topic} does not exist ({meta.error.str() if meta else 'no metadata'})")
-    return {"topic": topic, "partitions": len(meta.partitions),
-            "leaders": {p: m.leader for p, m in sorted(meta.partitions.items())}, "config": _configs(topic)}
+    return {
+        "topic": topic,
+        "partitions": len(meta.partitions),
+        "leaders": {p: m.leader for p, m in sorted(meta.partitions.items())},
+        "config": _configs(topic),
+    }
 
 
 def _configs(topic: str, only_set: bool = True) -> dict[str, str]:
@@ -130,7 +141,9 @@ def _configs(topic: str, only_set: bool = True) -> dict[str, str]:
     from confluent_kafka.admin import ConfigResource, ResourceType
 
     admin = _admin()
-    entries = list(_result(admin.describe_configs([ConfigResource(ResourceType.TOPIC, topic)]), "describing").values())[0]
+    entries = list(_result(admin.describe_configs([ConfigResource(ResourceType.TOPIC, topic)]), "describing").values())[
+        0
+    ]
     if not isinstance(entries, dict):
         raise LabError(f"cannot read the configs of topic {topic}: {entries}")
     return {k: e.value for k, e in sorted(entries.items()) if not (only_set and e.is_default)}
@@ -145,8 +158,12 @@ def _offsets(topic: str) -> dict[int, tuple[int, int]]:
     admin = _admin()
 
     def read() -> dict[int, tuple[int, int]]:
-        low = _result(admin.list_offsets({TopicPartition(topic, p): OffsetSpec.earliest() for p in range(parts)}), "offsets of")
-        high = _result(admin.list_offsets({TopicPartition(topic, p): OffsetSpec.latest() for p in range(parts)}), "offsets of")
+        low = _result(
+            admin.list_offsets({TopicPartition(topic, p): OffsetSpec.earliest() for p in range(parts)}), "offsets of"
+        )
+        high = _result(
+            admin.list_offsets({TopicPartition(topic, p): OffsetSpec.latest() for p in range(parts)}), "offsets of"
+        )
         errors = [f"{tp.partition}: {r.str()}" for d in (low, high) for tp, r in d.items() if isinstance(r, KafkaError)]
         if errors:  # e.g. a leader not elected yet right after the topic was created: asked again, bounded
             raise LabError(f"offsets of {topic} not available: {'; '.join(errors[:3])}")
@@ -191,7 +208,11 @@ def delete_topics(names: list[str] | None = None) -> dict[str, str]:
         else:
             raise LabError(f"cannot delete topic {name}: {answer.str()}")
     for name in names:
-        until(lambda n=name: n not in _admin().list_topics(timeout=5).topics, service=f"deleting {name}", timeout=TIMEOUT_S)
+        until(
+            lambda n=name: n not in _admin().list_topics(timeout=5).topics,
+            service=f"deleting {name}",
+            timeout=TIMEOUT_S,
+        )
     return status
 
 
@@ -214,8 +235,14 @@ def peek(topic: str, max_messages: int = 5, partition: int | None = None, timeou
     from lab.services import kafka
 
     parts = [partition] if partition is not None else list(range(describe(topic)["partitions"]))
-    consumer = Consumer({"bootstrap.servers": kafka.bootstrap_servers(), "group.id": f"lab-peek-{uuid.uuid4().hex[:8]}",
-                         "enable.auto.commit": False, "enable.partition.eof": True})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": kafka.bootstrap_servers(),
+            "group.id": f"lab-peek-{uuid.uuid4().hex[:8]}",
+            "enable.auto.commit": False,
+            "enable.partition.eof": True,
+        }
+    )
     try:
         consumer.assign([TopicPartition(topic, p, 0) for p in parts])  # offset 0 = the start
         out, at_end, deadline = [], set(), time.monotonic() + timeout
@@ -226,9 +253,16 @@ def peek(topic: str, max_messages: int = 5, partition: int | None = None, timeou
                         at_end.add(msg.partition())
                         continue
                     raise LabError(f"reading {topic}: {msg.error().str()}")
-                out.append({"partition": msg.partition(), "offset": msg.offset(), "timestamp": msg.timestamp()[1],
-                            "key": msg.key().decode() if msg.key() is not None else None, "value": msg.value(),
-                            "headers": {k: v.decode() for k, v in (msg.headers() or [])}})
+                out.append(
+                    {
+                        "partition": msg.partition(),
+                        "offset": msg.offset(),
+                        "timestamp": msg.timestamp()[1],
+                        "key": msg.key().decode() if msg.key() is not None else None,
+                        "value": msg.value(),
+                        "headers": {k: v.decode() for k, v in (msg.headers() or [])},
+                    }
+                )
         return out
     finally:
         consumer.close()

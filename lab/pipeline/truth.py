@@ -5,6 +5,7 @@ rows) or any DataFrame with the Avro field names, and plain pandas group-bys com
 (definitions in lab/cql/002_windows.cql). `check` compares every Cassandra row with the truth:
 counts must be equal, sums and averages equal within 1e-9 relative.
 """
+
 from __future__ import annotations
 
 import math
@@ -18,10 +19,16 @@ from lab.errors import CheckFailed
 REL_TOL = 1e-9
 COUNTS = ("trips", "passengers", "tip_trips")
 FLOATS = ("fare_total", "fare_avg", "distance_total", "distance_avg", "tip_pct_avg", "revenue_total")
-KEYS = {"zone_windows": ("zone_id", "window_start"), "borough_windows": ("borough", "window_start"),
-        "top_zones": ("window_start", "zone_id")}
-COLUMNS = {"zone_windows": ("zone", "borough", *COUNTS, *FLOATS), "borough_windows": (*COUNTS, *FLOATS),
-           "top_zones": ("zone", "borough", "trips", "revenue_total", "fare_avg")}
+KEYS = {
+    "zone_windows": ("zone_id", "window_start"),
+    "borough_windows": ("borough", "window_start"),
+    "top_zones": ("window_start", "zone_id"),
+}
+COLUMNS = {
+    "zone_windows": ("zone", "borough", *COUNTS, *FLOATS),
+    "borough_windows": (*COUNTS, *FLOATS),
+    "top_zones": ("zone", "borough", "trips", "revenue_total", "fare_avg"),
+}
 
 
 def accepted(service: str = "yellow", month: str = "2021-01", limit: int | None = None) -> pd.DataFrame:
@@ -47,23 +54,31 @@ def aggregate(trips: pd.DataFrame, window: str = "5 minutes") -> dict[str, pd.Da
 
     zones = data.zones().set_index("LocationID")
     size = pd.Timedelta(window)
-    t = pd.DataFrame({
-        "window_start": trips["pickup_ts"].dt.floor(size),
-        "zone_id": trips["pu_location_id"].astype("int64"),
-        "passengers": trips["passenger_count"].fillna(0).astype("int64"),
-        "fare": trips["fare_amount"].astype("float64"),
-        "distance": trips["trip_distance"].astype("float64"),
-        "revenue": trips["total_amount"].astype("float64"),
-    })
+    t = pd.DataFrame(
+        {
+            "window_start": trips["pickup_ts"].dt.floor(size),
+            "zone_id": trips["pu_location_id"].astype("int64"),
+            "passengers": trips["passenger_count"].fillna(0).astype("int64"),
+            "fare": trips["fare_amount"].astype("float64"),
+            "distance": trips["trip_distance"].astype("float64"),
+            "revenue": trips["total_amount"].astype("float64"),
+        }
+    )
     paid = t["fare"] > 0
     t["tip_trip"] = paid.astype("int64")
     t["tip_pct"] = np.where(paid, 100 * trips["tip_amount"].to_numpy() / t["fare"].where(paid, 1.0), np.nan)
     t["borough"] = t["zone_id"].map(zones["Borough"])
 
     def metrics(g: pd.core.groupby.DataFrameGroupBy) -> pd.DataFrame:
-        out = g.agg(trips=("fare", "size"), passengers=("passengers", "sum"), fare_total=("fare", "sum"),
-                    distance_total=("distance", "sum"), tip_trips=("tip_trip", "sum"),
-                    tip_pct_sum=("tip_pct", "sum"), revenue_total=("revenue", "sum")).reset_index()
+        out = g.agg(
+            trips=("fare", "size"),
+            passengers=("passengers", "sum"),
+            fare_total=("fare", "sum"),
+            distance_total=("distance", "sum"),
+            tip_trips=("tip_trip", "sum"),
+            tip_pct_sum=("tip_pct", "sum"),
+            revenue_total=("revenue", "sum"),
+        ).reset_index()
         out["fare_avg"] = out["fare_total"] / out["trips"]
         out["distance_avg"] = out["distance_total"] / out["trips"]
         out["tip_pct_avg"] = (out["tip_pct_sum"] / out["tip_trips"]).where(out["tip_trips"] > 0)
@@ -75,7 +90,9 @@ def aggregate(trips: pd.DataFrame, window: str = "5 minutes") -> dict[str, pd.Da
     zone["zone"] = zone["zone_id"].map(zones["Zone"])
     zone["borough"] = zone["zone_id"].map(zones["Borough"])
     borough = metrics(t.groupby(["borough", "window_start"]))
-    top = zone[["day", "window_start", "zone_id", "window_end", "zone", "borough", "trips", "revenue_total", "fare_avg"]]
+    top = zone[
+        ["day", "window_start", "zone_id", "window_end", "zone", "borough", "trips", "revenue_total", "fare_avg"]
+    ]
     return {"zone_windows": zone, "borough_windows": borough, "top_zones": top.copy()}
 
 
@@ -85,17 +102,19 @@ class TableDiff:
 
     table: str
     compared: int
-    missing: pd.DataFrame          # expected rows with no row in Cassandra (keys)
-    extra: pd.DataFrame            # Cassandra rows the truth does not have (keys)
-    differing: pd.DataFrame        # key columns + column, expected, actual
+    missing: pd.DataFrame  # expected rows with no row in Cassandra (keys)
+    extra: pd.DataFrame  # Cassandra rows the truth does not have (keys)
+    differing: pd.DataFrame  # key columns + column, expected, actual
 
     @property
     def ok(self) -> bool:
         return self.missing.empty and self.extra.empty and self.differing.empty
 
     def summary(self) -> str:
-        head = (f"{'✅' if self.ok else '❌'} {self.table}: {self.compared} rows compared, {len(self.missing)} missing, "
-                f"{len(self.extra)} extra, {len(self.differing)} differing values")
+        head = (
+            f"{'✅' if self.ok else '❌'} {self.table}: {self.compared} rows compared, {len(self.missing)} missing, "
+            f"{len(self.extra)} extra, {len(self.differing)} differing values"
+        )
         lines = [head]
         for name, df in (("missing", self.missing), ("extra", self.extra), ("differing", self.differing)):
             if not df.empty:
@@ -126,7 +145,9 @@ class Report:
 
 
 def _same(a, b) -> bool:
-    if (a is None or (isinstance(a, float) and math.isnan(a))) and (b is None or (isinstance(b, float) and math.isnan(b))):
+    if (a is None or (isinstance(a, float) and math.isnan(a))) and (
+        b is None or (isinstance(b, float) and math.isnan(b))
+    ):
         return True
     if a is None or b is None:
         return False
@@ -137,8 +158,9 @@ def _same(a, b) -> bool:
     return math.isclose(float(a), float(b), rel_tol=REL_TOL, abs_tol=1e-9)
 
 
-def compare_table(table: str, expected: pd.DataFrame, actual: pd.DataFrame,
-                  cutoff: pd.Timestamp | None = None) -> TableDiff:
+def compare_table(
+    table: str, expected: pd.DataFrame, actual: pd.DataFrame, cutoff: pd.Timestamp | None = None
+) -> TableDiff:
     """Compare one table row by row on its key (only windows ending at or before `cutoff`, if given)."""
     keys, cols = list(KEYS[table]), list(COLUMNS[table])
     if actual is None or actual.empty:
@@ -163,7 +185,7 @@ def compare_table(table: str, expected: pd.DataFrame, actual: pd.DataFrame,
             if col in COUNTS and not (pd.isna(e) or pd.isna(a)):
                 e, a = int(e), int(a)
             if not _same(e, a):
-                diffs.append({**dict(zip(keys, row[:len(keys)])), "column": col, "expected": e, "actual": a})
+                diffs.append({**dict(zip(keys, row[: len(keys)])), "column": col, "expected": e, "actual": a})
     differing = pd.DataFrame(diffs, columns=[*keys, "column", "expected", "actual"])
     return TableDiff(table, len(both), missing, extra, differing)
 
@@ -173,8 +195,14 @@ def cutoff(max_event_time, watermark: str) -> pd.Timestamp:
     return pd.Timestamp(max_event_time) - pd.Timedelta(watermark)
 
 
-def check(expected: dict[str, pd.DataFrame], *, cutoff: pd.Timestamp | None = None, strict: bool = False,
-          tables: tuple[str, ...] = tuple(KEYS), actual: dict[str, pd.DataFrame] | None = None) -> Report:
+def check(
+    expected: dict[str, pd.DataFrame],
+    *,
+    cutoff: pd.Timestamp | None = None,
+    strict: bool = False,
+    tables: tuple[str, ...] = tuple(KEYS),
+    actual: dict[str, pd.DataFrame] | None = None,
+) -> Report:
     """Compare Cassandra's window tables with `expected` (from `aggregate`); CheckFailed when strict and not ok.
 
     Use `cutoff` while the stream runs (see `cutoff()`); leave it None after an availableNow run has finished.

@@ -5,6 +5,7 @@ reference, one record at a time through fastavro), and `encode_frames` encodes a
 at once with numpy (zig-zag varints, little-endian doubles, length-prefixed UTF-8), which is what
 lets one Python process keep up with a broker. tests/test_produce_unit.py checks they agree.
 """
+
 from __future__ import annotations
 
 import io
@@ -92,7 +93,8 @@ def _column(series: pd.Series, avro_type) -> list[Part]:
         null, parts = _value_parts(series, other, nullable=True)
         tag = np.where(null, 2 * avro_type.index("null"), 2 * avro_type.index(other)).astype(np.uint8)
         return [(tag[:, None], None)] + [
-            (mat, np.where(null, 0, mat.shape[1] if length is None else length)) for mat, length in parts]
+            (mat, np.where(null, 0, mat.shape[1] if length is None else length)) for mat, length in parts
+        ]
     return _value_parts(series, avro_type, nullable=False)[1]
 
 
@@ -159,14 +161,16 @@ def encode_frames(df: pd.DataFrame, schema: dict, schema_id: int) -> list[bytes]
     parts = [(np.broadcast_to(header, (n, 5)), None)]
     parts += [part for field in schema["fields"] for part in _column(df[field["name"]], field["type"])]
     # A part whose used length is the same in every row (a constant varint, a never-null column) is fixed width.
-    parts = [(mat[:, :int(length[0])], None) if length is not None and n and length.min() == length.max()
-             else (mat, length) for mat, length in parts]
+    parts = [
+        (mat[:, : int(length[0])], None) if length is not None and n and length.min() == length.max() else (mat, length)
+        for mat, length in parts
+    ]
     grid = np.empty((n, sum(mat.shape[1] for mat, _ in parts)), np.uint8)
     runs: list[list] = []  # [first column, width, used lengths or None]; neighbouring fixed parts merge
     col = 0
     for mat, length in parts:
         w = mat.shape[1]
-        grid[:, col:col + w] = mat
+        grid[:, col : col + w] = mat
         if length is None and runs and runs[-1][2] is None:
             runs[-1][1] += w
         else:
@@ -184,10 +188,11 @@ def encode_frames(df: pd.DataFrame, schema: dict, schema_id: int) -> list[bytes]
     bounds = np.flatnonzero(np.diff(layout[order])) + 1
     pieces: list[bytes] = []  # messages in layout order
     for rows in np.split(order, bounds) if n else []:
-        cols = np.concatenate([np.arange(c, c + (w if length is None else int(length[rows[0]])))
-                               for c, w, length in runs])
+        cols = np.concatenate(
+            [np.arange(c, c + (w if length is None else int(length[rows[0]]))) for c, w, length in runs]
+        )
         block, size = np.take(np.take(grid, rows, axis=0), cols, axis=1).tobytes(), len(cols)
-        pieces.extend([block[at:at + size] for at in range(0, len(block), size)])
+        pieces.extend([block[at : at + size] for at in range(0, len(block), size)])
     position = np.empty(n, np.int64)
     position[order] = np.arange(n)
     return [pieces[i] for i in position.tolist()]  # back to row order
@@ -201,7 +206,7 @@ def hexdump(message: bytes, width: int = 16, limit: int = 256) -> str:
     """
     lines = []
     for at in range(0, min(len(message), limit), width):
-        chunk = message[at:at + width]
+        chunk = message[at : at + width]
         text = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
         lines.append(f"{at:04x}  {' '.join(f'{b:02x}' for b in chunk):<{width * 3}} {text}")
     if len(message) > limit:

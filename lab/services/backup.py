@@ -6,6 +6,7 @@ keyspace.cql and <keyspace>/<table>/ per table: the snapshot's SSTables, manifes
 folder must sit in one named after the keyspace: `nodetool import` reads the keyspace from the parent folder's name and
 silently imports nothing when that is not a valid keyspace name (e.g. a backup name with a '-').
 """
+
 from __future__ import annotations
 
 import re
@@ -48,22 +49,38 @@ def nodetool(*args: str, timeout: float = 300.0) -> str:
     BackupError with the output's tail when it fails (e.g. the node is not running).
     """
     if config.target() != "local":
-        raise BackupError("nodetool runs against the local node only; on kind use the snapshot CronJob "
-                          "(k8s/base/cassandra/snapshot-cronjob.yaml)")
+        raise BackupError(
+            "nodetool runs against the local node only; on kind use the snapshot CronJob "
+            "(k8s/base/cassandra/snapshot-cronjob.yaml)"
+        )
     # the module flags of Cassandra's conf/jvm17-clients.options (else IllegalAccessException on DirectBuffer.cleaner)
-    cmd = [artifacts.java_bin(), "-Xmx256m", "-XX:TieredStopAtLevel=1", *cassandra.JVM_MODULE_FLAGS,
-           f"-Dlogback.configurationFile=file://{config.RESOURCES / 'cassandra' / 'logback-tools.xml'}",
-           "-cp", artifacts.classpath("cassandra"), NODETOOL,
-           "-h", "127.0.0.1", "--port", str(config.ports().cassandra_jmx), *args]
+    cmd = [
+        artifacts.java_bin(),
+        "-Xmx256m",
+        "-XX:TieredStopAtLevel=1",
+        *cassandra.JVM_MODULE_FLAGS,
+        f"-Dlogback.configurationFile=file://{config.RESOURCES / 'cassandra' / 'logback-tools.xml'}",
+        "-cp",
+        artifacts.classpath("cassandra"),
+        NODETOOL,
+        "-h",
+        "127.0.0.1",
+        "--port",
+        str(config.ports().cassandra_jmx),
+        *args,
+    ]
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired as exc:
-        raise BackupError(f"nodetool {' '.join(args)} did not finish in {timeout:.0f}s; "
-                          "see `lab logs cassandra`") from exc
+        raise BackupError(
+            f"nodetool {' '.join(args)} did not finish in {timeout:.0f}s; see `lab logs cassandra`"
+        ) from exc
     if out.returncode != 0:
         tail = "\n".join((out.stdout + out.stderr).strip().splitlines()[-12:])
-        raise BackupError(f"nodetool {' '.join(args)} failed (exit {out.returncode}); is Cassandra up (`lab up "
-                          f"cassandra`)?\n--- nodetool output ---\n{tail}")
+        raise BackupError(
+            f"nodetool {' '.join(args)} failed (exit {out.returncode}); is Cassandra up (`lab up "
+            f"cassandra`)?\n--- nodetool output ---\n{tail}"
+        )
     return out.stdout
 
 
@@ -95,8 +112,9 @@ def backup(name: str | None = None, keyspace: str = config.KEYSPACE) -> Backup:
     session.cluster.refresh_schema_metadata()
     ks = session.cluster.metadata.keyspaces.get(keyspace)
     if ks is None:
-        raise BackupError(f"keyspace {keyspace!r} does not exist: nothing to back up (run the stream or "
-                          "lab.tables.apply() first)")
+        raise BackupError(
+            f"keyspace {keyspace!r} does not exist: nothing to back up (run the stream or lab.tables.apply() first)"
+        )
     nodetool("snapshot", "-t", name, keyspace)
     try:
         tables = {}
@@ -172,9 +190,11 @@ def restore(name: str, tables: list[str] | None = None) -> dict[str, int]:
         before = _sstables(b.keyspace, table)
         nodetool("import", "--copy-data", b.keyspace, table, str(b.tables[table]))
         got = len(_sstables(b.keyspace, table) - before)
-        if got < len(want):   # nodetool import says nothing when it finds nothing to import: count for ourselves
-            raise BackupError(f"nodetool import loaded {got} of the {len(want)} SSTables of {b.keyspace}.{table} from "
-                              f"{b.tables[table]}; see `lab logs cassandra` (SSTableImporter)")
+        if got < len(want):  # nodetool import says nothing when it finds nothing to import: count for ourselves
+            raise BackupError(
+                f"nodetool import loaded {got} of the {len(want)} SSTables of {b.keyspace}.{table} from "
+                f"{b.tables[table]}; see `lab logs cassandra` (SSTableImporter)"
+            )
         imported[table] = got
     return imported
 

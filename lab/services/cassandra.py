@@ -1,4 +1,5 @@
 """Cassandra 5.0.8 as one local node from the cassandra-all jars (CassandraDaemon), or the kind cluster's Cassandra."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,17 +18,37 @@ _clusters: dict[tuple, object] = {}
 _sessions: dict[tuple, object] = {}
 
 # conf/jvm17-server.options of Cassandra 5.0: the module flags a bare classpath needs on Java 17.
-_ADD_EXPORTS = ("java.base/jdk.internal.misc", "java.management.rmi/com.sun.jmx.remote.internal.rmi",
-                "java.rmi/sun.rmi.registry", "java.rmi/sun.rmi.server", "java.sql/java.sql",
-                "java.base/java.lang.ref", "jdk.unsupported/sun.misc", "jdk.compiler/com.sun.tools.javac.file",
-                "jdk.attach/sun.tools.attach")
-_ADD_OPENS = ("java.base/java.lang.module", "java.base/jdk.internal.loader", "java.base/jdk.internal.ref",
-              "java.base/jdk.internal.reflect", "java.base/jdk.internal.math", "java.base/jdk.internal.module",
-              "java.base/jdk.internal.util.jar", "jdk.management/com.sun.management.internal",
-              "java.base/sun.nio.ch", "java.base/java.io", "java.base/java.lang.reflect",
-              "jdk.compiler/com.sun.tools.javac", "java.base/java.lang", "java.base/java.util", "java.base/java.nio")
-JVM_MODULE_FLAGS = tuple([f"--add-exports={m}=ALL-UNNAMED" for m in _ADD_EXPORTS]
-                         + [f"--add-opens={m}=ALL-UNNAMED" for m in _ADD_OPENS])
+_ADD_EXPORTS = (
+    "java.base/jdk.internal.misc",
+    "java.management.rmi/com.sun.jmx.remote.internal.rmi",
+    "java.rmi/sun.rmi.registry",
+    "java.rmi/sun.rmi.server",
+    "java.sql/java.sql",
+    "java.base/java.lang.ref",
+    "jdk.unsupported/sun.misc",
+    "jdk.compiler/com.sun.tools.javac.file",
+    "jdk.attach/sun.tools.attach",
+)
+_ADD_OPENS = (
+    "java.base/java.lang.module",
+    "java.base/jdk.internal.loader",
+    "java.base/jdk.internal.ref",
+    "java.base/jdk.internal.reflect",
+    "java.base/jdk.internal.math",
+    "java.base/jdk.internal.module",
+    "java.base/jdk.internal.util.jar",
+    "jdk.management/com.sun.management.internal",
+    "java.base/sun.nio.ch",
+    "java.base/java.io",
+    "java.base/java.lang.reflect",
+    "jdk.compiler/com.sun.tools.javac",
+    "java.base/java.lang",
+    "java.base/java.util",
+    "java.base/java.nio",
+)
+JVM_MODULE_FLAGS = tuple(
+    [f"--add-exports={m}=ALL-UNNAMED" for m in _ADD_EXPORTS] + [f"--add-opens={m}=ALL-UNNAMED" for m in _ADD_OPENS]
+)
 
 
 def process() -> LocalProcess:
@@ -78,7 +99,8 @@ def write_config() -> Path:
     home.mkdir(parents=True, exist_ok=True)
     p = config.ports()
     text = Template((RESOURCES / "cassandra" / "cassandra.yaml.tmpl").read_text()).substitute(
-        storage_port=p.cassandra_storage, cql_port=p.cassandra_cql, data=data_dir())
+        storage_port=p.cassandra_storage, cql_port=p.cassandra_cql, data=data_dir()
+    )
     (home / "cassandra.yaml").write_text(text)
     (home / "logback.xml").write_text((RESOURCES / "cassandra" / "logback.xml").read_text())
     return home / "cassandra.yaml"
@@ -93,20 +115,35 @@ def _launch(proc) -> tuple[list[str], None]:
     argv = [
         # 768 MiB heap: with 128 MiB memtables the node keeps up with the replay benchmark (bench/streaming.py)
         # and the whole stack plus the streaming job stays within the 4 GiB budget of the issue.
-        java, "-Xms768M", "-Xmx768M", "-Xmn192M", "-XX:+UseG1GC", "-Xss256k", "-XX:+PerfDisableSharedMem",
+        java,
+        "-Xms768M",
+        "-Xmx768M",
+        "-Xmn192M",
+        "-XX:+UseG1GC",
+        "-Xss256k",
+        "-XX:+PerfDisableSharedMem",
         "-XX:+ExitOnOutOfMemoryError",
         # full JIT (C1 + C2): the node starts ~2-3 s later than C1-only, but writes ~20-50% faster once warm
         # (bench/streaming.py replay: the connector's writes are the job's bottleneck on 2 cores).
-        "-Djava.net.preferIPv4Stack=true", "-Djdk.attach.allowAttachSelf=true", *JVM_MODULE_FLAGS,
-        "-Dio.netty.tryReflectionSetAccessible=true", "-Dio.netty.allocator.useCacheForAllThreads=true",
+        "-Djava.net.preferIPv4Stack=true",
+        "-Djdk.attach.allowAttachSelf=true",
+        *JVM_MODULE_FLAGS,
+        "-Dio.netty.tryReflectionSetAccessible=true",
+        "-Dio.netty.allocator.useCacheForAllThreads=true",
         "-Dio.netty.allocator.maxOrder=11",
         f"-javaagent:{artifacts.jar(NAME, 'jamm-')}",
         f"-javaagent:{agent}=127.0.0.1:{p.cassandra_jmx_exporter}:{RESOURCES / 'jmx' / 'cassandra.yaml'}",
-        f"-Dcassandra.config=file://{yaml_path}", f"-Dlogback.configurationFile=file://{home / 'logback.xml'}",
-        f"-Dcassandra.logdir={home}", f"-Dcassandra.storagedir={data_dir()}", "-Dcassandra-foreground=yes",
+        f"-Dcassandra.config=file://{yaml_path}",
+        f"-Dlogback.configurationFile=file://{home / 'logback.xml'}",
+        f"-Dcassandra.logdir={home}",
+        f"-Dcassandra.storagedir={data_dir()}",
+        "-Dcassandra-foreground=yes",
         f"-Dcassandra.jmx.local.port={p.cassandra_jmx}",
-        "-Dcassandra.skip_wait_for_gossip_to_settle=0", "-Dcassandra.superuser_setup_delay_ms=0",
-        "-cp", artifacts.classpath(NAME), "org.apache.cassandra.service.CassandraDaemon",
+        "-Dcassandra.skip_wait_for_gossip_to_settle=0",
+        "-Dcassandra.superuser_setup_delay_ms=0",
+        "-cp",
+        artifacts.classpath(NAME),
+        "org.apache.cassandra.service.CassandraDaemon",
     ]
     return argv, None
 
@@ -124,17 +161,29 @@ def _cluster(points: tuple[str, ...], port: int, user: str | None, password: str
     key = (points, port, user)
     cluster = _clusters.get(key)
     if cluster is None or cluster.is_shutdown:
-        profile = ExecutionProfile(load_balancing_policy=DCAwareRoundRobinPolicy(local_dc=local_datacenter()),
-                                   request_timeout=30)
+        profile = ExecutionProfile(
+            load_balancing_policy=DCAwareRoundRobinPolicy(local_dc=local_datacenter()), request_timeout=30
+        )
         auth = PlainTextAuthProvider(username=user, password=password) if user else None
-        cluster = Cluster(list(points), port=port, protocol_version=5, connect_timeout=5,
-                          auth_provider=auth, execution_profiles={EXEC_PROFILE_DEFAULT: profile})
+        cluster = Cluster(
+            list(points),
+            port=port,
+            protocol_version=5,
+            connect_timeout=5,
+            auth_provider=auth,
+            execution_profiles={EXEC_PROFILE_DEFAULT: profile},
+        )
         _clusters[key] = cluster
     return cluster
 
 
-def session_at(points: tuple[str, ...], port: int, keyspace: str | None = None,
-               user: str | None = None, password: str | None = None):
+def session_at(
+    points: tuple[str, ...],
+    port: int,
+    keyspace: str | None = None,
+    user: str | None = None,
+    password: str | None = None,
+):
     """A cassandra-driver Session for explicit contact points (e.g. in a Spark worker), cached per process."""
     key = (points, port, user, keyspace)
     sess = _sessions.get(key)
@@ -186,5 +235,3 @@ def stop() -> bool:
     """Close driver sessions and stop our node; True when a process was stopped."""
     close_sessions()
     return lifecycle.stop(NAME, process(), 60)
-
-

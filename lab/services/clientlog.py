@@ -1,4 +1,5 @@
 """librdkafka's log through Python logging: every line into the lab's log file, a broker outage said once."""
+
 from __future__ import annotations
 
 import itertools
@@ -10,7 +11,7 @@ from typing import TextIO
 from lab import config
 
 NAME = "lab.librdkafka"
-DEFAULT_MESSAGE_TIMEOUT_MS = 300_000   # librdkafka's message.timeout.ms (delivery.timeout.ms) default
+DEFAULT_MESSAGE_TIMEOUT_MS = 300_000  # librdkafka's message.timeout.ms (delivery.timeout.ms) default
 _ids = itertools.count(1)
 _BROKER = re.compile(r"(?:ipv[46]#)?([\w.\-\[\]:]+:\d+)")
 
@@ -32,8 +33,11 @@ class BrokerOutage(logging.Handler):
         where = f" at {found.group(1)}" if found else ""
         from tqdm import tqdm  # a line of its own, also under a running progress bar
 
-        tqdm.write(f"{self.who}: broker unreachable{where}, retrying for up to {self.retry_s:.0f} s "
-                   f"(librdkafka's log: {config.log_file()})", file=self.stream or sys.stderr)
+        tqdm.write(
+            f"{self.who}: broker unreachable{where}, retrying for up to {self.retry_s:.0f} s "
+            f"(librdkafka's log: {config.log_file()})",
+            file=self.stream or sys.stderr,
+        )
 
 
 def _file_logger() -> logging.Logger:
@@ -42,7 +46,7 @@ def _file_logger() -> logging.Logger:
     path = str(config.log_file())
     if not any(getattr(h, "baseFilename", None) == path for h in parent.handlers):
         for old in [h for h in parent.handlers if isinstance(h, logging.FileHandler)]:
-            parent.removeHandler(old)   # LAB_HOME changed: the lines go to the new home's log
+            parent.removeHandler(old)  # LAB_HOME changed: the lines go to the new home's log
             old.close()
         config.log_file().parent.mkdir(parents=True, exist_ok=True)
         handler = logging.FileHandler(path, delay=True)

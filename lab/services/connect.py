@@ -6,6 +6,7 @@ The record bytes are kept as they are (ByteArrayConverter: the Confluent frame, 
 included), wrapped in a struct by HoistField and stamped by InsertField. The sink commits to Iceberg every
 COMMIT_INTERVAL_MS and keeps its progress in the table's snapshots (exactly once across worker restarts).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -63,7 +64,7 @@ def connector_config(topic: str = config.TRIPS_TOPIC) -> dict[str, str]:
         "topics": topic,
         "key.converter": "org.apache.kafka.connect.converters.ByteArrayConverter",
         "value.converter": "org.apache.kafka.connect.converters.ByteArrayConverter",
-        "transforms": "hoist,meta",   # bytes → struct{value: bytes}, then add where the record came from
+        "transforms": "hoist,meta",  # bytes → struct{value: bytes}, then add where the record came from
         "transforms.hoist.type": "org.apache.kafka.connect.transforms.HoistField$Value",
         "transforms.hoist.field": "value",
         "transforms.meta.type": "org.apache.kafka.connect.transforms.InsertField$Value",
@@ -100,16 +101,21 @@ def write_config() -> tuple[Path, Path]:
         link.unlink()
     link.symlink_to(artifacts.resolve("iceberg"), target_is_directory=True)
     worker = home / "worker.properties"
-    worker.write_text("\n".join([
-        f"bootstrap.servers={kafka.bootstrap_servers()}",
-        "key.converter=org.apache.kafka.connect.converters.ByteArrayConverter",
-        "value.converter=org.apache.kafka.connect.converters.ByteArrayConverter",
-        f"offset.storage.file.filename={data_dir() / 'connect.offsets'}",
-        "offset.flush.interval.ms=10000",
-        f"plugin.path={plugins}",
-        "plugin.discovery=only_scan",
-        f"listeners=http://127.0.0.1:{config.ports().connect}",
-    ]) + "\n")
+    worker.write_text(
+        "\n".join(
+            [
+                f"bootstrap.servers={kafka.bootstrap_servers()}",
+                "key.converter=org.apache.kafka.connect.converters.ByteArrayConverter",
+                "value.converter=org.apache.kafka.connect.converters.ByteArrayConverter",
+                f"offset.storage.file.filename={data_dir() / 'connect.offsets'}",
+                "offset.flush.interval.ms=10000",
+                f"plugin.path={plugins}",
+                "plugin.discovery=only_scan",
+                f"listeners=http://127.0.0.1:{config.ports().connect}",
+            ]
+        )
+        + "\n"
+    )
     connector = home / "connector.properties"
     connector.write_text("".join(f"{k}={v}\n" for k, v in connector_config().items()))
     connector.chmod(0o600)
@@ -128,18 +134,30 @@ def ensure_control_topic() -> None:
             futures[config.ARCHIVE_CONTROL_TOPIC].result(timeout=30)
         except Exception as exc:  # noqa: BLE001 - a concurrent create is fine; anything else is reported
             if "TOPIC_ALREADY_EXISTS" not in str(exc):
-                raise LabError(f"connect: cannot create the control topic {config.ARCHIVE_CONTROL_TOPIC}: "
-                               f"{exc}") from exc
+                raise LabError(
+                    f"connect: cannot create the control topic {config.ARCHIVE_CONTROL_TOPIC}: {exc}"
+                ) from exc
 
 
 def _launch(proc: LocalProcess) -> tuple[list[str], None]:
     ensure_control_topic()
     worker, connector = write_config()
     home = proc.home
-    return [artifacts.java_bin(), "-Xms128m", "-Xmx512m", "-XX:+UseG1GC", "-XX:TieredStopAtLevel=1",
-            "-Djava.awt.headless=true", f"-Dkafka.logs.dir={home}", f"-Dlog4j2.configurationFile={home / 'log4j2.xml'}",
-            "-cp", artifacts.classpath(NAME), "org.apache.kafka.connect.cli.ConnectStandalone",
-            str(worker), str(connector)], None
+    return [
+        artifacts.java_bin(),
+        "-Xms128m",
+        "-Xmx512m",
+        "-XX:+UseG1GC",
+        "-XX:TieredStopAtLevel=1",
+        "-Djava.awt.headless=true",
+        f"-Dkafka.logs.dir={home}",
+        f"-Dlog4j2.configurationFile={home / 'log4j2.xml'}",
+        "-cp",
+        artifacts.classpath(NAME),
+        "org.apache.kafka.connect.cli.ConnectStandalone",
+        str(worker),
+        str(connector),
+    ], None
 
 
 def status() -> dict:

@@ -1,4 +1,5 @@
 """Week 0: what this machine has (tools, versions, memory) against what the lab needs."""
+
 from __future__ import annotations
 
 import platform
@@ -24,14 +25,28 @@ class Tool:
 
 _TOOLS = {
     # name: (argv for the version, regex, needed for, fix)
-    "java": (["java", "-version"], r'version "([^"]+)"', "local", "install a JDK 17 (apt-get install openjdk-17-jdk-headless)"),
+    "java": (
+        ["java", "-version"],
+        r'version "([^"]+)"',
+        "local",
+        "install a JDK 17 (apt-get install openjdk-17-jdk-headless)",
+    ),
     "mvn": (["mvn", "-v"], r"Apache Maven (\S+)", "local", "install Maven 3.8+ (apt-get install maven)"),
     "prometheus": (["prometheus", "--version"], r"version (\S+)", "local", "apt-get install prometheus"),
-    "docker": (["docker", "version", "--format", "{{.Server.Version}}"], r"(\d+\.\d+\.\d+)", "kind", "install Docker Engine/Desktop"),
+    "docker": (
+        ["docker", "version", "--format", "{{.Server.Version}}"],
+        r"(\d+\.\d+\.\d+)",
+        "kind",
+        "install Docker Engine/Desktop",
+    ),
     "kind": (["kind", "version"], r"v(\d+\.\d+\.\d+)", "kind", "install kind (https://kind.sigs.k8s.io)"),
-    "kubectl": (["kubectl", "version", "--client"], r"v(\d+\.\d+\.\d+)", "both",
-                f"install kubectl >= {config.KUBECTL_MIN} (week 08 renders k8s/ with it on both targets): "
-                "https://kubernetes.io/docs/tasks/tools/ (Debian 12's kubernetes-client is too old)"),
+    "kubectl": (
+        ["kubectl", "version", "--client"],
+        r"v(\d+\.\d+\.\d+)",
+        "both",
+        f"install kubectl >= {config.KUBECTL_MIN} (week 08 renders k8s/ with it on both targets): "
+        "https://kubernetes.io/docs/tasks/tools/ (Debian 12's kubernetes-client is too old)",
+    ),
 }
 
 
@@ -75,7 +90,16 @@ def packages() -> dict[str, str]:
     """Versions of the core Python packages the notebooks use."""
     from importlib.metadata import PackageNotFoundError, version
 
-    names = ["confluent-kafka", "fastavro", "pyspark", "cassandra-driver", "kubernetes", "papermill", "jupyterlab", "nbval"]
+    names = [
+        "confluent-kafka",
+        "fastavro",
+        "pyspark",
+        "cassandra-driver",
+        "kubernetes",
+        "papermill",
+        "jupyterlab",
+        "nbval",
+    ]
     out = {}
     for n in names:
         try:
@@ -87,7 +111,12 @@ def packages() -> dict[str, str]:
 
 def versions() -> dict[str, str]:
     """The pinned service versions, from lab.config."""
-    return {"Kafka (KRaft)": config.KAFKA_VERSION, "Apicurio Registry": config.APICURIO_VERSION,
-            "Cassandra": config.CASSANDRA_VERSION, "Spark": config.SPARK_VERSION,
-            "Spark Cassandra Connector": config.SCC_VERSION, "JMX exporter": config.JMX_EXPORTER_VERSION,
-            "Strimzi (kind)": config.STRIMZI_VERSION}
+    return {
+        "Kafka (KRaft)": config.KAFKA_VERSION,
+        "Apicurio Registry": config.APICURIO_VERSION,
+        "Cassandra": config.CASSANDRA_VERSION,
+        "Spark": config.SPARK_VERSION,
+        "Spark Cassandra Connector": config.SCC_VERSION,
+        "JMX exporter": config.JMX_EXPORTER_VERSION,
+        "Strimzi (kind)": config.STRIMZI_VERSION,
+    }

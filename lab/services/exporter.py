@@ -1,4 +1,5 @@
 """The lab's own Prometheus endpoints: one prometheus_client registry per port, served once; the producer's counters."""
+
 from __future__ import annotations
 
 import logging
@@ -6,13 +7,13 @@ import os
 import threading
 import time
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 from lab import config
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
-_exporters: dict[tuple[str, int], "Exporter"] = {}
+_exporters: dict[tuple[str, int], Exporter] = {}
 
 
 class Exporter:
@@ -33,8 +34,11 @@ class Exporter:
             try:
                 self.server, _thread = start_http_server(self.port, addr=bind_address(), registry=self.registry)
             except OSError as exc:  # another process of this lab serves the port: count anyway, never fail the caller
-                log.warning("metrics endpoint 127.0.0.1:%s not started (%s); values are kept in this process only",
-                            self.port, exc)
+                log.warning(
+                    "metrics endpoint 127.0.0.1:%s not started (%s); values are kept in this process only",
+                    self.port,
+                    exc,
+                )
         return self.url
 
     @property
@@ -53,7 +57,7 @@ def bind_address() -> str:
     return os.environ.get("LAB_METRICS_ADDR", "127.0.0.1")
 
 
-def exporter(kind: str, port: int, factory: Callable[[int], "Exporter"]) -> "Exporter":
+def exporter(kind: str, port: int, factory: Callable[[int], Exporter]) -> Exporter:
     with _lock:
         key = (kind, port)
         if key not in _exporters:
@@ -71,10 +75,16 @@ class ProducerMetrics(Exporter):
         from prometheus_client import Counter, Gauge
 
         r = self.registry
-        self._delivered = Counter("lab_producer_messages_delivered", "Messages acknowledged by Kafka", ["topic"], registry=r)
-        self._failed = Counter("lab_producer_messages_failed", "Messages Kafka did not acknowledge", ["topic"], registry=r)
-        self._dlq = Counter("lab_producer_dlq_messages", "Rows sent to the dead-letter topic, by reason", ["reason"], registry=r)
-        self._recent: deque[tuple[float, int]] = deque()   # (when, how many were delivered then)
+        self._delivered = Counter(
+            "lab_producer_messages_delivered", "Messages acknowledged by Kafka", ["topic"], registry=r
+        )
+        self._failed = Counter(
+            "lab_producer_messages_failed", "Messages Kafka did not acknowledge", ["topic"], registry=r
+        )
+        self._dlq = Counter(
+            "lab_producer_dlq_messages", "Rows sent to the dead-letter topic, by reason", ["reason"], registry=r
+        )
+        self._recent: deque[tuple[float, int]] = deque()  # (when, how many were delivered then)
         rate = Gauge("lab_producer_send_rate", "Messages delivered per second over the last 5 s", registry=r)
         rate.set_function(self.send_rate)
 
@@ -126,7 +136,7 @@ def stop_all() -> None:
             exp.stop()
 
 
-def scrape(url: str, prefix: str = "") -> "list[dict]":
+def scrape(url: str, prefix: str = "") -> list[dict]:
     """Read a /metrics endpoint: one dict per sample (name, labels, value), optionally only names starting with `prefix`."""
     import requests
     from prometheus_client.parser import text_string_to_metric_families

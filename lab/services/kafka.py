@@ -1,4 +1,5 @@
 """Kafka 4.3.1 as one local KRaft broker+controller process (jars from Maven), or the kind cluster's Kafka."""
+
 from __future__ import annotations
 
 import base64
@@ -52,9 +53,14 @@ def admin(timeout_ms: int = 10000):
     from lab.services import clientlog
 
     key = (bootstrap_servers(), timeout_ms)
-    if key not in _admins:   # its librdkafka lines go to the lab's log file, handed over by poll()
-        _admins[key] = AdminClient({"bootstrap.servers": key[0], "socket.timeout.ms": timeout_ms,
-                                    "logger": clientlog.client_logger("admin", {}, say_outage=False)})
+    if key not in _admins:  # its librdkafka lines go to the lab's log file, handed over by poll()
+        _admins[key] = AdminClient(
+            {
+                "bootstrap.servers": key[0],
+                "socket.timeout.ms": timeout_ms,
+                "logger": clientlog.client_logger("admin", {}, say_outage=False),
+            }
+        )
     _admins[key].poll(0)
     return _admins[key]
 
@@ -73,7 +79,8 @@ def write_config() -> Path:
     home.mkdir(parents=True, exist_ok=True)
     p = config.ports()
     text = Template((RESOURCES / "kafka" / "server.properties.tmpl").read_text()).substitute(
-        kafka_port=p.kafka, controller_port=p.kafka_controller, log_dirs=data_dir())
+        kafka_port=p.kafka, controller_port=p.kafka_controller, log_dirs=data_dir()
+    )
     (home / "server.properties").write_text(text)
     (home / "log4j2.xml").write_text((RESOURCES / "kafka" / "log4j2.xml").read_text())
     return home / "server.properties"
@@ -82,9 +89,16 @@ def write_config() -> Path:
 def _jvm_opts(home: Path) -> list[str]:
     # C1 only (TieredStopAtLevel=1): measured side by side on 2 busy cores, ready in 7-15 s instead of 19-23 s,
     # and 2-4x the produce rate over a 300k-message run (C2 spends those seconds compiling).
-    return ["-Xms256m", "-Xmx512m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:TieredStopAtLevel=1",
-            "-Djava.awt.headless=true",
-            f"-Dkafka.logs.dir={home}", f"-Dlog4j2.configurationFile={home / 'log4j2.xml'}"]
+    return [
+        "-Xms256m",
+        "-Xmx512m",
+        "-XX:+UseG1GC",
+        "-XX:MaxGCPauseMillis=20",
+        "-XX:TieredStopAtLevel=1",
+        "-Djava.awt.headless=true",
+        f"-Dkafka.logs.dir={home}",
+        f"-Dlog4j2.configurationFile={home / 'log4j2.xml'}",
+    ]
 
 
 def format_storage(properties: Path) -> bool:
@@ -93,8 +107,18 @@ def format_storage(properties: Path) -> bool:
         return False
     home = process().home
     cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
-    cmd = [artifacts.java_bin(), *_jvm_opts(home), "-cp", artifacts.classpath(NAME), "kafka.tools.StorageTool",
-           "format", "--standalone", f"--cluster-id={cluster_id}", "--config", str(properties)]  # "=": an id may start with "-"
+    cmd = [
+        artifacts.java_bin(),
+        *_jvm_opts(home),
+        "-cp",
+        artifacts.classpath(NAME),
+        "kafka.tools.StorageTool",
+        "format",
+        "--standalone",
+        f"--cluster-id={cluster_id}",
+        "--config",
+        str(properties),
+    ]  # "=": an id may start with "-"
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     if out.returncode != 0:
         tail = "\n".join((out.stdout + out.stderr).splitlines()[-20:])
@@ -109,9 +133,15 @@ def _launch(proc) -> tuple[list[str], None]:
     format_storage(properties)
     agent = artifacts.jar("agents", "jmx_prometheus_javaagent")
     rules = RESOURCES / "jmx" / "kafka.yaml"
-    return [java, *_jvm_opts(proc.home),
-            f"-javaagent:{agent}=127.0.0.1:{config.ports().kafka_jmx_exporter}:{rules}",
-            "-cp", artifacts.classpath(NAME), "kafka.Kafka", str(properties)], None
+    return [
+        java,
+        *_jvm_opts(proc.home),
+        f"-javaagent:{agent}=127.0.0.1:{config.ports().kafka_jmx_exporter}:{rules}",
+        "-cp",
+        artifacts.classpath(NAME),
+        "kafka.Kafka",
+        str(properties),
+    ], None
 
 
 def start(timeout: float = 90.0) -> int | None:
@@ -146,5 +176,3 @@ def stop() -> bool:
     if config.target() == "local":
         _admins.clear()  # a cached client would log connection failures for as long as the broker is gone
     return lifecycle.stop(NAME, process(), 60)
-
-

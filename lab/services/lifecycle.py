@@ -1,16 +1,17 @@
 """The lifecycle every service module shares: kind dispatch, start once, bounded readiness on one probe, stop."""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 from lab import config
 from lab.deploy import kube
 from lab.services.process import LocalProcess
 from lab.wait import until
 
-Probe = Callable[[], object]           # returns truthy when ready; raises (with the reason) when not
-Launch = Callable[[LocalProcess], tuple[Sequence[str], Path | None]]   # → argv, working directory
+Probe = Callable[[], object]  # returns truthy when ready; raises (with the reason) when not
+Launch = Callable[[LocalProcess], tuple[Sequence[str], Path | None]]  # → argv, working directory
 
 
 def start(name: str, proc: LocalProcess, launch: Launch, probe: Probe, timeout: float, interval: float) -> int | None:

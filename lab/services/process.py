@@ -1,13 +1,14 @@
 """Local service processes: pid files, logs, port checks and clean stops, shared by every local service."""
+
 from __future__ import annotations
 
 import os
 import signal
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 import psutil
 
@@ -91,8 +92,13 @@ class LocalProcess:
         log.flush()
         try:
             proc = subprocess.Popen(
-                list(argv), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                cwd=cwd or self.home, env={**os.environ, **(env or {})}, start_new_session=True,
+                list(argv),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=cwd or self.home,
+                env={**os.environ, **(env or {})},
+                start_new_session=True,
             )
         except OSError as exc:
             raise ServiceStartError(self.name, f"cannot run {argv[0]}: {exc}") from exc
@@ -114,7 +120,7 @@ class LocalProcess:
     def tail(self, lines: int = 30) -> str:
         """The last lines of the log."""
         try:
-            data = self.log_file.read_bytes()[-64 * 1024:]
+            data = self.log_file.read_bytes()[-64 * 1024 :]
         except OSError:
             return "(no log yet)"
         return "\n".join(data.decode("utf-8", "replace").splitlines()[-lines:])
@@ -156,7 +162,7 @@ def _alive(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
-    except psutil.AccessDenied:   # someone else's live process
+    except psutil.AccessDenied:  # someone else's live process
         return True
 
 
@@ -174,7 +180,7 @@ def rss_bytes(pid: int) -> int:
         except psutil.Error:
             continue
 
-    def sizes(p: int) -> tuple[int, int]:   # (virtual size, RSS) in kB; (0, 0) when gone
+    def sizes(p: int) -> tuple[int, int]:  # (virtual size, RSS) in kB; (0, 0) when gone
         try:
             mem = psutil.Process(p).memory_info()
             return mem.vms // 1024, mem.rss // 1024

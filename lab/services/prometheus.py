@@ -1,4 +1,5 @@
 """Prometheus (the Debian package's binary, run by the lab, not by systemd) scraping every lab exporter."""
+
 from __future__ import annotations
 
 import re
@@ -14,9 +15,11 @@ from lab.services.process import LocalProcess
 
 NAME = "prometheus"
 RESOURCES = config.RESOURCES / "prometheus"
-INSTALL_HINT = ("Install it: `sudo apt-get update && sudo apt-get install -y prometheus` (Debian/Ubuntu), "
-                "or put a prometheus 2.x binary on PATH")
-MAX_SCRAPE_TIMEOUT_S = 4.0   # a scrape may take this long, but never longer than the interval (Prometheus refuses)
+INSTALL_HINT = (
+    "Install it: `sudo apt-get update && sudo apt-get install -y prometheus` (Debian/Ubuntu), "
+    "or put a prometheus 2.x binary on PATH"
+)
+MAX_SCRAPE_TIMEOUT_S = 4.0  # a scrape may take this long, but never longer than the interval (Prometheus refuses)
 _UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 _procs: dict[tuple, LocalProcess] = {}
 
@@ -75,9 +78,13 @@ def write_config(scrape_interval: str = "5s", evaluation_interval: str = "5s") -
     """Render prometheus.yml from the template (ports after LAB_PORT_OFFSET); returns its path."""
     home = process().home
     home.mkdir(parents=True, exist_ok=True)
-    values = dict(config.ports().__dict__, scrape_interval=scrape_interval,
-                  scrape_timeout=scrape_timeout(scrape_interval),
-                  evaluation_interval=evaluation_interval, rules_dir=RESOURCES / "rules")
+    values = dict(
+        config.ports().__dict__,
+        scrape_interval=scrape_interval,
+        scrape_timeout=scrape_timeout(scrape_interval),
+        evaluation_interval=evaluation_interval,
+        rules_dir=RESOURCES / "rules",
+    )
     text = Template((RESOURCES / "prometheus.yml.tmpl").read_text()).substitute(values)
     (home / "prometheus.yml").write_text(text)
     return home / "prometheus.yml"
@@ -87,9 +94,15 @@ def _launch(proc) -> tuple[list[str], None]:
     """Prometheus's command line with our rendered config."""
     exe = binary()
     cfg = write_config()
-    return [exe, f"--config.file={cfg}", f"--storage.tsdb.path={data_dir()}",
-            f"--web.listen-address=127.0.0.1:{config.ports().prometheus}", "--web.enable-lifecycle",
-            "--storage.tsdb.retention.time=2d", "--log.level=warn"], None
+    return [
+        exe,
+        f"--config.file={cfg}",
+        f"--storage.tsdb.path={data_dir()}",
+        f"--web.listen-address=127.0.0.1:{config.ports().prometheus}",
+        "--web.enable-lifecycle",
+        "--storage.tsdb.retention.time=2d",
+        "--log.level=warn",
+    ], None
 
 
 def start(timeout: float = 60.0) -> int | None:
@@ -155,5 +168,3 @@ def targets() -> dict[str, str]:
 def stop() -> bool:
     """Stop our Prometheus; True when a process was stopped."""
     return lifecycle.stop(NAME, process(), 30)
-
-

@@ -1,5 +1,6 @@
 """S3Proxy 4.1 as a local S3-compatible object store (filesystem backend, access keys required): the raw archive's
 storage. On demand only (`lab up archive`), not part of the default stack."""
+
 from __future__ import annotations
 
 import secrets
@@ -12,7 +13,7 @@ from lab.services.process import LocalProcess
 from lab.wait import port_open
 
 NAME = "s3proxy"
-REGION = "us-east-1"     # any region works with S3Proxy; the clients must agree on one for SigV4
+REGION = "us-east-1"  # any region works with S3Proxy; the clients must agree on one for SigV4
 _procs: dict[tuple, LocalProcess] = {}
 
 
@@ -59,22 +60,35 @@ def write_config() -> Path:
         folder.chmod(0o700)
     key, secret = credentials()
     props = home / "s3proxy.properties"
-    props.write_text("\n".join([
-        f"s3proxy.endpoint=http://127.0.0.1:{config.ports().s3proxy}",
-        "s3proxy.authorization=aws-v2-or-v4",
-        f"s3proxy.identity={key}",
-        f"s3proxy.credential={secret}",
-        "jclouds.provider=filesystem",
-        f"jclouds.filesystem.basedir={data_dir()}",
-    ]) + "\n")
+    props.write_text(
+        "\n".join(
+            [
+                f"s3proxy.endpoint=http://127.0.0.1:{config.ports().s3proxy}",
+                "s3proxy.authorization=aws-v2-or-v4",
+                f"s3proxy.identity={key}",
+                f"s3proxy.credential={secret}",
+                "jclouds.provider=filesystem",
+                f"jclouds.filesystem.basedir={data_dir()}",
+            ]
+        )
+        + "\n"
+    )
     props.chmod(0o600)
     return props
 
 
 def _launch(proc: LocalProcess) -> tuple[list[str], None]:
     props = write_config()
-    return [artifacts.java_bin(), "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-            "-jar", str(artifacts.jar(NAME, "s3proxy-")), "--properties", str(props)], None
+    return [
+        artifacts.java_bin(),
+        "-Xmx256m",
+        "-XX:TieredStopAtLevel=1",
+        "-XX:+UseSerialGC",
+        "-jar",
+        str(artifacts.jar(NAME, "s3proxy-")),
+        "--properties",
+        str(props),
+    ], None
 
 
 def _probe() -> bool:

@@ -1,4 +1,5 @@
 """Apicurio Registry 3.3.3 (Confluent-compatible API) as a local process storing its schemas in Kafka (KafkaSQL)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,7 +11,7 @@ from lab.services import artifacts, kafka, lifecycle
 from lab.services.process import LocalProcess
 
 NAME = "schema_registry"
-JOURNAL_TOPIC = "kafkasql-journal"        # Apicurio's defaults, named here so tests and docs can refer to them
+JOURNAL_TOPIC = "kafkasql-journal"  # Apicurio's defaults, named here so tests and docs can refer to them
 SNAPSHOTS_TOPIC = "kafkasql-snapshots"
 _procs: dict[tuple, LocalProcess] = {}
 
@@ -52,16 +53,20 @@ def java_bin() -> str:
     """
     import shutil
 
-    fix = (f"Apicurio {config.APICURIO_VERSION} needs Java {config.REGISTRY_JAVA_MIN}+ "
-           "(Kafka, Cassandra and Spark keep Java 17). Install one (Debian/Ubuntu: "
-           "`apt-get install openjdk-21-jdk-headless` where available, or Temurin 21/25 from "
-           "adoptium.net; conda: `openjdk=21`) and set LAB_REGISTRY_JAVA_HOME to it.")
+    fix = (
+        f"Apicurio {config.APICURIO_VERSION} needs Java {config.REGISTRY_JAVA_MIN}+ "
+        "(Kafka, Cassandra and Spark keep Java 17). Install one (Debian/Ubuntu: "
+        "`apt-get install openjdk-21-jdk-headless` where available, or Temurin 21/25 from "
+        "adoptium.net; conda: `openjdk=21`) and set LAB_REGISTRY_JAVA_HOME to it."
+    )
     home = config.registry_java_home()
     if home:
         candidates = [home / "bin" / "java"]
     else:
-        found = [*Path("/usr/lib/jvm").glob("*/bin/java"),
-                 *Path("/Library/Java/JavaVirtualMachines").glob("*/Contents/Home/bin/java")]
+        found = [
+            *Path("/usr/lib/jvm").glob("*/bin/java"),
+            *Path("/Library/Java/JavaVirtualMachines").glob("*/Contents/Home/bin/java"),
+        ]
         candidates = ([config.java_home() / "bin" / "java"] if config.java_home() else []) + sorted(found, reverse=True)
         candidates += [Path(p) for p in [shutil.which("java")] if p]
     seen = []
@@ -85,7 +90,7 @@ def _system_properties(home: Path) -> dict[str, str]:
         "quarkus.management.port": str(p.registry_management),
         "quarkus.http.access-log.enabled": "false",
         "quarkus.log.console.format": "%d{yyyy-MM-dd HH:mm:ss,SSS} %p [%c{2.}] (%t) %m%n",
-        "quarkus.log.category.\"org.apache.kafka\".level": "WARN",
+        'quarkus.log.category."org.apache.kafka".level': "WARN",
         # The KafkaSQL bootstrap polls the snapshots and journal topics until a poll comes back empty;
         # the default 5 s poll makes every start ~10 s slower on a local broker.
         "apicurio.kafkasql.consumer.poll.timeout": "1000",
@@ -113,8 +118,17 @@ def _launch(proc) -> tuple[list[str], Path]:
     for sub in ("snapshots", "import", "tmp"):
         (home / sub).mkdir(parents=True, exist_ok=True)
     props = [f"-D{k}={v}" for k, v in _system_properties(home).items()]
-    return [java, "-Xms128m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-            "-Djava.util.logging.manager=org.jboss.logmanager.LogManager", *props, "-jar", str(jar)], jar.parent
+    return [
+        java,
+        "-Xms128m",
+        "-Xmx384m",
+        "-XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1",
+        "-Djava.util.logging.manager=org.jboss.logmanager.LogManager",
+        *props,
+        "-jar",
+        str(jar),
+    ], jar.parent
 
 
 def start(timeout: float = 120.0) -> int | None:
@@ -150,5 +164,3 @@ def wait_ready(timeout: float = 120.0) -> None:
 def stop() -> bool:
     """Stop our registry; True when a process was stopped (its schemas stay in Kafka)."""
     return lifecycle.stop(NAME, process(), 30)
-
-

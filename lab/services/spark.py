@@ -1,4 +1,5 @@
 """Spark as a lab service: one local SparkSession with the Kafka, Avro and Cassandra connector jars."""
+
 from __future__ import annotations
 
 import os
@@ -9,7 +10,7 @@ from lab import config
 from lab.errors import ServiceStartError
 
 MASTER = "local[2]"
-DRIVER_MEMORY = "768m"   # local[2] with small micro-batches; keeps the stack + job within 4 GiB
+DRIVER_MEMORY = "768m"  # local[2] with small micro-batches; keeps the stack + job within 4 GiB
 SHUFFLE_PARTITIONS = 2
 APP_NAME = "kappa-lab"
 
@@ -31,7 +32,8 @@ def conf(master: str = MASTER, driver_memory: str = DRIVER_MEMORY, ui: bool = Tr
     user, password = cassandra.credentials()
     home = config.lab_home() / "spark"
     auth = {"spark.cassandra.auth.username": user, "spark.cassandra.auth.password": password} if user else {}
-    return {**auth,
+    return {
+        **auth,
         "spark.master": master,
         "spark.app.name": APP_NAME,
         "spark.driver.memory": driver_memory,
@@ -44,16 +46,16 @@ def conf(master: str = MASTER, driver_memory: str = DRIVER_MEMORY, ui: bool = Tr
         "spark.jars": ",".join(str(p) for p in artifacts.spark_jars()),
         "spark.local.dir": str(home / "tmp"),
         "spark.sql.warehouse.dir": str(home / "warehouse"),
-        "spark.sql.session.timeZone": "UTC",           # TLC wall-clock times are encoded as if UTC
+        "spark.sql.session.timeZone": "UTC",  # TLC wall-clock times are encoded as if UTC
         "spark.sql.shuffle.partitions": str(SHUFFLE_PARTITIONS),
         "spark.default.parallelism": "2",
-        "spark.sql.adaptive.enabled": "false",         # stable plans for the lessons
+        "spark.sql.adaptive.enabled": "false",  # stable plans for the lessons
         "spark.sql.execution.arrow.pyspark.enabled": "true",
-        "spark.sql.execution.arrow.maxRecordsPerBatch": "25000",   # fewer, larger pandas batches for the decoder
+        "spark.sql.execution.arrow.maxRecordsPerBatch": "25000",  # fewer, larger pandas batches for the decoder
         "spark.python.worker.reuse": "true",
         "spark.ui.enabled": str(ui).lower(),
         "spark.ui.port": str(config.ports().spark_ui),
-        "spark.port.maxRetries": "0",                  # fail loudly instead of drifting to 4041
+        "spark.port.maxRetries": "0",  # fail loudly instead of drifting to 4041
         "spark.ui.showConsoleProgress": "false",
         "spark.ui.prometheus.enabled": "true",
         "spark.sql.streaming.metricsEnabled": "true",
@@ -75,7 +77,7 @@ def conf(master: str = MASTER, driver_memory: str = DRIVER_MEMORY, ui: bool = Tr
     }
 
 
-def start(**overrides: str) -> "pyspark.sql.SparkSession":  # noqa: F821
+def start(**overrides: str) -> pyspark.sql.SparkSession:  # noqa: F821
     """Start (or return) the lab's SparkSession; keyword overrides replace settings from `conf()`.
 
     Workers run this interpreter (PYSPARK_PYTHON = sys.executable), so they see fastavro and pandas.
@@ -85,7 +87,7 @@ def start(**overrides: str) -> "pyspark.sql.SparkSession":  # noqa: F821
         return _session
     os.environ["PYSPARK_PYTHON"] = sys.executable
     os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")   # no "hostname resolves to a loopback address" warning
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # no "hostname resolves to a loopback address" warning
     settings = {**conf(), **{k.replace("__", "."): v for k, v in overrides.items()}}
     Path(settings["spark.local.dir"]).mkdir(parents=True, exist_ok=True)
     from pyspark.sql import SparkSession
@@ -103,7 +105,7 @@ def start(**overrides: str) -> "pyspark.sql.SparkSession":  # noqa: F821
 
 
 QUIET_LOGGERS = (  # warnings that are expected in the lab and would bury the notebook's output
-    "org.apache.spark.sql.kafka010.consumer.KafkaDataConsumer",       # KAFKA-1894 note on every batch
+    "org.apache.spark.sql.kafka010.consumer.KafkaDataConsumer",  # KAFKA-1894 note on every batch
     "org.apache.spark.sql.execution.streaming.ProcessingTimeExecutor",  # "batch is falling behind" (shown in progress)
     "org.apache.kafka.clients.admin.AdminClientConfig",
     "org.apache.spark.util.SparkStringUtils",
@@ -167,10 +169,19 @@ def submit_command(job_args: list[str] | None = None) -> list[str]:
     import shlex
 
     settings = conf()
-    cmd = ["spark-submit", "--master", settings.pop("spark.master"), "--jars", settings.pop("spark.jars"),
-           "--driver-memory", settings.pop("spark.driver.memory"), "--conf", f"spark.pyspark.python={sys.executable}"]
+    cmd = [
+        "spark-submit",
+        "--master",
+        settings.pop("spark.master"),
+        "--jars",
+        settings.pop("spark.jars"),
+        "--driver-memory",
+        settings.pop("spark.driver.memory"),
+        "--conf",
+        f"spark.pyspark.python={sys.executable}",
+    ]
     for key, value in settings.items():
-        if key == "spark.cassandra.auth.password":      # never print a secret: let the shell read it
+        if key == "spark.cassandra.auth.password":  # never print a secret: let the shell read it
             cmd += ["--conf", f'"{key}=$LAB_CASSANDRA_PASSWORD"']
             continue
         cmd += ["--conf", shlex.quote(f"{key}={value}")]

@@ -1,4 +1,5 @@
 """The whole stack: start, stop and inspect Kafka, the registry, Cassandra and Prometheus in dependency order."""
+
 from __future__ import annotations
 
 import shutil
@@ -10,13 +11,20 @@ from lab.deploy import kube
 from lab.errors import LabError
 from lab.services import cassandra, connect, kafka, prometheus, s3proxy, schema_registry
 
-SERVICES = ("kafka", "schema_registry", "cassandra", "prometheus")   # the default stack (`lab up`)
-ON_DEMAND = ("s3proxy", "connect")   # started only when named (`lab up archive`): the default keeps its memory budget
-ALL = (*SERVICES, *ON_DEMAND)       # start order; stop order is the reverse
-DEPENDS_ON = {"schema_registry": ("kafka",),   # KafkaSQL: the registry keeps its schemas in a Kafka topic
-              "connect": ("kafka", "s3proxy")}   # the archive connector reads Kafka and writes to the object store
-ALIASES = {"registry": "schema_registry", "schema-registry": "schema_registry", "apicurio": "schema_registry",
-           "object-store": "s3proxy", "kafka-connect": "connect"}
+SERVICES = ("kafka", "schema_registry", "cassandra", "prometheus")  # the default stack (`lab up`)
+ON_DEMAND = ("s3proxy", "connect")  # started only when named (`lab up archive`): the default keeps its memory budget
+ALL = (*SERVICES, *ON_DEMAND)  # start order; stop order is the reverse
+DEPENDS_ON = {
+    "schema_registry": ("kafka",),  # KafkaSQL: the registry keeps its schemas in a Kafka topic
+    "connect": ("kafka", "s3proxy"),
+}  # the archive connector reads Kafka and writes to the object store
+ALIASES = {
+    "registry": "schema_registry",
+    "schema-registry": "schema_registry",
+    "apicurio": "schema_registry",
+    "object-store": "s3proxy",
+    "kafka-connect": "connect",
+}
 GROUPS = {"archive": ("s3proxy", "connect")}
 
 
@@ -25,8 +33,14 @@ def service(name: str) -> ModuleType:
     name = ALIASES.get(name, name)
     if name not in ALL:
         raise LabError(f"unknown service {name!r}: choose from {', '.join(ALL)} or {', '.join(GROUPS)}")
-    return {"kafka": kafka, "schema_registry": schema_registry, "cassandra": cassandra, "prometheus": prometheus,
-            "s3proxy": s3proxy, "connect": connect}[name]
+    return {
+        "kafka": kafka,
+        "schema_registry": schema_registry,
+        "cassandra": cassandra,
+        "prometheus": prometheus,
+        "s3proxy": s3proxy,
+        "connect": connect,
+    }[name]
 
 
 def _select(names, with_deps: bool) -> list[str]:
@@ -34,7 +48,7 @@ def _select(names, with_deps: bool) -> list[str]:
     for n in wanted:
         service(n)
     if with_deps:
-        while True:   # dependencies of dependencies too
+        while True:  # dependencies of dependencies too
             more = {d for n in wanted for d in DEPENDS_ON.get(n, ())} - wanted
             if not more:
                 break
@@ -58,8 +72,10 @@ def up(names: list[str] | None = None, progress=None) -> list[dict]:
     """
     if config.target() == "kind":  # one apply of the whole overlay (incl. Grafana, Spark, producer), then waits
         if names and set(names) & {*ON_DEMAND, *GROUPS, *(a for a, n in ALIASES.items() if n in ON_DEMAND)}:
-            raise LabError("the archive (s3proxy, connect) runs on the local target only; on kind it is the "
-                           "optional component k8s/components/archive")
+            raise LabError(
+                "the archive (s3proxy, connect) runs on the local target only; on kind it is the "
+                "optional component k8s/components/archive"
+            )
         t0 = time.monotonic()
         if progress and not names:
             for app, image in kube.missing_images().items():
@@ -118,8 +134,16 @@ def status(names: list[str] | None = None) -> list[dict]:
         mod = service(name)
         proc = mod.process()
         pid = proc.pid()
-        rows.append({"name": name, "running": pid is not None, "pid": pid, "ports": list(proc.ports),
-                     "ready": bool(pid) and mod.ready(), "rss": rss_bytes(pid) if pid else 0})
+        rows.append(
+            {
+                "name": name,
+                "running": pid is not None,
+                "pid": pid,
+                "ports": list(proc.ports),
+                "ready": bool(pid) and mod.ready(),
+                "rss": rss_bytes(pid) if pid else 0,
+            }
+        )
     return rows
 
 
@@ -127,9 +151,12 @@ def endpoints() -> dict[str, str]:
     """Where clients reach each service on the selected target (what the getters return)."""
     from lab.services import cassandra, kafka, prometheus, schema_registry
 
-    urls = {"kafka": kafka.bootstrap_servers(), "schema_registry": schema_registry.registry_url(),
-            "cassandra": f"{cassandra.contact_points()[0]}:{cassandra.cql_port()}",
-            "prometheus": prometheus.prometheus_url()}
+    urls = {
+        "kafka": kafka.bootstrap_servers(),
+        "schema_registry": schema_registry.registry_url(),
+        "cassandra": f"{cassandra.contact_points()[0]}:{cassandra.cql_port()}",
+        "prometheus": prometheus.prometheus_url(),
+    }
     if config.target() == "local":
         urls |= {"s3proxy": s3proxy.endpoint(), "connect": connect.rest_url()}
     return urls

@@ -1,4 +1,5 @@
 """Exercise checks: each week's module has `check_*` functions that raise CheckFailed saying what is wrong."""
+
 from __future__ import annotations
 
 import importlib
@@ -61,8 +62,9 @@ def grade(check: Callable[..., Any], *args: Any, strict: bool = False, **kwargs:
     try:
         message = check(*args, **kwargs)
     except NotImplementedError:
-        print(f"{NOT_SOLVED}: complete the function above (replace `raise NotImplementedError`), "
-              "then run this cell again")
+        print(
+            f"{NOT_SOLVED}: complete the function above (replace `raise NotImplementedError`), then run this cell again"
+        )
         return Graded(False)
     except CheckFailed as exc:
         print(f"❌ Not yet: {exc}")

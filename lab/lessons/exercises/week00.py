@@ -1,4 +1,5 @@
 """Week 0 exercise checks: the environment and the running stack."""
+
 from __future__ import annotations
 
 from lab import config

@@ -3,6 +3,7 @@
 Each check runs the learner's function against the real broker and then asks the broker itself (metadata,
 configs, offsets) whether it happened, never the function's own return value alone.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -50,20 +51,26 @@ def check_round_trip(produce_keyed: Callable, consume_all: Callable, topic: str,
     _fresh(topic, 3)
     records = round_trip_records(n)
     delivered = produce_keyed(_conf(), topic, records)
-    expect(delivered is not None and len(delivered) == n,
-           f"{len(delivered or [])} delivery reports for {n} records: append one per successful delivery, then flush")
+    expect(
+        delivered is not None and len(delivered) == n,
+        f"{len(delivered or [])} delivery reports for {n} records: append one per successful delivery, then flush",
+    )
     in_topic = topics.partition_counts(topic)
     expect(sum(in_topic.values()) == n, f"the broker holds {sum(in_topic.values())} messages in {topic}, not {n}")
     where: dict[str, set[int]] = {}
     for key, partition, _offset in delivered:
         where.setdefault(key, set()).add(partition)
     split = {k: sorted(p) for k, p in where.items() if len(p) > 1}
-    expect(not split and set(where) == {k for k, _ in records},
-           f"keys must decide the partition: {split or sorted(where)} (produce with key=…)")
+    expect(
+        not split and set(where) == {k for k, _ in records},
+        f"keys must decide the partition: {split or sorted(where)} (produce with key=…)",
+    )
     got = consume_all(_conf(), topic, group, n)
     expect(got is not None and len(got) == n, f"your consumer returned {len(got or [])} messages of {n}")
-    expect(sorted(v for _k, v, _p, _o in got) == sorted(v for _k, v in records),
-           "the values read differ from those produced (decode the bytes with .decode())")
+    expect(
+        sorted(v for _k, v, _p, _o in got) == sorted(v for _k, v in records),
+        "the values read differ from those produced (decode the bytes with .decode())",
+    )
     for key in where:
         order = [int(v.split()[1]) for k, v, _p, _o in got if k == key]
         expect(order == sorted(order), f"key {key!r} came back out of order: {order[:6]}")
@@ -83,14 +90,18 @@ def check_lag(consume_all: Callable, group_lag: Callable, topic: str, group: str
     got = consume_all(_conf(), topic, group, read)
     expect(got is not None and len(got) == read, f"your consumer returned {len(got or [])} messages, asked for {read}")
     committed = kraft.committed_offsets(topic, group)
-    expect(sum(o for o in committed.values() if o >= 0) == read,
-           f"the group committed {committed}: that is not the {read} messages read (commit once, after reading)")
+    expect(
+        sum(o for o in committed.values() if o >= 0) == read,
+        f"the group committed {committed}: that is not the {read} messages read (commit once, after reading)",
+    )
     ends = topics.partition_counts(topic)  # a fresh topic: the end offset is the message count
     want = {p: hi - max(committed.get(p, -1), 0) for p, hi in ends.items()}
     lag = group_lag(_conf(), topic, group)
-    expect(isinstance(lag, dict) and {int(p): int(v) for p, v in lag.items()} == want,
-           f"your lag {lag} differs from the broker's end − committed {want} (a partition with nothing committed "
-           "lags by all its messages)")
+    expect(
+        isinstance(lag, dict) and {int(p): int(v) for p, v in lag.items()} == want,
+        f"your lag {lag} differs from the broker's end − committed {want} (a partition with nothing committed "
+        "lags by all its messages)",
+    )
     return f"lag {want}: {sum(want.values())} of {n} messages still to read, as the broker sees it"
 
 
@@ -99,14 +110,20 @@ def check_same_partition(deliveries, topic: str, count: int) -> str:
     expect(deliveries, "produce the messages first: `deliveries` is empty")
     expect(len(deliveries) == count, f"{len(deliveries)} delivery reports, the exercise asks for {count} messages")
     keys = {d.key for d in deliveries}
-    expect(len(keys) == 1 and None not in keys,
-           f"use one non-empty key for all messages (saw keys {sorted(map(str, keys))[:5]})")
+    expect(
+        len(keys) == 1 and None not in keys,
+        f"use one non-empty key for all messages (saw keys {sorted(map(str, keys))[:5]})",
+    )
     parts = {d.partition for d in deliveries}
     expect(len(parts) == 1, f"messages spread over partitions {sorted(parts)}")
     in_topic = {p: c for p, c in topics.partition_counts(topic).items() if c}
-    expect(in_topic == {next(iter(parts)): count},
-           f"{topic} holds {in_topic or 'nothing'} (partition: messages); expected all {count} in partition "
-           f"{next(iter(parts))}: "
-           "produce into this topic, once")
-    return (f"all {count} messages with key {keys.pop()!r} are in partition {parts.pop()}: same key, same partition, "
-            "order kept")
+    expect(
+        in_topic == {next(iter(parts)): count},
+        f"{topic} holds {in_topic or 'nothing'} (partition: messages); expected all {count} in partition "
+        f"{next(iter(parts))}: "
+        "produce into this topic, once",
+    )
+    return (
+        f"all {count} messages with key {keys.pop()!r} are in partition {parts.pop()}: same key, same partition, "
+        "order kept"
+    )

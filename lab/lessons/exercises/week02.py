@@ -3,6 +3,7 @@
 The checks ask the registry itself (subject versions, ids, compatibility answers) and compare the learner's schema
 with the contract by the bytes both write for real trips.
 """
+
 from __future__ import annotations
 
 import io
@@ -26,8 +27,10 @@ def check_trip_schema(trip_schema: Callable[[], dict]) -> str:
     import fastavro
 
     mine = trip_schema()
-    expect(isinstance(mine, dict) and mine.get("type") == "record",
-           "return a dict: {'type': 'record', 'name': …, 'fields': [...]}")
+    expect(
+        isinstance(mine, dict) and mine.get("type") == "record",
+        "return a dict: {'type': 'record', 'name': …, 'fields': [...]}",
+    )
     try:
         parsed = fastavro.parse_schema(json.loads(json.dumps(mine)))
 
@@ -36,22 +39,32 @@ def check_trip_schema(trip_schema: Callable[[], dict]) -> str:
     want = schemas.load(schemas.V1)
     names, want_names = [f.get("name") for f in mine.get("fields", [])], [f["name"] for f in want["fields"]]
     missing, extra = sorted(set(want_names) - set(names)), sorted(set(names) - set(want_names))
-    expect(names == want_names, f"the fields differ from the contract: missing {missing}, extra {extra}"
-                                + ("" if missing or extra else ", or their order"))
+    expect(
+        names == want_names,
+        f"the fields differ from the contract: missing {missing}, extra {extra}"
+        + ("" if missing or extra else ", or their order"),
+    )
     reference = fastavro.parse_schema(want)
     for i, record in enumerate(_records()):
         a, b = io.BytesIO(), io.BytesIO()
         try:
             fastavro.schemaless_writer(a, parsed, record)
         except Exception as exc:  # noqa: BLE001
-            _fail(f"trip {record['trip_id']} does not fit your schema: {exc} "
-                  "(nullable fields are ['null', T] with default null)")
+            _fail(
+                f"trip {record['trip_id']} does not fit your schema: {exc} "
+                "(nullable fields are ['null', T] with default null)"
+            )
         fastavro.schemaless_writer(b, reference, record)
         if a.getvalue() != b.getvalue():
-            diff = [f["name"] for f, g in zip(mine["fields"], want["fields"])
-                    if json.dumps(f.get("type")) != json.dumps(g["type"])]
-            _fail(f"trip {i} encodes differently; field types that differ: {diff} (timestamps: long with "
-                  "logicalType timestamp-micros)")
+            diff = [
+                f["name"]
+                for f, g in zip(mine["fields"], want["fields"])
+                if json.dumps(f.get("type")) != json.dumps(g["type"])
+            ]
+            _fail(
+                f"trip {i} encodes differently; field types that differ: {diff} (timestamps: long with "
+                "logicalType timestamp-micros)"
+            )
     return f"{len(names)} fields; 50 real trips encode to the same bytes as the lab's contract"
 
 
@@ -75,17 +88,23 @@ def check_register(register: Callable, subject: str) -> str:
     versions = schemas.versions(subject)
     expect(versions == [1], f"the registry holds versions {versions} of {subject!r} after one registration, not [1]")
     latest = schemas.get(subject, "latest")
-    expect(schema_id == latest["id"], f"your register returned {schema_id!r}; the registry gave id {latest['id']} "
-                                      "(read it from the JSON answer: resp.json()['id'])")
+    expect(
+        schema_id == latest["id"],
+        f"your register returned {schema_id!r}; the registry gave id {latest['id']} "
+        "(read it from the JSON answer: resp.json()['id'])",
+    )
     again = register(url, subject, v1)
-    expect(again == schema_id and schemas.versions(subject) == [1],
-           f"registering the same schema again gave {again!r} and versions {schemas.versions(subject)}: "
-           "ids identify content")
+    expect(
+        again == schema_id and schemas.versions(subject) == [1],
+        f"registering the same schema again gave {again!r} and versions {schemas.versions(subject)}: "
+        "ids identify content",
+    )
     return f"{subject} v1 has id {schema_id}; registering it again returns the same id"
 
 
-def check_evolution(register: Callable, evolve: Callable[[dict], dict], break_it: Callable[[dict], dict],
-                    subject: str) -> str:
+def check_evolution(
+    register: Callable, evolve: Callable[[dict], dict], break_it: Callable[[dict], dict], subject: str
+) -> str:
     """Under BACKWARD, the learner's evolution registers as v2 (new fields with defaults) and their breaking change
     is refused with HTTP 409 (their `register` raises), leaving the subject at two versions."""
     from lab.services import schema_registry
@@ -102,24 +121,33 @@ def check_evolution(register: Callable, evolve: Callable[[dict], dict], break_it
     expect(all("default" in f for f in added), f"{[f['name'] for f in added if 'default' not in f]} have no default")
     expect(schemas.check_compatible(subject, v2), "the registry says your evolution is not BACKWARD compatible")
     register(url, subject, v2)
-    expect(schemas.versions(subject) == [1, 2],
-           f"{subject!r} has versions {schemas.versions(subject)} after the evolution")
+    expect(
+        schemas.versions(subject) == [1, 2], f"{subject!r} has versions {schemas.versions(subject)} after the evolution"
+    )
     bad = break_it(json.loads(json.dumps(v1)))
-    expect(isinstance(bad, dict) and not schemas.check_compatible(subject, bad),
-           "the registry finds your breaking change compatible: add a field *without* a default (or change a type)")
+    expect(
+        isinstance(bad, dict) and not schemas.check_compatible(subject, bad),
+        "the registry finds your breaking change compatible: add a field *without* a default (or change a type)",
+    )
     try:
         answer = register(url, subject, bad)
     except Exception as exc:  # noqa: BLE001 - any error the learner's client raises; its status is what counts
         status = _status_of(exc)
-        expect(status == 409,
-               f"your register raised {type(exc).__name__} with status {status}; the registry answers 409")
+        expect(
+            status == 409, f"your register raised {type(exc).__name__} with status {status}; the registry answers 409"
+        )
     else:
-        _fail(f"your register returned {answer!r} for a refused schema: raise on an error answer "
-              "(resp.raise_for_status())")
-    expect(schemas.versions(subject) == [1, 2],
-           f"{subject!r} has versions {schemas.versions(subject)}: the refused schema got in")
-    return (f"v2 adds {[f['name'] for f in added]} (compatible); the breaking change was refused with 409; "
-            "versions [1, 2]")
+        _fail(
+            f"your register returned {answer!r} for a refused schema: raise on an error answer "
+            "(resp.raise_for_status())"
+        )
+    expect(
+        schemas.versions(subject) == [1, 2],
+        f"{subject!r} has versions {schemas.versions(subject)}: the refused schema got in",
+    )
+    return (
+        f"v2 adds {[f['name'] for f in added]} (compatible); the breaking change was refused with 409; versions [1, 2]"
+    )
 
 
 def check_registered(subject: str, schema_id: int | None) -> str:
@@ -154,6 +182,8 @@ def check_decoded(message: bytes, answer) -> str:
     want_id, body = wire.unframe(message)
     expect(schema_id == want_id, f"the schema id is bytes 1–4, big-endian: expected {want_id}, got {schema_id}")
     want = wire.decode(message, schemas.by_id(want_id))
-    expect(isinstance(record, dict) and record == want,
-           f"the record differs; decode bytes 5… with fastavro.schemaless_reader and the writer schema (got {str(record)[:80]})")
+    expect(
+        isinstance(record, dict) and record == want,
+        f"the record differs; decode bytes 5… with fastavro.schemaless_reader and the writer schema (got {str(record)[:80]})",
+    )
     return f"schema id {schema_id}, trip {record['trip_id']}: {len(body)} bytes of Avro, decoded by hand"

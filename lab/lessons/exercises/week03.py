@@ -1,5 +1,6 @@
 """Week 3 exercise checks: two validation rules, the learner's producer (decoded back from the topic, DLQ reasons),
 validation counts, an accounted-for produce run."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -37,8 +38,11 @@ def check_accounted(report, topic: str, expected_rows: int) -> str:
     problems = report.problems()
     expect(not problems, "; ".join(problems))
     in_topic = topics.count_messages(topic)
-    expect(in_topic == report.delivered, f"{topic} holds {in_topic} messages but {report.delivered} were delivered: "
-                                         "produce into a fresh topic (delete it first)")
+    expect(
+        in_topic == report.delivered,
+        f"{topic} holds {in_topic} messages but {report.delivered} were delivered: "
+        "produce into a fresh topic (delete it first)",
+    )
     return f"{report.read} read = {report.accepted} accepted + {report.rejected} rejected; {in_topic} in {topic}"
 
 
@@ -47,16 +51,20 @@ def rule_truth(trips) -> dict:
     import pandas as pd
 
     amounts = [*data.AMOUNTS, *data.OPTIONAL_AMOUNTS, "trip_distance"]
-    return {"negative_amount": pd.concat([trips[c] < 0 for c in amounts], axis=1).fillna(False).any(axis=1),
-            "dropoff_before_pickup": (trips["dropoff_ts"] < trips["pickup_ts"]).fillna(False)}
+    return {
+        "negative_amount": pd.concat([trips[c] < 0 for c in amounts], axis=1).fillna(False).any(axis=1),
+        "dropoff_before_pickup": (trips["dropoff_ts"] < trips["pickup_ts"]).fillna(False),
+    }
 
 
 def check_rules(rules: Callable, trips) -> str:
     """`rules(trips)` returns {reason: boolean Series} flagging exactly the rows each rule rejects."""
     got = rules(trips)
     want = rule_truth(trips)
-    expect(isinstance(got, dict) and set(got) == set(want),
-           f"return a dict with the keys {sorted(want)} (got {sorted(got or {})})")
+    expect(
+        isinstance(got, dict) and set(got) == set(want),
+        f"return a dict with the keys {sorted(want)} (got {sorted(got or {})})",
+    )
     lines = []
     for reason, mask in want.items():
         mine = got[reason]
@@ -64,8 +72,11 @@ def check_rules(rules: Callable, trips) -> str:
         mine = mine.reindex(trips.index).fillna(False).astype(bool)
         wrong = trips.index[mine != mask]
         first = wrong[0] if len(wrong) else ""
-        expect(len(wrong) == 0, f"{reason}: {len(wrong)} rows judged wrongly, e.g. row {first} "
-                                f"(flagged by you: {int(mine.sum())}, should be {int(mask.sum())}); NaN is not < 0")
+        expect(
+            len(wrong) == 0,
+            f"{reason}: {len(wrong)} rows judged wrongly, e.g. row {first} "
+            f"(flagged by you: {int(mine.sum())}, should be {int(mask.sum())}); NaN is not < 0",
+        )
         lines.append(f"{reason}: {int(mask.sum())}")
     return "rules agree with the lab's on every row (" + ", ".join(lines) + ")"
 
@@ -83,20 +94,29 @@ def check_producer(settings: Callable, produce_trips: Callable, accepted, reject
 
     conf = settings({"bootstrap.servers": kafka.bootstrap_servers()})
     expect(str(conf.get("enable.idempotence")).lower() == "true", "set enable.idempotence: retries must not duplicate")
-    expect(str(conf.get("acks")) in ("all", "-1"),
-           f"acks={conf.get('acks')!r}: a message counts only when the broker has it (acks=all)")
-    expect(conf.get("compression.type") in ("lz4", "zstd", "snappy", "gzip"),
-           "choose a compression.type (lz4 is cheap)")
+    expect(
+        str(conf.get("acks")) in ("all", "-1"),
+        f"acks={conf.get('acks')!r}: a message counts only when the broker has it (acks=all)",
+    )
+    expect(
+        conf.get("compression.type") in ("lz4", "zstd", "snappy", "gzip"), "choose a compression.type (lz4 is cheap)"
+    )
     topics.delete_topics([topic, dlq])
     topics.ensure_topics(topic, dlq)
     result = produce_trips(conf, schema_registry.registry_url(), accepted, rejected, topic, dlq)
-    expect(isinstance(result, dict),
-           "return the counts your delivery callback made: {'delivered': …, 'failed': …, 'dlq': …}")
-    expect(result.get("delivered") == len(accepted) and not result.get("failed"),
-           f"your callback counted {result}; {len(accepted)} accepted rows should be delivered, none failed")
+    expect(
+        isinstance(result, dict),
+        "return the counts your delivery callback made: {'delivered': …, 'failed': …, 'dlq': …}",
+    )
+    expect(
+        result.get("delivered") == len(accepted) and not result.get("failed"),
+        f"your callback counted {result}; {len(accepted)} accepted rows should be delivered, none failed",
+    )
     in_topic, in_dlq = topics.count_messages(topic), topics.count_messages(dlq)
-    expect(in_topic == len(accepted),
-           f"{topic} holds {in_topic} messages for {len(accepted)} accepted rows (flush at the end)")
+    expect(
+        in_topic == len(accepted),
+        f"{topic} holds {in_topic} messages for {len(accepted)} accepted rows (flush at the end)",
+    )
     expect(in_dlq == len(rejected), f"{dlq} holds {in_dlq} messages for {len(rejected)} rejected rows")
     want = {r["trip_id"]: r for r in (wire.to_dict(row) for row in accepted.iloc)}
     messages = topics.peek(topic, max_messages=in_topic, timeout=60)
@@ -109,9 +129,10 @@ def check_producer(settings: Callable, produce_trips: Callable, accepted, reject
         expect(expected is not None, f"trip {record['trip_id']} is in the topic twice or was not accepted")
         diff = [k for k, v in record.items() if _plain(v) != expected.get(k)]
         expect(not diff, f"trip {record['trip_id']} decodes with different {diff[:4]}: serialize the row as it is")
-        expect(m["key"] == str(record["pu_location_id"]),
-               f"key {m['key']!r} for pickup zone {record['pu_location_id']}: "
-                                                           "key each trip by str(pu_location_id)")
+        expect(
+            m["key"] == str(record["pu_location_id"]),
+            f"key {m['key']!r} for pickup zone {record['pu_location_id']}: key each trip by str(pu_location_id)",
+        )
         where.setdefault(m["key"], set()).add(m["partition"])
     expect(not want, f"{len(want)} accepted trips are missing from the topic")
     expect(all(len(p) == 1 for p in where.values()), "a key landed in two partitions")
@@ -121,5 +142,7 @@ def check_producer(settings: Callable, produce_trips: Callable, accepted, reject
         reasons[reason] = reasons.get(reason, 0) + 1
     truth = rejected["reason"].value_counts().to_dict()
     expect(reasons == truth, f"the DLQ's reason headers count {reasons}, the rejected rows {truth}")
-    return (f"{in_topic} trips decode exactly, {len(where)} zone keys each in one partition; "
-            f"{in_dlq} DLQ messages with reasons {truth}")
+    return (
+        f"{in_topic} trips decode exactly, {len(where)} zone keys each in one partition; "
+        f"{in_dlq} DLQ messages with reasons {truth}"
+    )

@@ -1,5 +1,6 @@
 """Week 4 exercise checks: the learner's streaming query (memory sink, then foreachBatch into Cassandra) against
 lab.truth, the Confluent frame by hand, the busiest zone window, which events a watermark drops."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -43,9 +44,11 @@ def check_dropped(answer, events: list[str], max_event_time: str, watermark: str
     """`answer` lists the events (from `events`) that arrive too late and are dropped."""
     expect(answer is not None, "list the dropped events: the answer is still None")
     want = dropped(events, max_event_time, watermark, window)
-    expect(sorted(answer) == sorted(want),
-           f"not quite: the watermark is {pd.Timestamp(max_event_time) - pd.Timedelta(watermark)}; an event is dropped "
-           "when its whole window ended at or before the watermark")
+    expect(
+        sorted(answer) == sorted(want),
+        f"not quite: the watermark is {pd.Timestamp(max_event_time) - pd.Timedelta(watermark)}; an event is dropped "
+        "when its whole window ended at or before the watermark",
+    )
     return f"dropped: {', '.join(want) or 'none'}"
 
 
@@ -58,8 +61,10 @@ def compare_windows(mine: pd.DataFrame, expected: pd.DataFrame) -> list[str]:
     if mine is None or not need <= set(mine.columns):
         return [f"the result needs the columns {sorted(need)} (got {sorted(getattr(mine, 'columns', []))})"]
     keys = ["zone_id", "window_start"]
-    a = mine[list(need)].assign(zone_id=lambda d: d["zone_id"].astype("int64"),
-                                window_start=lambda d: pd.to_datetime(d["window_start"]).astype("datetime64[ns]"))
+    a = mine[list(need)].assign(
+        zone_id=lambda d: d["zone_id"].astype("int64"),
+        window_start=lambda d: pd.to_datetime(d["window_start"]).astype("datetime64[ns]"),
+    )
     dup = int(a.duplicated(keys).sum())
     if dup:
         return [f"{dup} (zone, window) keys appear twice: keep one row per window (outputMode complete, or upserts)"]
@@ -67,8 +72,10 @@ def compare_windows(mine: pd.DataFrame, expected: pd.DataFrame) -> list[str]:
     m = e.merge(a, on=keys, how="outer", suffixes=("_want", "_got"), indicator=True)
     problems = []
     if (m["_merge"] == "left_only").any():
-        problems.append(f"{int((m['_merge'] == 'left_only').sum())} windows missing, e.g. "
-                        f"{m.loc[m['_merge'] == 'left_only', keys].iloc[0].to_dict()}")
+        problems.append(
+            f"{int((m['_merge'] == 'left_only').sum())} windows missing, e.g. "
+            f"{m.loc[m['_merge'] == 'left_only', keys].iloc[0].to_dict()}"
+        )
     if (m["_merge"] == "right_only").any():
         problems.append(f"{int((m['_merge'] == 'right_only').sum())} windows that should not exist")
     both = m[m["_merge"] == "both"]
@@ -77,20 +84,32 @@ def compare_windows(mine: pd.DataFrame, expected: pd.DataFrame) -> list[str]:
         bad = both[~np.isclose(want, got, rtol=1e-9, atol=1e-9)]
         if len(bad):
             row = bad.iloc[0]
-            problems.append(f"{col} differs in {len(bad)} windows, e.g. zone {row['zone_id']} at "
-                            f"{row['window_start']}: "
-                            f"{row[f'{col}_got']} instead of {row[f'{col}_want']}")
+            problems.append(
+                f"{col} differs in {len(bad)} windows, e.g. zone {row['zone_id']} at "
+                f"{row['window_start']}: "
+                f"{row[f'{col}_got']} instead of {row[f'{col}_want']}"
+            )
     return problems
 
 
-def check_streaming_windows(read_trips: Callable, zone_windows: Callable, run_to_memory: Callable, spark, topic: str,
-                            expected: pd.DataFrame, window: str = "5 minutes", watermark: str = "10 minutes") -> str:
+def check_streaming_windows(
+    read_trips: Callable,
+    zone_windows: Callable,
+    run_to_memory: Callable,
+    spark,
+    topic: str,
+    expected: pd.DataFrame,
+    window: str = "5 minutes",
+    watermark: str = "10 minutes",
+) -> str:
     """The learner's streaming query (readStream → frame stripped → from_avro → watermark → window aggregate), run into
     a memory sink, equals lab.truth's zone windows of the same topic."""
     trips = read_trips(spark, topic)
     expect(trips is not None and trips.isStreaming, "read_trips must return a streaming DataFrame (spark.readStream)")
-    expect("pickup_ts" in trips.columns and "trip_id" in trips.columns,
-           f"decode the Avro record into its columns (select('t.*')); got {trips.columns}")
+    expect(
+        "pickup_ts" in trips.columns and "trip_id" in trips.columns,
+        f"decode the Avro record into its columns (select('t.*')); got {trips.columns}",
+    )
     windows = zone_windows(trips, window, watermark)
     expect(windows is not None and windows.isStreaming, "zone_windows must return the aggregated streaming DataFrame")
     rows = run_to_memory(windows, "week04_mine")
@@ -99,9 +118,17 @@ def check_streaming_windows(read_trips: Callable, zone_windows: Callable, run_to
     return f"{len(rows)} zone windows, {int(rows['trips'].sum())} trips: equal to lab.truth on every window"
 
 
-def check_foreach_batch(start_to_cassandra: Callable, read_trips: Callable, zone_windows: Callable, spark, topic: str,
-                        expected: pd.DataFrame, checkpoint: str, window: str = "5 minutes",
-                        watermark: str = "10 minutes") -> str:
+def check_foreach_batch(
+    start_to_cassandra: Callable,
+    read_trips: Callable,
+    zone_windows: Callable,
+    spark,
+    topic: str,
+    expected: pd.DataFrame,
+    checkpoint: str,
+    window: str = "5 minutes",
+    watermark: str = "10 minutes",
+) -> str:
     """The learner's foreachBatch query upserts the windows into kappa.week04_windows; read back with CQL they equal
     lab.truth, and a second run from a fresh checkpoint (every batch replayed) changes nothing."""
     import shutil

@@ -1,4 +1,5 @@
 """Week 6 exercise checks: PromQL for rates and lag, where a restarted query resumes, and a restored backup."""
+
 from __future__ import annotations
 
 import time
@@ -12,8 +13,10 @@ REFERENCE = {
     "dlq_rate": 'sum(rate(kafka_server_brokertopicmetrics_messagesinpersec_total{topic="taxi-trips-dlq"}[1m]))',
     # the recording rule's definition, evaluated raw: the recorded series lags by up to one rule evaluation,
     # so comparing a raw answer with it at the same instant would race
-    "total_lag": ('sum(max by (topic, partition) (kafka_log_log_logendoffset{topic="taxi-trips"}) - on (topic, partition) '
-                  'max by (topic, partition) (lab_spark_source_end_offset{topic="taxi-trips"}))'),
+    "total_lag": (
+        'sum(max by (topic, partition) (kafka_log_log_logendoffset{topic="taxi-trips"}) - on (topic, partition) '
+        'max by (topic, partition) (lab_spark_source_end_offset{topic="taxi-trips"}))'
+    ),
     "write_p99_ms": 'max(cassandra_clientrequest_latency_seconds{operation="Write",quantile="0.99"}) * 1000',
 }
 
@@ -24,7 +27,7 @@ def _value(expr: str, at: float) -> float | None:
 
     try:
         return promql.value(expr, at)
-    except LabError as exc:   # a rejected expression or several series: say what is wrong
+    except LabError as exc:  # a rejected expression or several series: say what is wrong
         raise CheckFailed(str(exc)) from None
 
 
@@ -38,8 +41,11 @@ def _range(expr: str, start: float, end: float, step: float = STEP_S) -> dict[fl
 
     from lab.observe.promql import url as prometheus_url
 
-    body = requests.get(prometheus_url() + "/api/v1/query_range",
-                        params={"query": expr, "start": start, "end": end, "step": step}, timeout=10).json()
+    body = requests.get(
+        prometheus_url() + "/api/v1/query_range",
+        params={"query": expr, "start": start, "end": end, "step": step},
+        timeout=10,
+    ).json()
     expect(body.get("status") == "success", f"Prometheus rejected the query: {body.get('error')}")
     result = body["data"]["result"]
     expect(len(result) <= 1, f"the query returns {len(result)} series; aggregate them into one (sum, max …)")
@@ -55,9 +61,12 @@ def traffic_instant(exercise: str, end: float | None = None, lookback_s: float =
     end = time.time() - 1 if end is None else end
     ref = _range(REFERENCE[exercise], end - lookback_s, end)
     busy = [t for t, v in sorted(ref.items()) if v != 0]
-    expect(busy, f"the reference answer of {exercise!r} is 0 or absent over the last {lookback_s / 60:.0f} minutes: "
-                 "there is no traffic to compare with; run the cells above that produce trips (with the stream "
-                 "running), then check")
+    expect(
+        busy,
+        f"the reference answer of {exercise!r} is 0 or absent over the last {lookback_s / 60:.0f} minutes: "
+        "there is no traffic to compare with; run the cells above that produce trips (with the stream "
+        "running), then check",
+    )
     return busy[-1]
 
 
@@ -69,18 +78,24 @@ def check_promql(expr: str, exercise: str, at: float | None = None) -> str:
     at = traffic_instant(exercise) if at is None else at
     yours, ref = _value(expr, at), _value(REFERENCE[exercise], at)
     when = time.strftime("%H:%M:%S", time.gmtime(at))
-    expect(ref is not None and ref != 0,
-           f"the reference has no traffic at {when} UTC; pick an instant while trips flow")
+    expect(
+        ref is not None and ref != 0, f"the reference has no traffic at {when} UTC; pick an instant while trips flow"
+    )
     expect(yours is not None, "your query returns no data (check metric names and label values)")
-    expect(abs(yours - ref) <= 1e-6 * max(1.0, abs(ref)),
-           f"your query gives {yours:g}, expected {ref:g} (at {when} UTC, with traffic)")
+    expect(
+        abs(yours - ref) <= 1e-6 * max(1.0, abs(ref)),
+        f"your query gives {yours:g}, expected {ref:g} (at {when} UTC, with traffic)",
+    )
     return f"{expr} = {yours:g} while trips flowed, as the reference"
 
 
 def check_resumed(before: dict, resumed: dict) -> str:
     """The restarted query started exactly at the offsets the stopped one had reached (per partition)."""
     expect(before and resumed, "both dicts must hold partition → offset (run the stop / restart cells first)")
-    expect({str(k) for k in before} == {str(k) for k in resumed}, f"partitions differ: {sorted(before)} vs {sorted(resumed)}")
+    expect(
+        {str(k) for k in before} == {str(k) for k in resumed},
+        f"partitions differ: {sorted(before)} vs {sorted(resumed)}",
+    )
     diff = {p: (before[p], resumed[str(p)]) for p in before if int(before[p]) != int(resumed[str(p)])}
     expect(not diff, f"offsets differ (before, resumed): {diff}")
     return f"resumed at exactly {dict(sorted(resumed.items()))}: no message skipped, none read twice"
@@ -92,8 +107,9 @@ def check_restore(name: str, before: dict[str, pd.DataFrame]) -> str:
     from lab.services import backup
 
     expect(name in backup.list_backups(), f"no backup {name!r}: make it with lab.backup.backup({name!r}) first")
-    expect(before and all(len(df) for df in before.values()),
-           "`before` is empty: read the tables before destroying them")
+    expect(
+        before and all(len(df) for df in before.values()), "`before` is empty: read the tables before destroying them"
+    )
     lines = []
     for table, rows in before.items():
         diff = truth.compare_table(table, rows, tables.read(table))

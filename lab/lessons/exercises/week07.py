@@ -1,4 +1,5 @@
 """Week 7 exercise checks: reading dashboards as code, interpolating a panel query, writing an alert expression."""
+
 from __future__ import annotations
 
 import shutil
@@ -51,15 +52,32 @@ def check_silent_topic_rule(expr: str) -> str:
     expect(isinstance(expr, str) and expr.strip(), "write the alert expression as a string")
     with tempfile.TemporaryDirectory() as tmp:
         rules = Path(tmp) / "rules.yml"
-        rules.write_text(yaml.safe_dump({"groups": [{"name": "exercise", "rules": [
-            {"alert": "TripsTopicSilent", "expr": expr, "for": "10s"}]}]}))
+        rules.write_text(
+            yaml.safe_dump(
+                {"groups": [{"name": "exercise", "rules": [{"alert": "TripsTopicSilent", "expr": expr, "for": "10s"}]}]}
+            )
+        )
         tests = []
         for trips, active, fires in _CASES:
-            tests.append({"interval": "2s", "input_series": [
-                {"series": 'kafka_server_brokertopicmetrics_messagesinpersec_total{job="kafka",topic="taxi-trips"}', "values": trips},
-                {"series": 'lab_spark_query_active{job="spark",query="trip_windows"}', "values": active}],
-                "alert_rule_test": [{"eval_time": "100s", "alertname": "TripsTopicSilent",
-                                     "exp_alerts": [{"exp_labels": {}}] if fires else []}]})
+            tests.append(
+                {
+                    "interval": "2s",
+                    "input_series": [
+                        {
+                            "series": 'kafka_server_brokertopicmetrics_messagesinpersec_total{job="kafka",topic="taxi-trips"}',
+                            "values": trips,
+                        },
+                        {"series": 'lab_spark_query_active{job="spark",query="trip_windows"}', "values": active},
+                    ],
+                    "alert_rule_test": [
+                        {
+                            "eval_time": "100s",
+                            "alertname": "TripsTopicSilent",
+                            "exp_alerts": [{"exp_labels": {}}] if fires else [],
+                        }
+                    ],
+                }
+            )
         test = Path(tmp) / "test.yml"
         test.write_text(yaml.safe_dump({"rule_files": [str(rules)], "evaluation_interval": "2s", "tests": tests}))
         out = subprocess.run([tool, "test", "rules", str(test)], capture_output=True, text=True, timeout=60)

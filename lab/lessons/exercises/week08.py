@@ -1,4 +1,5 @@
 """Week 8 exercise checks: the kind deployment's manifests (rendered and validated offline)."""
+
 from __future__ import annotations
 
 import copy
@@ -23,9 +24,11 @@ def check_external_auth(answer: str) -> str:
     """`answer` is the authentication type of the external listener once the kafka-scram component is on."""
     kafka = next(d for d in kind.render(path=SCRAM_TEST) if d["kind"] == "Kafka")
     actual = next(x for x in kafka["spec"]["kafka"]["listeners"] if x["name"] == "external")["authentication"]["type"]
-    expect(isinstance(answer, str) and answer.strip().lower() == actual,
-           f"{answer!r} is not what the component sets: render {SCRAM_TEST.relative_to(config.REPO_ROOT)} "
-           "and look at spec.kafka.listeners")
+    expect(
+        isinstance(answer, str) and answer.strip().lower() == actual,
+        f"{answer!r} is not what the component sets: render {SCRAM_TEST.relative_to(config.REPO_ROOT)} "
+        "and look at spec.kafka.listeners",
+    )
     return f"the external listener asks for {actual}; the in-cluster 'plain' listener stays open"
 
 
@@ -44,5 +47,8 @@ def check_typo(field_path: str) -> str:
     except ManifestError as exc:  # off the build machines: the CRDs are a download away, not a crash
         raise CheckFailed(f"cannot check without Strimzi's CRD schemas: {exc}") from None
     unknown = manifests.unknown_fields(broken_kafka(), crd)
-    expect(field_path.strip() in unknown, f"{field_path!r} is not the unknown field (the message names it with a leading '.')")
+    expect(
+        field_path.strip() in unknown,
+        f"{field_path!r} is not the unknown field (the message names it with a leading '.')",
+    )
     return f"{field_path} would be silently dropped by the API server: only a schema check finds it"

@@ -1,4 +1,5 @@
 """Week 9 exercise checks: latency percentiles, replay totals and throughput."""
+
 from __future__ import annotations
 
 import math
@@ -13,8 +14,10 @@ def check_p95(answer, delays: pd.Series) -> str:
     """The learner's p95 equals pandas' linear-interpolation quantile of the delays."""
     expect(answer is not None, "set my_p95 to a number of seconds")
     truth = float(pd.Series(delays, dtype=float).dropna().quantile(0.95))
-    expect(math.isclose(float(answer), truth, rel_tol=1e-6, abs_tol=1e-6),
-           f"{answer} is not the 95th percentile of the delays (hint: Series.quantile)")
+    expect(
+        math.isclose(float(answer), truth, rel_tol=1e-6, abs_tol=1e-6),
+        f"{answer} is not the 95th percentile of the delays (hint: Series.quantile)",
+    )
     return f"p95 freshness is {truth:.2f} s: 95 % of the window rows were at most that stale when written"
 
 
@@ -31,7 +34,10 @@ def check_replay_rate(answer, batches: pd.DataFrame) -> str:
     seconds = batches["batch_ms"].sum() / 1000
     expect(seconds > 0, "the replay reported no batch time")
     truth = batches["input_rows"].sum() / seconds
-    expect(math.isclose(float(answer), truth, rel_tol=1e-6), f"{answer:.0f} trips/s; sum input_rows and divide by the summed batch_ms/1000")
+    expect(
+        math.isclose(float(answer), truth, rel_tol=1e-6),
+        f"{answer:.0f} trips/s; sum input_rows and divide by the summed batch_ms/1000",
+    )
     return f"the replay ran at {truth:,.0f} trips/s"
 
 

@@ -2,6 +2,7 @@
 
 It lives apart from the package so that the folder spark-submit puts on sys.path holds no module of the lab's.
 """
+
 import sys
 
 if __name__ == "__main__":
