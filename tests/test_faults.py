@@ -407,7 +407,7 @@ def lab_processes() -> dict[int, str]:
     from lab.services import stack as lab_stack
 
     roots = {os.getpid(): "pytest (Spark driver, exporters)"}
-    roots.update({lab_stack.service(n).process().pid(): n for n in lab_stack.SERVICES})
+    roots.update({lab_stack.service(n).process().pid(): n for n in lab_stack.ALL})
     out = {}
     for pid, name in roots.items():
         if pid is None:
@@ -433,8 +433,11 @@ def test_every_lab_listener_is_bound_to_loopback(stack, spark):
     metrics.attach(spark, fares=False)  # the streaming gauges' endpoint
     exporter.producer_metrics()  # the producer's endpoint
     until(lambda: http_ok(lab_spark.metrics_url(), timeout=10), service="the Spark metrics servlet", timeout=120)
+    from lab.services import stack as lab_stack
+
     procs = lab_processes()
-    ports = set(config.ports().__dict__.values())
+    idle = {n for n in lab_stack.ON_DEMAND if not lab_stack.service(n).process().running()}  # the archive, unless up
+    ports = {port for name, port in config.ports().__dict__.items() if name not in idle}
     listening = [c for c in psutil.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
     ours = [c for c in listening if c.pid in procs or c.laddr.port in ports]
     seen_ports = {c.laddr.port for c in ours}
