@@ -38,6 +38,21 @@ def _result(futures: dict, what: str) -> dict:
     return out
 
 
+def _statuses(answers: dict, done: str, benign_code, benign: str, verb: str) -> dict[str, str]:
+    """Each topic's outcome of a create/delete: `done` (its former checkpoints reset: the offsets start again),
+    `benign` for the one harmless error (already exists / not there), LabError for any other."""
+    status = {}
+    for name, answer in answers.items():
+        if answer is None:
+            status[name] = done
+            _reset_checkpoints(name)
+        elif answer.code() == benign_code:
+            status[name] = benign
+        else:
+            raise LabError(f"cannot {verb} topic {name}: {answer.str()}")
+    return status
+
+
 def ensure_topics(trips: str = config.TRIPS_TOPIC, dlq: str = config.DLQ_TOPIC) -> dict[str, str]:
     """Create the topics if missing (idempotent); returns {topic: "created" | "exists"}.
 
@@ -54,15 +69,7 @@ def ensure_topics(trips: str = config.TRIPS_TOPIC, dlq: str = config.DLQ_TOPIC) 
     ]
     admin = _admin()  # keep the client alive until its futures resolve
     answers = _result(admin.create_topics(new, operation_timeout=TIMEOUT_S), "creating topic")
-    status = {}
-    for name, answer in answers.items():
-        if answer is None:
-            status[name] = "created"
-            _reset_checkpoints(name)
-        elif answer.code() == KafkaError.TOPIC_ALREADY_EXISTS:
-            status[name] = "exists"
-        else:
-            raise LabError(f"cannot create topic {name}: {answer.str()}")
+    status = _statuses(answers, "created", KafkaError.TOPIC_ALREADY_EXISTS, "exists", "create")
     for name, spec in wanted.items():
         until(lambda n=name: _leaders_ready(n), service=f"topic {name}", timeout=TIMEOUT_S)
         _verify(name, spec)
@@ -81,14 +88,13 @@ def create(name: str, partitions: int, replication: int = 1, **configs: str) -> 
             raise LabError(f"topic {name} exists with {existing} partitions, not {partitions}: delete it first")
         return "exists"
     admin = _admin()  # keep the client alive until its futures resolve
-    answer = _result(
+    answers = _result(
         admin.create_topics([NewTopic(name, partitions, replication, config=configs)], operation_timeout=TIMEOUT_S),
         "creating topic",
-    )[name]
-    if answer is not None and answer.code() != KafkaError.TOPIC_ALREADY_EXISTS:
-        raise LabError(f"cannot create topic {name}: {answer.str()}")
+    )
+    status = _statuses(answers, "created", KafkaError.TOPIC_ALREADY_EXISTS, "exists", "create")[name]
     until(lambda: _leaders_ready(name), service=f"topic {name}", timeout=TIMEOUT_S)
-    return "created" if answer is None else "exists"
+    return status
 
 
 def partitions_of(name: str) -> int:
@@ -198,15 +204,7 @@ def delete_topics(names: list[str] | None = None) -> dict[str, str]:
     names = names or [config.TRIPS_TOPIC, config.DLQ_TOPIC]
     admin = _admin()
     answers = _result(admin.delete_topics(names, operation_timeout=TIMEOUT_S), "deleting topic")
-    status = {}
-    for name, answer in answers.items():
-        if answer is None:
-            status[name] = "deleted"
-            _reset_checkpoints(name)
-        elif answer.code() == KafkaError.UNKNOWN_TOPIC_OR_PART:
-            status[name] = "missing"
-        else:
-            raise LabError(f"cannot delete topic {name}: {answer.str()}")
+    status = _statuses(answers, "deleted", KafkaError.UNKNOWN_TOPIC_OR_PART, "missing", "delete")
     for name in names:
         until(
             lambda n=name: n not in _admin().list_topics(timeout=5).topics,
