@@ -2,7 +2,8 @@
 
 A producer process sends `rate` trips/s (real sample rows, pickup time = now, so the watermark moves and Spark's
 state stays bounded) to a topic of its own; `lab stream` runs as its own driver process (trigger 1 s, the lab's
-window and watermark). Every minute and at the end it prints the RSS of each service and of the driver, and the
+window and watermark). Every minute and at the end it prints the records the query is behind (lag), the RSS of each
+service and of the driver, and the
 disk used by each data folder. Growth should level off: the soak topic keeps `--retention-min` minutes of data
 (1-minute segments), the window tables a TTL of `--ttl-min` minutes, checkpoints keep Spark's last 100 batches.
 
@@ -66,6 +67,17 @@ def folder_bytes(path: Path) -> int:
             except OSError:
                 continue
     return total
+
+
+def lag(topic: str, checkpoint: Path) -> int:
+    """Records in `topic` the query has not yet committed: end offsets minus the checkpoint's last offsets file."""
+    import json
+
+    from lab.pipeline import stream, topics
+
+    files = sorted((checkpoint / "offsets").glob("[0-9]*"), key=lambda f: int(f.name))
+    done = stream.source_offsets(json.loads(files[-1].read_text().splitlines()[-1])) if files else {}
+    return sum(end - done.get((topic, str(p)), 0) for p, end in topics.end_offsets(topic).items())
 
 
 def sample(driver_pid: int, folders: dict[str, Path]) -> dict[str, float]:
@@ -141,12 +153,15 @@ def main() -> None:
     try:
         while time.time() < stop_at + 1:
             time.sleep(min(args.every, max(0.0, stop_at - time.time()) + 1))  # the sampling period, not a wait
+            if not producer.is_alive() and time.time() < stop_at:
+                raise SystemExit(f"the producer exited ({producer.exitcode}); its error is above")
             if driver.poll() is not None:
                 raise SystemExit(f"the streaming driver exited ({driver.returncode}); see .lab/run/soak.driver.log")
             s = sample(driver.pid, folders)
             rows.append((time.time() - t0, sent.value, s))
+            behind = lag(topic, job.checkpoint(job.name))
             print(
-                f"{rows[-1][0] / 60:5.1f} min  sent {sent.value:>9,}  "
+                f"{rows[-1][0] / 60:5.1f} min  sent {sent.value:>9,}  lag {behind:>7,}  "
                 + "  ".join(f"{k} {v:,.0f}" for k, v in s.items()),
                 flush=True,
             )

@@ -70,7 +70,7 @@ REGISTRY_WAIT_S = 120.0  # how long a decoding task waits for a registry that do
 
 
 def registry_lookup(
-    registry_url: str, timeout: float = 10.0, wait: float = REGISTRY_WAIT_S
+    registry_url: str, timeout: float = 10.0, wait: float = REGISTRY_WAIT_S, known_id: int | None = None
 ) -> Callable[[int], object | None]:
     """A schema-id → parsed writer schema function that asks the registry (GET /schemas/ids/{id}) once per id.
 
@@ -78,6 +78,11 @@ def registry_lookup(
     that does not answer is waited for (up to `wait` seconds, polled): the record is neither quarantined nor
     dropped. After that, StreamError: the micro-batch is not committed, and the job restarted from its
     checkpoint once the registry is back decodes the same records again.
+
+    A registry that has just restarted answers before it has read back its storage (Apicurio's KafkaSQL
+    replays its journal topic): for a while it says 404 to ids it has. So a 404 is believed only when the
+    registry also knows `known_id` (an id certain to exist: the job registers its reader schema at start);
+    until it does, the registry counts as not answering and is waited for like one that is down.
     """
     import requests
 
@@ -90,11 +95,21 @@ def registry_lookup(
             raise ConnectionError(f"HTTP {resp.status_code} from the registry")
         return resp
 
+    def answer(schema_id: int):
+        resp = ask(schema_id)
+        if resp.status_code == 404 and known_id is not None and schema_id != known_id:
+            canary = ask(known_id)
+            if canary.status_code == 404:
+                raise ConnectionError(
+                    f"the registry is still loading its schemas (404 for id {known_id}, which exists)"
+                )
+        return resp
+
     def lookup(schema_id: int):
         key = (registry_url, schema_id)
         if key not in _writers:
             try:
-                (resp,) = until(lambda: (ask(schema_id),), service="schema_registry", timeout=wait, interval=1.0)
+                (resp,) = until(lambda: (answer(schema_id),), service="schema_registry", timeout=wait, interval=1.0)
             except ServiceNotReady as exc:
                 raise StreamError(
                     f"schema registry at {registry_url} did not answer for {wait:.0f}s while decoding schema id "
@@ -175,9 +190,13 @@ def validate(trips: pd.DataFrame, zone_ids: set[int]) -> pd.DataFrame:
     return trips
 
 
-def decode_batches(batches: Iterator[pd.DataFrame], registry_url: str, zone_ids: set[int]) -> Iterator[pd.DataFrame]:
-    """The `mapInPandas` function: Kafka rows (value, topic, partition, offset, kafka_us) → SPARK_SCHEMA rows."""
-    lookup = registry_lookup(registry_url)
+def decode_batches(
+    batches: Iterator[pd.DataFrame], registry_url: str, zone_ids: set[int], known_id: int | None = None
+) -> Iterator[pd.DataFrame]:
+    """The `mapInPandas` function: Kafka rows (value, topic, partition, offset, kafka_us) → SPARK_SCHEMA rows.
+
+    `known_id`: an id the registry certainly has (see registry_lookup)."""
+    lookup = registry_lookup(registry_url, known_id=known_id)
     for pdf in batches:
         trips = validate(decode_values(pdf["value"].tolist(), lookup), zone_ids)
         trips.index = pdf.index

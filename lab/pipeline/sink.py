@@ -97,11 +97,58 @@ def save(df, table: str) -> None:
     df.write.format(CASSANDRA).options(keyspace=config.KEYSPACE, table=table).mode("append").save()
 
 
+RIDE_OUT_S = 180.0  # how long a micro-batch waits for a Cassandra that went away, then stops the job
+RETRIES_WHILE_UP = 3  # writes tried again while Cassandra's port answers (a restarted node, stale sessions)
+
+
+def ride_out(save_all, epoch_id: int, failure: BaseException, deadline_s: float = RIDE_OUT_S) -> None:
+    """Write a batch Cassandra did not take again, once it is back: the job rides out a Cassandra restart.
+
+    The writes are upserts of complete window aggregates, so writing the batch twice changes nothing. Before each
+    try the connector's cached sessions are dropped (after a restart they keep failing with "Control channel not
+    available" while the driver backs off). While Cassandra's CQL port is closed the batch waits for it (polled,
+    bounded by `deadline_s`); while it is open, RETRIES_WHILE_UP tries at most. Then StreamError (write_failed).
+    """
+    import logging
+    import time
+
+    from pyspark.sql import SparkSession
+
+    from lab.services import spark
+    from lab.wait import port_open
+
+    host, port = spark.cassandra_host_port()
+    log = logging.getLogger("lab.sink")
+    log.warning(
+        "Cassandra did not take micro-batch %s (%s); writing it again once Cassandra answers",
+        epoch_id,
+        str(failure).splitlines()[0][:200] if str(failure) else type(failure).__name__,
+    )
+    jvm = SparkSession.getActiveSession().sparkContext._jvm
+    deadline, tries = time.monotonic() + deadline_s, 0
+    while tries < RETRIES_WHILE_UP:
+        if not port_open(host, port):
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(1.0)  # the poll interval of a bounded wait for the port
+            continue
+        tries += 1
+        jvm.com.datastax.spark.connector.cql.CassandraConnector.evictCache()
+        try:
+            save_all()
+            log.warning("micro-batch %s written after Cassandra came back (try %s)", epoch_id, tries)
+            return
+        except Exception as exc:  # noqa: BLE001 - py4j wraps every connector failure
+            failure = exc
+    raise write_failed(epoch_id, failure) from None
+
+
 def window_writer(base_url: str | None = None):
     """The foreachBatch function of the windows query: one batch of updated windows → three tables.
 
     The batch holds the complete current aggregate of every window it changed (update mode), so
-    writing it again after a crash overwrites the same rows with the same values.
+    writing it again after a crash overwrites the same rows with the same values; a batch Cassandra
+    did not take is written again once it is back (ride_out).
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -117,16 +164,21 @@ def window_writer(base_url: str | None = None):
         batch = batch.persist()  # computed once (by the first write), read from memory by the other two
         try:
             zone, borough = window_rows(batch, names)
-            save(zone.select(*ZONE_COLS), "zone_windows")  # first: its write time is the freshness figure
-            # the two derived tables read the cached batch: two small Spark jobs side by side
-            done = [
-                pool.submit(save, zone.select(*TOP_COLS), "top_zones"),
-                pool.submit(save, borough.select(*BOROUGH_COLS), "borough_windows"),
-            ]
-            for f in done:
-                f.result()
-        except Exception as exc:  # noqa: BLE001 - py4j wraps every connector failure: say what it means
-            raise write_failed(epoch_id, exc) from None
+
+            def save_all() -> None:
+                save(zone.select(*ZONE_COLS), "zone_windows")  # first: its write time is the freshness figure
+                # the two derived tables read the cached batch: two small Spark jobs side by side
+                done = [
+                    pool.submit(save, zone.select(*TOP_COLS), "top_zones"),
+                    pool.submit(save, borough.select(*BOROUGH_COLS), "borough_windows"),
+                ]
+                for f in done:
+                    f.result()
+
+            try:
+                save_all()
+            except Exception as exc:  # noqa: BLE001 - py4j wraps every connector failure
+                ride_out(save_all, epoch_id, exc)
         finally:
             batch.unpersist()
 

@@ -156,7 +156,7 @@ def start(timeout: float = 180.0) -> int | None:
 def _cluster(points: tuple[str, ...], port: int, user: str | None, password: str | None):
     from cassandra.auth import PlainTextAuthProvider
     from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-    from cassandra.policies import DCAwareRoundRobinPolicy
+    from cassandra.policies import DCAwareRoundRobinPolicy, ExponentialReconnectionPolicy
 
     key = (points, port, user)
     cluster = _clusters.get(key)
@@ -170,6 +170,7 @@ def _cluster(points: tuple[str, ...], port: int, user: str | None, password: str
             port=port,
             protocol_version=5,
             connect_timeout=5,
+            reconnection_policy=ExponentialReconnectionPolicy(0.5, 5.0),  # a restarted node is back in seconds
             auth_provider=auth,
             execution_profiles={EXEC_PROFILE_DEFAULT: profile},
         )

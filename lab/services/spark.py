@@ -67,6 +67,8 @@ def conf(master: str = MASTER, driver_memory: str = DRIVER_MEMORY, ui: bool = Tr
         "spark.cassandra.connection.port": str(port),
         "spark.cassandra.connection.localDC": config.LOCAL_DATACENTER,
         "spark.cassandra.output.consistency.level": "LOCAL_ONE",
+        # a restarted Cassandra is found again within seconds (the driver's default backs off up to 60 s)
+        "spark.cassandra.connection.reconnectionDelayMS.max": "5000",
         # writes: bigger unlogged batches per partition key and more requests in flight (bench/streaming.py:
         # zone_windows 11k → 20k+ rows/s on 2 cores); 64 rows of these tables stay far below Cassandra's batch limits
         "spark.cassandra.output.concurrent.writes": "16",
