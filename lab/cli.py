@@ -80,7 +80,7 @@ def _logs(args) -> int:
 
 def _add_stack(sub) -> None:
     from lab.services import artifacts
-    from lab.services.stack import ALIASES, ALL, GROUPS, SERVICES
+    from lab.services.stack import ALIASES, ALL, GROUPS
 
     p = sub.add_parser("setup", help="resolve the JVM jars from Maven Central and check java/mvn (idempotent)")
     p.add_argument("--only", choices=list(artifacts.BUNDLES), help="one bundle only")
@@ -91,7 +91,7 @@ def _add_stack(sub) -> None:
         nargs="*",
         metavar="SERVICE",
         help=f"any of {', '.join(ALL)}, or {', '.join(GROUPS)} (s3proxy + connect, started only when "
-        f"named) (default: {', '.join(SERVICES)})",
+        f"named) (default: {', '.join(config.LOCAL_STACK)})",
     )
     p.set_defaults(func=_up)
     p = sub.add_parser("status", help="show which services run, are ready, and their memory")
@@ -172,10 +172,10 @@ def _produce(args) -> int:
 
 
 def _add_produce(sub) -> None:
-    from lab.pipeline import data, schemas
+    from lab.pipeline import schemas
 
     p = sub.add_parser("produce", help="produce a TLC month to Kafka as Avro (rejected rows → DLQ)")
-    p.add_argument("--service", default="yellow", choices=data.SERVICES)
+    p.add_argument("--service", default="yellow", choices=config.TLC_SERVICES)
     p.add_argument("--month", default="2021-01", help="YYYY-MM")
     p.add_argument("--limit", type=int, default=None, help="read only the first N rows")
     p.add_argument(

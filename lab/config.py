@@ -35,6 +35,11 @@ JAVA_MAJOR = 17
 REGISTRY_JAVA_MIN = 21  # Apicurio 3.3.x classes are Java 21 bytecode (class file 65); it runs on 21 or 25
 
 # kind target
+LOCAL_STACK = ("kafka", "schema_registry", "cassandra", "prometheus")  # the default local stack (`lab up`), start order
+ON_DEMAND_SERVICES = ("s3proxy", "connect")  # started only when named (`lab up archive`): keeps the default's memory
+KIND_COMPONENTS = ("kafka", "schema_registry", "cassandra", "prometheus", "grafana", "spark", "producer")  # start order
+TLC_SERVICES = ("yellow", "green")  # the taxi services whose trip files the lab reads
+
 STRIMZI_VERSION = "1.2.0"
 STRIMZI_API = "kafka.strimzi.io/v1"  # the API group/version of the Kafka, KafkaNodePool, KafkaTopic … resources
 STRIMZI_INSTALL_URL = (  # release asset; lab rewrites its `namespace: myproject` to NAMESPACE at deploy time

@@ -42,7 +42,7 @@ def stack():
         report = lab_stack.up()
     except BaseException:
         # leave no half-started stack behind; the error (with the log tail) fails every test that needs it
-        lab_stack.down([n for n in lab_stack.SERVICES if n not in before])
+        lab_stack.down([n for n in lab_config.LOCAL_STACK if n not in before])
         raise
     yield report
     if os.environ.get("LAB_KEEP_STACK") != "1":

@@ -250,7 +250,7 @@ def restart(*names: str) -> None:
 
     for name in names:
         lab_stack.service(name).start()
-    for name in lab_stack.SERVICES:  # the registry keeps its schemas in Kafka: it must be back too
+    for name in config.LOCAL_STACK:  # the registry keeps its schemas in Kafka: it must be back too
         lab_stack.service(name).wait_ready(180)
 
 

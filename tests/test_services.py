@@ -30,8 +30,8 @@ INCOMPATIBLE = {**V1, "fields": [{"name": "id", "type": "int"}, {"name": "n", "t
 
 
 def test_every_service_is_running_and_ready(stack):
-    rows = {r["name"]: r for r in lab_stack.status() if r["name"] in lab_stack.SERVICES}  # + the archive if it runs
-    assert list(rows) == list(lab_stack.SERVICES)
+    rows = {r["name"]: r for r in lab_stack.status() if r["name"] in config.LOCAL_STACK}  # + the archive if it runs
+    assert list(rows) == list(config.LOCAL_STACK)
     for name, row in rows.items():
         assert row["running"] and row["ready"], f"{name}: {row}"
         assert row["rss"] > 10 * 2**20, f"{name} has an implausible RSS: {row['rss']}"
@@ -160,7 +160,7 @@ def test_prometheus_scrapes_kafka_and_cassandra(stack):
 def test_up_twice_is_a_no_op(stack):
     before = {r["name"]: r["pid"] for r in lab_stack.status()}
     report = lab_stack.up()
-    assert [r["started"] for r in report] == [False] * len(lab_stack.SERVICES)
+    assert [r["started"] for r in report] == [False] * len(config.LOCAL_STACK)
     assert {r["name"]: r["pid"] for r in lab_stack.status()} == before
 
 

@@ -65,7 +65,7 @@ def test_jmx_rule_files_parse():
 def test_up_adds_dependencies_and_keeps_the_order():
     assert stack._select(["schema_registry"], with_deps=True) == ["kafka", "schema_registry"]
     assert stack._select(["prometheus", "kafka"], with_deps=True) == ["kafka", "prometheus"]
-    assert stack._select(None, with_deps=True) == list(stack.SERVICES)
+    assert stack._select(None, with_deps=True) == list(config.LOCAL_STACK)
 
 
 def test_down_of_kafka_also_stops_the_registry():
@@ -74,7 +74,7 @@ def test_down_of_kafka_also_stops_the_registry():
 
 
 def test_status_lists_the_archive_only_when_it_runs(lab_home):
-    assert [r["name"] for r in stack.status()] == list(stack.SERVICES)
+    assert [r["name"] for r in stack.status()] == list(config.LOCAL_STACK)
     assert [r["name"] for r in stack.status(["archive"])] == ["s3proxy", "connect"]
 
 

@@ -12,7 +12,6 @@ from lab.wait import until
 
 STRIMZI_API = config.STRIMZI_API
 FIELD_MANAGER = "kappa-lab"
-SERVICES = ("kafka", "schema_registry", "cassandra", "prometheus", "grafana", "spark", "producer")  # start order
 APP_IMAGES = {"spark": config.SPARK_IMAGE, "producer": config.PRODUCER_IMAGE}  # built by us, loaded into kind
 # What "ready" means, per service: the objects whose real condition we wait on, in order.
 READY = {
@@ -199,7 +198,7 @@ def install_strimzi(timeout: float = 300, docs: list[dict] | None = None) -> lis
     return applied
 
 
-def manifests(names: Iterable[str] = SERVICES) -> list[dict]:
+def manifests(names: Iterable[str] = config.KIND_COMPONENTS) -> list[dict]:
     """The rendered kind overlay plus the Grafana chart, keeping shared objects and those of `names`."""
     names = set(names)
     docs = kind.render("kind") + (kind.grafana_manifests() if "grafana" in names else [])
@@ -214,16 +213,18 @@ def missing_images() -> dict[str, str]:
 def default_services() -> list[str]:
     """Every service, except apps whose image is missing (missing_images(); the CLI names them)."""
     missing = missing_images()
-    return [name for name in SERVICES if name not in missing]
+    return [name for name in config.KIND_COMPONENTS if name not in missing]
 
 
 def up(names: Iterable[str] | None = None, timeout: float = 600) -> list[str]:
     """Create the cluster if needed, install Strimzi, apply the lab and wait for `names` (default: all buildable)."""
-    unknown = set(names or ()) - set(SERVICES)
+    unknown = set(names or ()) - set(config.KIND_COMPONENTS)
     if unknown:
-        raise KindError(f"unknown service(s) {', '.join(sorted(unknown))}: choose from {', '.join(SERVICES)}")
+        raise KindError(
+            f"unknown service(s) {', '.join(sorted(unknown))}: choose from {', '.join(config.KIND_COMPONENTS)}"
+        )
     kind.preflight()
-    names = [n for n in SERVICES if n in set(names)] if names is not None else default_services()
+    names = [n for n in config.KIND_COMPONENTS if n in set(names)] if names is not None else default_services()
     kind.create_cluster()
     for name in names:
         if name in APP_IMAGES:

@@ -16,7 +16,6 @@ import pandas as pd
 from lab import config
 from lab.errors import DataError
 
-SERVICES = ("yellow", "green")
 ZONES_PATH = "misc/taxi_zone_lookup.csv"
 MAX_DISTANCE_MI = 200.0
 MAX_DURATION = pd.Timedelta(hours=24)
@@ -74,8 +73,8 @@ def file_name(service: str, month: str) -> str:
     >>> file_name("green", "2024-01")
     'green_tripdata_2024-01.parquet'
     """
-    if service not in SERVICES:
-        raise DataError(f"unknown service {service!r}: choose one of {', '.join(SERVICES)}")
+    if service not in config.TLC_SERVICES:
+        raise DataError(f"unknown service {service!r}: choose one of {', '.join(config.TLC_SERVICES)}")
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month or ""):
         raise DataError(f"month must look like YYYY-MM (e.g. 2021-01), got {month!r}")
     return f"{service}_tripdata_{month}.parquet"

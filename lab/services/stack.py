@@ -11,9 +11,8 @@ from lab.deploy import kube
 from lab.errors import LabError
 from lab.services import cassandra, connect, kafka, prometheus, s3proxy, schema_registry
 
-SERVICES = ("kafka", "schema_registry", "cassandra", "prometheus")  # the default stack (`lab up`)
-ON_DEMAND = ("s3proxy", "connect")  # started only when named (`lab up archive`): the default keeps its memory budget
-ALL = (*SERVICES, *ON_DEMAND)  # start order; stop order is the reverse
+ON_DEMAND = config.ON_DEMAND_SERVICES
+ALL = (*config.LOCAL_STACK, *ON_DEMAND)  # start order; stop order is the reverse
 DEPENDS_ON = {
     "schema_registry": ("kafka",),  # KafkaSQL: the registry keeps its schemas in a Kafka topic
     "connect": ("kafka", "s3proxy"),
@@ -44,7 +43,7 @@ def service(name: str) -> ModuleType:
 
 
 def _select(names, with_deps: bool) -> list[str]:
-    wanted = {ALIASES.get(n, n) for g in (names or SERVICES) for n in GROUPS.get(g, (g,))}
+    wanted = {ALIASES.get(n, n) for g in (names or config.LOCAL_STACK) for n in GROUPS.get(g, (g,))}
     for n in wanted:
         service(n)
     if with_deps:
@@ -109,7 +108,7 @@ def down(names: list[str] | None = None, purge: bool = False, progress=None) -> 
             raise LabError("kind target: `lab down` deletes the whole cluster; one service cannot be stopped alone")
         return ["kind cluster"] if kube.down() else []
     stopped = []
-    for name in reversed(_select(names or [*SERVICES, *_running_on_demand()], with_deps=False)):
+    for name in reversed(_select(names or [*config.LOCAL_STACK, *_running_on_demand()], with_deps=False)):
         mod = service(name)
         if mod.stop():
             stopped.append(name)
@@ -130,7 +129,7 @@ def status(names: list[str] | None = None) -> list[dict]:
     if config.target() == "kind":
         return kube.status()
     rows = []
-    for name in _select(names, with_deps=False) if names else [*SERVICES, *_running_on_demand()]:
+    for name in _select(names, with_deps=False) if names else [*config.LOCAL_STACK, *_running_on_demand()]:
         mod = service(name)
         proc = mod.process()
         pid = proc.pid()

@@ -15,7 +15,7 @@ SCRAM_TEST = config.REPO_ROOT / "k8s" / "tests" / "kind-with-kafka-scram"
 def check_object_count(service: str, count: int) -> str:
     """`count` is the number of rendered objects that belong to `service` (lab.kube.service_of)."""
     actual = sum(1 for d in kind.render() if kube.service_of(d) == service)
-    expect(actual > 0, f"no rendered object belongs to {service!r}: try one of {', '.join(kube.SERVICES)}")
+    expect(actual > 0, f"no rendered object belongs to {service!r}: try one of {', '.join(config.KIND_COMPONENTS)}")
     expect(count == actual, f"{count} is not it: filter lab.manifests.objects() on its 'service' column")
     return f"{service} has {actual} objects in the kind overlay"
 
