@@ -3,13 +3,12 @@
 A producer process sends `rate` trips/s (real sample rows, pickup time = now, so the watermark moves and Spark's
 state stays bounded) to a topic of its own; `lab stream` runs as its own driver process (trigger 1 s, the lab's
 window and watermark). Every minute and at the end it prints the records the query is behind (lag), the RSS of each
-service and of the driver, and the
-disk used by each data folder. Growth should level off: the soak topic keeps `--retention-min` minutes of data
+service and of the driver, and the disk used by each data folder. Growth should level off: the soak topic keeps `--retention-min` minutes of data
 (1-minute segments), the window tables a TTL of `--ttl-min` minutes, checkpoints keep Spark's last 100 batches.
 
     .venv/bin/python bench/soak.py --minutes 30 --rate 2000
 
-Prints figures and a verdict per series (the growth over the second half against the first half); asserts nothing.
+Prints figures and a verdict per series (the last third's growth against the first third's); asserts nothing.
 """
 
 from __future__ import annotations
@@ -91,13 +90,15 @@ def sample(driver_pid: int, folders: dict[str, Path]) -> dict[str, float]:
     return out
 
 
-def verdict(series: list[float]) -> str:
-    """'levels off' when the second half grew less than half as much as the first half (or not at all)."""
-    if len(series) < 4:
-        return "too short to tell"
-    half = len(series) // 2
-    first, second = series[half] - series[0], series[-1] - series[half]
-    return "levels off" if second <= max(0.5 * first, 0.02 * series[-1]) else "STILL GROWING"
+def verdict(series: list[float], minutes: list[float]) -> tuple[float, str]:
+    """The last third's growth in MiB per hour and a verdict: 'levels off' when the last third grew at most half as
+    much as the first third, or by less than 2% of the series' maximum (a retention sawtooth counts by its ends)."""
+    if len(series) < 6:
+        return 0.0, "too short to tell"
+    third = len(series) // 3
+    first, last = series[third] - series[0], series[-1] - series[-1 - third]
+    rate = last / max(minutes[-1] - minutes[-1 - third], 1e-9) * 60
+    return rate, "levels off" if last <= max(0.5 * first, 0.02 * max(series)) else "STILL GROWING"
 
 
 def main() -> None:
@@ -177,12 +178,14 @@ def main() -> None:
         f"\nsoak: {args.minutes:g} min at {args.rate:,} trips/s target; sent {sent.value:,} "
         f"({sent.value / max(elapsed, 1):,.0f}/s)"
     )
-    print(f"{'series (MiB)':28} {'start':>8} {'half':>8} {'end':>8} {'max':>8}  verdict")
+    print(f"{'series (MiB)':28} {'start':>8} {'half':>8} {'end':>8} {'max':>8} {'MiB/h last':>10}  verdict")
+    minutes = [r[0] / 60 for r in rows]
     for key in rows[0][2] if rows else ():
         series = [r[2][key] for r in rows]
+        late, word = verdict(series, minutes)
         print(
-            f"{key:28} {series[0]:8.0f} {series[len(series) // 2]:8.0f} {series[-1]:8.0f} {max(series):8.0f}  "
-            f"{verdict(series)}"
+            f"{key:28} {series[0]:8.0f} {series[len(series) // 2]:8.0f} {series[-1]:8.0f} {max(series):8.0f} "
+            f"{late:10.1f}  {word}"
         )
 
 

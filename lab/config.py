@@ -81,6 +81,7 @@ SPARK_BASE_IMAGE = "python:3.11-slim-bookworm"
 KIND_SERVICES = {
     "kafka": f"{KAFKA_CLUSTER}-kafka-bootstrap:9092",
     "registry": "apicurio-registry:8080",
+    "registry_management": "apicurio-registry-management:9000",  # /health/ready; in the cluster only (no NodePort)
     "cassandra": "cassandra:9042",
     "prometheus": "prometheus:9090",
     "grafana": "grafana:80",

@@ -70,7 +70,7 @@ REGISTRY_WAIT_S = 120.0  # how long a decoding task waits for a registry that do
 
 
 def registry_lookup(
-    registry_url: str, timeout: float = 10.0, wait: float = REGISTRY_WAIT_S, known_id: int | None = None
+    registry_url: str, timeout: float = 10.0, wait: float = REGISTRY_WAIT_S, ready_url: str | None = None
 ) -> Callable[[int], object | None]:
     """A schema-id → parsed writer schema function that asks the registry (GET /schemas/ids/{id}) once per id.
 
@@ -80,9 +80,10 @@ def registry_lookup(
     checkpoint once the registry is back decodes the same records again.
 
     A registry that has just restarted answers before it has read back its storage (Apicurio's KafkaSQL
-    replays its journal topic): for a while it says 404 to ids it has. So a 404 is believed only when the
-    registry also knows `known_id` (an id certain to exist: the job registers its reader schema at start);
-    until it does, the registry counts as not answering and is waited for like one that is down.
+    replays its journal topic, in order): for a while it says 404 to ids it has, the newest last. So a 404 is
+    believed only when the registry's `ready_url` (/health/ready, 503 while loading) answers 200; until then the
+    registry counts as not answering and is waited for like one that is down. Without `ready_url` (the kind
+    target seen from outside the cluster) a 404 is believed at once.
     """
     import requests
 
@@ -97,11 +98,11 @@ def registry_lookup(
 
     def answer(schema_id: int):
         resp = ask(schema_id)
-        if resp.status_code == 404 and known_id is not None and schema_id != known_id:
-            canary = ask(known_id)
-            if canary.status_code == 404:
+        if resp.status_code == 404 and ready_url is not None:
+            health = requests.get(ready_url, timeout=timeout)
+            if health.status_code != 200:
                 raise ConnectionError(
-                    f"the registry is still loading its schemas (404 for id {known_id}, which exists)"
+                    f"the registry is still loading its schemas (/health/ready: {health.status_code})"
                 )
         return resp
 
@@ -191,12 +192,12 @@ def validate(trips: pd.DataFrame, zone_ids: set[int]) -> pd.DataFrame:
 
 
 def decode_batches(
-    batches: Iterator[pd.DataFrame], registry_url: str, zone_ids: set[int], known_id: int | None = None
+    batches: Iterator[pd.DataFrame], registry_url: str, zone_ids: set[int], ready_url: str | None = None
 ) -> Iterator[pd.DataFrame]:
     """The `mapInPandas` function: Kafka rows (value, topic, partition, offset, kafka_us) → SPARK_SCHEMA rows.
 
-    `known_id`: an id the registry certainly has (see registry_lookup)."""
-    lookup = registry_lookup(registry_url, known_id=known_id)
+    `ready_url`: the registry's /health/ready (see registry_lookup)."""
+    lookup = registry_lookup(registry_url, ready_url=ready_url)
     for pdf in batches:
         trips = validate(decode_values(pdf["value"].tolist(), lookup), zone_ids)
         trips.index = pdf.index

@@ -90,13 +90,13 @@ def spark_trips(src, ids: list[int], zone_ids):
     )
 
 
-def rescue(url: str, zone_ids: set[int], quarantine=None, known_id: int | None = None):
+def rescue(url: str, zone_ids: set[int], quarantine=None, ready_url: str | None = None):
     """A function for a pandas UDF: the records the fast path left (value …, null elsewhere) → TRIP_FIELDS.
 
     Arguments are the pandas Series of value, topic, partition, offset and kafka_us; rows whose offset
     is null were taken by the fast path and come back as nulls. Records with a reason go to `quarantine`
-    (a lab.sink.Quarantine) and come back as nulls too; so do they when there is no quarantine. `known_id`:
-    an id the registry certainly has, so a 404 from a registry still loading is not taken for an unknown id.
+    (a lab.sink.Quarantine) and come back as nulls too; so do they when there is no quarantine. `ready_url`:
+    the registry's /health/ready, so a 404 from a registry still loading is not taken for an unknown id.
     """
     dtypes = {c: "Float64" if kind == "double" else "Int64" for c, kind in TRIP_FIELDS.items()}
 
@@ -118,7 +118,7 @@ def rescue(url: str, zone_ids: set[int], quarantine=None, known_id: int | None =
                 "kafka_us": kafka_us[todo],
             }
         )
-        for res in decode_batches(iter([pdf]), url, zone_ids, known_id):
+        for res in decode_batches(iter([pdf]), url, zone_ids, ready_url):
             bad = res["reason"].notna()
             if quarantine is not None and bad.any():
                 quarantine.write(res[bad])

@@ -101,7 +101,7 @@ RIDE_OUT_S = 180.0  # how long a micro-batch waits for a Cassandra that went awa
 RETRIES_WHILE_UP = 3  # writes tried again while Cassandra's port answers (a restarted node, stale sessions)
 
 
-def ride_out(save_all, epoch_id: int, failure: BaseException, deadline_s: float = RIDE_OUT_S) -> None:
+def ride_out(save_all, epoch_id: int, failure: BaseException, jvm, deadline_s: float = RIDE_OUT_S) -> None:
     """Write a batch Cassandra did not take again, once it is back: the job rides out a Cassandra restart.
 
     The writes are upserts of complete window aggregates, so writing the batch twice changes nothing. Before each
@@ -111,8 +111,6 @@ def ride_out(save_all, epoch_id: int, failure: BaseException, deadline_s: float 
     """
     import logging
     import time
-
-    from pyspark.sql import SparkSession
 
     from lab.services import spark
     from lab.wait import port_open
@@ -124,7 +122,6 @@ def ride_out(save_all, epoch_id: int, failure: BaseException, deadline_s: float 
         epoch_id,
         str(failure).splitlines()[0][:200] if str(failure) else type(failure).__name__,
     )
-    jvm = SparkSession.getActiveSession().sparkContext._jvm
     deadline, tries = time.monotonic() + deadline_s, 0
     while tries < RETRIES_WHILE_UP:
         if not port_open(host, port):
@@ -178,7 +175,7 @@ def window_writer(base_url: str | None = None):
             try:
                 save_all()
             except Exception as exc:  # noqa: BLE001 - py4j wraps every connector failure
-                ride_out(save_all, epoch_id, exc)
+                ride_out(save_all, epoch_id, exc, batch.sparkSession.sparkContext._jvm)
         finally:
             batch.unpersist()
 

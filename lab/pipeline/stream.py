@@ -116,10 +116,12 @@ def decoded(spark, job: Job, quarantine=None):
         return src.mapInPandas(
             lambda batches: decode.decode_batches(batches, url, zone_ids), decode.SPARK_SCHEMA
         ).withColumn("kafka_ts", F.timestamp_micros("kafka_us"))
-    # registering the reader schema tells its id before any producer has written (one schema, one id); it is also
-    # the id a decoding task asks for to tell "unknown id" from "registry still loading" (decode.registry_lookup)
+    from lab.services import schema_registry
+
+    # a decoding task believes a 404 only from a registry that has loaded its schemas (decode.registry_lookup)
+    rescue = F.pandas_udf(fastpath.rescue(url, zone_ids, quarantine, schema_registry.ready_url()), decode.TRIP_SCHEMA)
+    # registering the reader schema tells its id before any producer has written (one schema, one id)
     reader_id = schemas.register(config.READER_SUBJECT, json.loads(decode.READER_SCHEMA.read_text()), url)
-    rescue = F.pandas_udf(fastpath.rescue(url, zone_ids, quarantine, reader_id), decode.TRIP_SCHEMA)
     df = fastpath.spark_trips(src, fastpath.fast_ids(config.subject(job.topic), reader_id, url), zone_ids)
     slow = rescue.asNondeterministic()(
         *[F.when(~F.col("fast"), F.col(c)) for c in ("value", "topic", "partition", "offset", "kafka_us")]

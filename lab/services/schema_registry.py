@@ -37,6 +37,17 @@ def management_url() -> str:
     return f"http://127.0.0.1:{config.ports().registry_management}"
 
 
+def ready_url() -> str | None:
+    """The registry's /health/ready where this process can reach it (local; kind from inside the cluster), else None.
+
+    It answers 503 until the registry has read back its KafkaSQL journal; before that the API already answers,
+    and says 404 for ids it has (seen here: 3 s after a restart, an id registered last was 404, id 1 was not).
+    """
+    if config.target() == "kind":
+        return f"http://{config.KIND_SERVICES['registry_management']}/health/ready" if kube.in_cluster() else None
+    return management_url() + "/health/ready"
+
+
 def quarkus_run_jar() -> Path:
     """The registry's launcher jar, found by glob because the archive layout changed across 3.x."""
     folder = artifacts.resolve("apicurio")
