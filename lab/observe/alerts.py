@@ -99,8 +99,9 @@ def flood_dlq(n: int = 500, reason: str = "negative_amount"):
     return produce.produce_frame(accepted, rejected, progress=False)
 
 
-def inject_fares(zone_id: int, window_start, fare: float, trips: int = 5):
-    """Produce `trips` valid trips from zone `zone_id` in the 5-minute window starting at `window_start`, all at `fare` USD."""
+def inject_fares(zone_id: int, window_start, fare: float, trips: int = 5, topic: str = config.TRIPS_TOPIC):
+    """Produce `trips` valid trips from zone `zone_id` in the 5-minute window starting at `window_start`, all at `fare`
+    USD, into `topic` (a week's own topic, so that the shared taxi-trips stays clean)."""
     import pandas as pd
 
     from lab.pipeline import produce
@@ -121,4 +122,4 @@ def inject_fares(zone_id: int, window_start, fare: float, trips: int = 5):
         df["fare_amount"] + df["extra"] + df["mta_tax"] + df["tolls_amount"] + df["improvement_surcharge"]
     )
     df["trip_id"] = [f"fault-{zone_id}-{start:%Y%m%d%H%M}-{i}" for i in range(len(df))]
-    return produce.produce_frame(df, progress=False)
+    return produce.produce_frame(df, topic=topic, progress=False)
