@@ -89,8 +89,9 @@ def sample_trips(n: int = 200, month: str = "2021-01", service: str = "yellow"):
 
 def flood_dlq(n: int = 500, reason: str = "negative_amount"):
     """Send `n` invalid trips (negative fares), which the producer routes to the dead-letter topic."""
-    from lab.pipeline import data, produce
+    from lab.pipeline import data, produce, topics
 
+    topics.ensure_topics()  # the dead-letter topic exists even when no week produced into taxi-trips yet
     bad = sample_trips(n)
     bad["fare_amount"] = -abs(bad["fare_amount"]) - 1.0
     accepted, rejected = data.validate(bad, "2021-01")

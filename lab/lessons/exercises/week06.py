@@ -131,14 +131,14 @@ def check_restore(name: str, before: dict[str, pd.DataFrame]) -> str:
     return "restored exactly: " + "; ".join(lines)
 
 
-def _destroyed_marks(session, table: str) -> tuple:
-    """What changes when `table` is dropped (its id) or truncated (its truncation record in system.local)."""
-    row = session.execute(
-        "SELECT id FROM system_schema.tables WHERE keyspace_name = %s AND table_name = %s", (config.KEYSPACE, table)
-    ).one()
-    truncated = session.execute("SELECT truncated_at FROM system.local WHERE key = 'local'").one()
-    records = (truncated.truncated_at or {}) if truncated else {}
-    return (row.id if row else None, records.get(row.id) if row else None)
+def _live_sstables(table: str) -> set[tuple[int, int]]:
+    """The table's SSTables on the node after a flush (the rows written so far are then in files), as (inode, mtime):
+    a restored file may take a former file's name, never its identity (snapshots keep the old files linked)."""
+    from lab.services import backup
+
+    backup.nodetool("flush", config.KEYSPACE, table)
+    live = backup._table_dirs(config.KEYSPACE).get(table)
+    return {(f.stat().st_ino, f.stat().st_mtime_ns) for f in live.glob("*-Data.db")} if live else set()
 
 
 def check_snapshot_restore(snapshot_destroy_restore, name: str, table: str = "zone_windows") -> str:
@@ -147,14 +147,17 @@ def check_snapshot_restore(snapshot_destroy_restore, name: str, table: str = "zo
     the rows there were before."""
     from lab.pipeline import tables, truth
 
-    session = tables.connect()
     before = tables.read(table)
     expect(len(before), f"kappa.{table} is empty: run the stream cells above first, so there is something to back up")
-    marks = _destroyed_marks(session, table)
+    files = _live_sstables(table)
     rows = snapshot_destroy_restore(name, table)
+    # a DROP or TRUNCATE removes every SSTable the table had; a restore brings the rows back in new files (a restored
+    # table even keeps its id, from the backup's schema.cql, so the files are what tells)
+    kept = files & _live_sstables(table)
     expect(
-        _destroyed_marks(session, table) != marks,
-        f"kappa.{table} was neither dropped nor truncated: destroy it between the backup and the restore",
+        not kept,
+        f"kappa.{table} was neither dropped nor truncated ({len(kept)} of its SSTables are still there): destroy it "
+        "between the backup and the restore",
     )
     expect(rows is not None and len(rows), f"return the rows of kappa.{table} read back after the restore")
     diff = truth.compare_table(table, before, rows)
