@@ -141,3 +141,25 @@ def test_week06_restore_check_passes_only_on_an_exact_restore(expected, unique_n
         week06.check_restore(name, before)
     backup.restore(name, ["borough_windows"])
     assert "0 differences" in week06.check_restore(name, before)
+
+
+def test_week06_snapshot_restore_check_wants_the_table_really_destroyed(expected, unique_name):
+    """Fails when a backup + restore without a DROP or TRUNCATE passes, or a DROP + restore does not."""
+    from lab.errors import CheckFailed
+    from lab.lessons.exercises import week06
+
+    def no_destroy(name, table):
+        backup.backup(name)
+        backup.restore(name, [table])
+        return tables.read(table)
+
+    def drop_and_restore(name, table):
+        backup.backup(name)
+        cassandra.session().execute(f"DROP TABLE {config.KEYSPACE}.{table}", timeout=120)
+        backup.restore(name, [table])
+        return tables.read(table)
+
+    name = unique_name.replace(".", "-")
+    with pytest.raises(CheckFailed, match="neither dropped nor truncated"):
+        week06.check_snapshot_restore(no_destroy, name + "-kept")
+    assert "0 differences" in week06.check_snapshot_restore(drop_and_restore, name + "-dropped")

@@ -9,7 +9,7 @@ import pytest
 
 from lab.errors import CheckFailed, ManifestError
 from lab.lessons import kraft
-from lab.lessons.exercises import week01, week05, week06, week08
+from lab.lessons.exercises import week01, week05, week06, week07, week08
 
 ORDERED = [kraft.Delivered("zone-42", f"step {i}", 0, i) for i in range(20)]
 
@@ -121,3 +121,76 @@ def test_typo_check_says_not_yet_without_crds(monkeypatch):
     monkeypatch.setattr(week08.manifests, "crd_schemas", missing)
     with pytest.raises(CheckFailed, match="CRD"):
         week08.check_typo(".spec.kafka.confg")
+
+
+_CQL = {"type": "hadesarchitect-cassandra-datasource", "uid": "${DS_CASSANDRA}"}
+_FARE_PANEL = {
+    "type": "timeseries",
+    "title": "Average fare per window",
+    "datasource": _CQL,
+    "targets": [
+        {
+            "refId": "A",
+            "rawQuery": True,
+            "queryType": "query",
+            "target": "SELECT borough, fare_avg, window_start FROM kappa.borough_windows WHERE borough IN "
+            "(${borough:singlequote}) AND day IN (${day:singlequote}) AND window_start >= $__timeFrom "
+            "AND window_start <= $__timeTo",
+        }
+    ],
+}
+
+
+def _rendered(monkeypatch, values, table_values, error=""):
+    """Fake the render (dashboard.run_panel) and the table read, so check_panel runs without Cassandra."""
+    from lab.observe import dashboard
+    from lab.pipeline import tables
+
+    data = pd.DataFrame({"time": pd.Timestamp("2021-01-01"), "series": "Manhattan", "value": values})
+    monkeypatch.setattr(dashboard, "context", lambda dash: None)
+    monkeypatch.setattr(
+        dashboard, "run_panel", lambda panel, ctx: dashboard.PanelResult(panel, None if error else data, error, ["q"])
+    )
+    monkeypatch.setattr(tables, "read", lambda table: pd.DataFrame({"fare_avg": table_values, "borough": "x"}))
+
+
+@pytest.mark.parametrize(
+    ("panel", "match"),
+    [
+        ({}, "as a dict"),
+        ({**_FARE_PANEL, "type": "graph"}, "panel type"),
+        ({**_FARE_PANEL, "datasource": {"type": "prometheus", "uid": "${DS_PROMETHEUS}"}}, "Cassandra variable"),
+        ({**_FARE_PANEL, "targets": []}, "add a target"),
+        ({**_FARE_PANEL, "targets": [{"refId": "A", "target": "SELECT * FROM kappa.quarantine"}]}, "read one of"),
+        (
+            {**_FARE_PANEL, "targets": [{"target": _FARE_PANEL["targets"][0]["target"] + " ALLOW FILTERING"}]},
+            "ALLOW FILTERING",
+        ),
+        (
+            {
+                **_FARE_PANEL,
+                "targets": [{"target": "SELECT borough, fare_avg, window_start FROM kappa.borough_windows"}],
+            },
+            "time picker",
+        ),
+    ],
+)
+def test_panel_check_refuses_empty_and_wrong_panels(panel, match):
+    """Fails when an empty panel, a PromQL panel or a query that cannot be a Grafana Cassandra panel passes."""
+    with pytest.raises(CheckFailed, match=match):
+        week07.check_panel(panel)
+
+
+def test_panel_check_renders_the_panel_with_data(monkeypatch):
+    """Fails when a panel that does not render, renders nothing, or draws values the table does not hold passes."""
+    _rendered(monkeypatch, [10.5, 12.25], [10.5, 12.25, 9.0])
+    assert "renders 2 points" in week07.check_panel(_FARE_PANEL)
+    _rendered(monkeypatch, [], [10.5])
+    with pytest.raises(CheckFailed, match="no data"):
+        week07.check_panel(_FARE_PANEL)
+    _rendered(monkeypatch, [10.5], [10.5], error="InvalidRequest: Undefined column name fare")
+    with pytest.raises(CheckFailed, match="does not render"):
+        week07.check_panel(_FARE_PANEL)
+    _rendered(monkeypatch, [10.5, 99.0], [10.5, 12.25])
+    with pytest.raises(CheckFailed, match="not in the table"):
+        week07.check_panel(_FARE_PANEL)

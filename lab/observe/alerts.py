@@ -89,8 +89,9 @@ def sample_trips(n: int = 200, month: str = "2021-01", service: str = "yellow"):
 
 def flood_dlq(n: int = 500, reason: str = "negative_amount"):
     """Send `n` invalid trips (negative fares), which the producer routes to the dead-letter topic."""
-    from lab.pipeline import data, produce
+    from lab.pipeline import data, produce, topics
 
+    topics.ensure_topics()  # the dead-letter topic exists even when no week produced into taxi-trips yet
     bad = sample_trips(n)
     bad["fare_amount"] = -abs(bad["fare_amount"]) - 1.0
     accepted, rejected = data.validate(bad, "2021-01")
@@ -99,8 +100,9 @@ def flood_dlq(n: int = 500, reason: str = "negative_amount"):
     return produce.produce_frame(accepted, rejected, progress=False)
 
 
-def inject_fares(zone_id: int, window_start, fare: float, trips: int = 5):
-    """Produce `trips` valid trips from zone `zone_id` in the 5-minute window starting at `window_start`, all at `fare` USD."""
+def inject_fares(zone_id: int, window_start, fare: float, trips: int = 5, topic: str = config.TRIPS_TOPIC):
+    """Produce `trips` valid trips from zone `zone_id` in the 5-minute window starting at `window_start`, all at `fare`
+    USD, into `topic` (a week's own topic, so that the shared taxi-trips stays clean)."""
     import pandas as pd
 
     from lab.pipeline import produce
@@ -121,4 +123,4 @@ def inject_fares(zone_id: int, window_start, fare: float, trips: int = 5):
         df["fare_amount"] + df["extra"] + df["mta_tax"] + df["tolls_amount"] + df["improvement_surcharge"]
     )
     df["trip_id"] = [f"fault-{zone_id}-{start:%Y%m%d%H%M}-{i}" for i in range(len(df))]
-    return produce.produce_frame(df, progress=False)
+    return produce.produce_frame(df, topic=topic, progress=False)

@@ -6,19 +6,30 @@ import time
 
 import pandas as pd
 
+from lab import config
 from lab.errors import CheckFailed
 from lab.lessons.exercises import expect
 
-REFERENCE = {
-    "dlq_rate": 'sum(rate(kafka_server_brokertopicmetrics_messagesinpersec_total{topic="taxi-trips-dlq"}[1m]))',
+# The reference answers, for a week's own trips topic and its `<topic>-dlq` (week 6 produces into its own topic).
+_TEMPLATES = {
+    "dlq_rate": 'sum(rate(kafka_server_brokertopicmetrics_messagesinpersec_total{{topic="{topic}-dlq"}}[1m]))',
     # the recording rule's definition, evaluated raw: the recorded series lags by up to one rule evaluation,
     # so comparing a raw answer with it at the same instant would race
     "total_lag": (
-        'sum(max by (topic, partition) (kafka_log_log_logendoffset{topic="taxi-trips"}) - on (topic, partition) '
-        'max by (topic, partition) (lab_spark_source_end_offset{topic="taxi-trips"}))'
+        'sum(max by (topic, partition) (kafka_log_log_logendoffset{{topic="{topic}"}}) - on (topic, partition) '
+        'max by (topic, partition) (lab_spark_source_end_offset{{topic="{topic}"}}))'
     ),
-    "write_p99_ms": 'max(cassandra_clientrequest_latency_seconds{operation="Write",quantile="0.99"}) * 1000',
+    "write_p99_ms": 'max(cassandra_clientrequest_latency_seconds{{operation="Write",quantile="0.99"}}) * 1000',
 }
+
+
+def reference(exercise: str, topic: str = config.TRIPS_TOPIC) -> str:
+    """The reference PromQL of `exercise` for trips topic `topic` (its dead-letter topic is `<topic>-dlq`)."""
+    expect(exercise in _TEMPLATES, f"unknown exercise {exercise!r}: one of {', '.join(_TEMPLATES)}")
+    return _TEMPLATES[exercise].format(topic=topic)
+
+
+REFERENCE = {name: reference(name) for name in _TEMPLATES}  # for the lab's shared topic, taxi-trips
 
 
 def _value(expr: str, at: float) -> float | None:
@@ -52,14 +63,16 @@ def _range(expr: str, start: float, end: float, step: float = STEP_S) -> dict[fl
     return {float(t): float(v) for t, v in result[0]["values"]} if result else {}
 
 
-def traffic_instant(exercise: str, end: float | None = None, lookback_s: float = LOOKBACK_S) -> float:
+def traffic_instant(
+    exercise: str, end: float | None = None, lookback_s: float = LOOKBACK_S, topic: str = config.TRIPS_TOPIC
+) -> float:
     """The latest instant of the last `lookback_s` seconds at which the reference answer is not 0 (traffic flowed).
 
     Comparing at "now" is no check: once the traffic stops both the answer and the reference are 0, and `vector(0)`
     would pass.
     """
     end = time.time() - 1 if end is None else end
-    ref = _range(REFERENCE[exercise], end - lookback_s, end)
+    ref = _range(reference(exercise, topic), end - lookback_s, end)
     busy = [t for t, v in sorted(ref.items()) if v != 0]
     expect(
         busy,
@@ -70,13 +83,13 @@ def traffic_instant(exercise: str, end: float | None = None, lookback_s: float =
     return busy[-1]
 
 
-def check_promql(expr: str, exercise: str, at: float | None = None) -> str:
-    """`expr` returns the same single number as the reference answer of `exercise` at an instant with traffic
-    (`at`, or the latest such instant of the last LOOKBACK_S seconds)."""
+def check_promql(expr: str, exercise: str, at: float | None = None, topic: str = config.TRIPS_TOPIC) -> str:
+    """`expr` returns the same single number as the reference answer of `exercise` for trips topic `topic` at an
+    instant with traffic (`at`, or the latest such instant of the last LOOKBACK_S seconds)."""
     expect(isinstance(expr, str) and expr.strip(), "write your PromQL expression as a string")
-    expect(exercise in REFERENCE, f"unknown exercise {exercise!r}: one of {', '.join(REFERENCE)}")
-    at = traffic_instant(exercise) if at is None else at
-    yours, ref = _value(expr, at), _value(REFERENCE[exercise], at)
+    want = reference(exercise, topic)
+    at = traffic_instant(exercise, topic=topic) if at is None else at
+    yours, ref = _value(expr, at), _value(want, at)
     when = time.strftime("%H:%M:%S", time.gmtime(at))
     expect(
         ref is not None and ref != 0, f"the reference has no traffic at {when} UTC; pick an instant while trips flow"
@@ -116,3 +129,37 @@ def check_restore(name: str, before: dict[str, pd.DataFrame]) -> str:
         expect(diff.ok, f"{table} differs from before the backup: {diff.summary()}")
         lines.append(f"{table}: {diff.compared} rows, 0 differences")
     return "restored exactly: " + "; ".join(lines)
+
+
+def _live_sstables(table: str) -> set[tuple[int, int]]:
+    """The table's SSTables on the node after a flush (the rows written so far are then in files), as (inode, mtime):
+    a restored file may take a former file's name, never its identity (snapshots keep the old files linked)."""
+    from lab.services import backup
+
+    backup.nodetool("flush", config.KEYSPACE, table)
+    live = backup._table_dirs(config.KEYSPACE).get(table)
+    return {(f.stat().st_ino, f.stat().st_mtime_ns) for f in live.glob("*-Data.db")} if live else set()
+
+
+def check_snapshot_restore(snapshot_destroy_restore, name: str, table: str = "zone_windows") -> str:
+    """`snapshot_destroy_restore(name, table)` backs up the keyspace as `name`, really destroys `table` (DROP or
+    TRUNCATE), restores it from the backup and returns the rows it reads back; they, and the table, must hold exactly
+    the rows there were before."""
+    from lab.pipeline import tables, truth
+
+    before = tables.read(table)
+    expect(len(before), f"kappa.{table} is empty: run the stream cells above first, so there is something to back up")
+    files = _live_sstables(table)
+    rows = snapshot_destroy_restore(name, table)
+    # a DROP or TRUNCATE removes every SSTable the table had; a restore brings the rows back in new files (a restored
+    # table even keeps its id, from the backup's schema.cql, so the files are what tells)
+    kept = files & _live_sstables(table)
+    expect(
+        not kept,
+        f"kappa.{table} was neither dropped nor truncated ({len(kept)} of its SSTables are still there): destroy it "
+        "between the backup and the restore",
+    )
+    expect(rows is not None and len(rows), f"return the rows of kappa.{table} read back after the restore")
+    diff = truth.compare_table(table, before, rows)
+    expect(diff.ok, f"the rows you read back differ from before the backup: {diff.summary()}")
+    return check_restore(name, {table: before})
