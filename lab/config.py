@@ -114,6 +114,9 @@ DEFAULT_COMPATIBILITY = "BACKWARD"
 KEYSPACE = "kappa"
 WEEK04_TABLE = "week04_windows"  # the table week 4's foreachBatch exercise upserts into
 WEEK05_TABLE = "borough_revenue_hourly"  # the table the learner designs in week 5
+# versions of the zone windows (week 9): v1 5-minute windows, v2 10-minute windows written by a reprocessing job
+WINDOWS_TABLES = ("zone_windows", "zone_windows_v2")
+WINDOWS_TABLE_ENV = "LAB_WINDOWS_TABLE"  # the one reader setting: which version charts and dashboards read
 # the raw archive (lab.archive): every taxi-trips record byte for byte in an Iceberg table on S3Proxy
 ARCHIVE_BUCKET = "kappa-archive"
 ARCHIVE_CATALOG = "iceberg"  # the Iceberg sink's default catalog name: readers must open it under this name
@@ -201,6 +204,36 @@ def data_dir() -> Path:
 def tlc_base_url() -> str:
     """TLC base URL with the official layout (env LAB_TLC_BASE_URL); tests point it at file://…/shared/data/tlc."""
     return (os.environ.get("LAB_TLC_BASE_URL") or TLC_DEFAULT_BASE_URL).rstrip("/")
+
+
+def windows_table() -> str:
+    """The zone-windows table readers use (charts, dashboards): env LAB_WINDOWS_TABLE, default "zone_windows".
+
+    >>> windows_table() in WINDOWS_TABLES
+    True
+    """
+    name = os.environ.get(WINDOWS_TABLE_ENV) or WINDOWS_TABLES[0]
+    if name not in WINDOWS_TABLES:
+        from lab.errors import LabError
+
+        raise LabError(
+            f"{WINDOWS_TABLE_ENV}={name!r} is not a zone-windows table: choose one of {', '.join(WINDOWS_TABLES)}"
+        )
+    return name
+
+
+def use_windows_table(name: str) -> str:
+    """Switch every reader of this process and of the processes it starts to `name` (sets LAB_WINDOWS_TABLE)."""
+    previous = os.environ.get(WINDOWS_TABLE_ENV)
+    os.environ[WINDOWS_TABLE_ENV] = name
+    try:
+        return windows_table()
+    except Exception:
+        if previous is None:
+            os.environ.pop(WINDOWS_TABLE_ENV)
+        else:
+            os.environ[WINDOWS_TABLE_ENV] = previous
+        raise
 
 
 def registry_java_home() -> Path | None:

@@ -98,12 +98,14 @@ def test_cql_targets_read_existing_tables_and_columns(dash):
             if dashboard.kind(t) != "cql":
                 continue
             assert t["rawQuery"] is True and t["queryType"] == "query"
-            m = re.fullmatch(r"SELECT (.+?) FROM kappa\.(\w+) WHERE (.+)", t["target"])
-            assert m, f"{p['title']}: not a SELECT … FROM kappa.<table> WHERE …: {t['target']}"
-            cols, table, where = m.group(1), m.group(2), m.group(3)
-            assert table in tables, f"{p['title']}: no table kappa.{table}"
-            for col in [c.strip() for c in cols.split(",")] + re.findall(r"(\w+) (?:IN|>=|<=|=)", where):
-                assert col in tables[table], f"{p['title']}: kappa.{table} has no column {col}"
+            for version in config.WINDOWS_TABLES:  # the zone panel reads the version the variable names
+                target = t["target"].replace("${windows_table}", version)
+                m = re.fullmatch(r"SELECT (.+?) FROM kappa\.(\w+) WHERE (.+)", target)
+                assert m, f"{p['title']}: not a SELECT … FROM kappa.<table> WHERE …: {target}"
+                cols, table, where = m.group(1), m.group(2), m.group(3)
+                assert table in tables, f"{p['title']}: no table kappa.{table}"
+                for col in [c.strip() for c in cols.split(",")] + re.findall(r"(\w+) (?:IN|>=|<=|=)", where):
+                    assert col in tables[table], f"{p['title']}: kappa.{table} has no column {col}"
             assert "ALLOW FILTERING" not in t["target"].upper()
             if p["type"] == "timeseries":
                 assert "$__timeFrom" in t["target"] and "$__timeTo" in t["target"], p["title"]
@@ -190,3 +192,18 @@ def test_every_panel_of_every_dashboard_returns_data_from_the_real_pipeline(stac
     finally:
         metrics.stop_all()  # free the metrics ports for the notebook kernels that run later
         lab_spark.stop()
+
+
+def test_zone_panel_reads_the_windows_table_setting(monkeypatch):
+    """Fails when the dashboard's zone windows version ignores LAB_WINDOWS_TABLE (the one reader setting)."""
+    dash = dashboard.load("trips")
+    variable = next(v for v in dash["templating"]["list"] if v["name"] == "windows_table")
+    assert variable["query"].split(",") == list(config.WINDOWS_TABLES)
+    assert any("kappa.${windows_table}" in t["target"] for p in dashboard.panels(dash) for t in p["targets"])
+    no_queries = {**dash, "templating": {"list": [variable]}}
+    monkeypatch.setattr(dashboard.promql, "scrape_interval", lambda: 5.0)
+    monkeypatch.delenv(config.WINDOWS_TABLE_ENV, raising=False)
+    assert dashboard.context(no_queries).values["windows_table"] == ["zone_windows"]
+    monkeypatch.setenv(config.WINDOWS_TABLE_ENV, "zone_windows_v2")
+    assert dashboard.context(no_queries).values["windows_table"] == ["zone_windows_v2"]
+    assert dashboard.context(no_queries, windows_table="zone_windows").values["windows_table"] == ["zone_windows"]

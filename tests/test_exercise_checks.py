@@ -194,3 +194,14 @@ def test_panel_check_renders_the_panel_with_data(monkeypatch):
     _rendered(monkeypatch, [10.5, 99.0], [10.5, 12.25])
     with pytest.raises(CheckFailed, match="not in the table"):
         week07.check_panel(_FARE_PANEL)
+
+
+def test_reprocess_v2_refuses_an_empty_answer(monkeypatch):
+    """Fails when a job that writes nothing to zone_windows_v2 passes (the table and the truth are never compared)."""
+    from lab.lessons.exercises import week09
+    from lab.pipeline import tables
+
+    monkeypatch.setattr(tables, "read", lambda table, session=None: pd.DataFrame())
+    trips = pd.DataFrame({"pickup_ts": pd.to_datetime(["2021-01-05 10:01"]), "pu_location_id": [7]})
+    with pytest.raises(CheckFailed, match="nothing was written to kappa.zone_windows_v2"):
+        week09.check_reprocess_v2(lambda spark, topic, schema, table: None, None, "t", "{}", trips, pd.Timestamp(0))

@@ -167,3 +167,45 @@ def test_start_on_kind_passes_the_timeout_and_returns_no_pid(monkeypatch):
     finally:
         config.use("local")
     assert calls == [(["kafka"], 7), (["cassandra"], 9)]
+
+
+def test_windows_table_is_the_one_reader_setting(monkeypatch):
+    """Fails when readers cannot be switched to v2 with LAB_WINDOWS_TABLE, or when a typo is silently accepted."""
+    monkeypatch.delenv(config.WINDOWS_TABLE_ENV, raising=False)
+    assert config.windows_table() == "zone_windows"
+    monkeypatch.setenv(config.WINDOWS_TABLE_ENV, "zone_windows_v2")
+    assert config.windows_table() == "zone_windows_v2"
+    monkeypatch.setenv(config.WINDOWS_TABLE_ENV, "zone_windows_v3")
+    with pytest.raises(LabError, match="zone_windows_v3"):
+        config.windows_table()
+    monkeypatch.delenv(config.WINDOWS_TABLE_ENV)
+    assert config.use_windows_table("zone_windows_v2") == "zone_windows_v2" == config.windows_table()
+    with pytest.raises(LabError):
+        config.use_windows_table("nope")
+    assert config.windows_table() == "zone_windows_v2", "a refused switch must keep the previous setting"
+    config.use_windows_table("zone_windows")
+
+
+def test_readers_follow_the_windows_table_setting(monkeypatch):
+    """Fails when the load test's reader or the v2 chart reads a hard-coded table instead of the setting."""
+    import pandas as pd
+
+    from lab.lessons import loadtest
+    from lab.observe import charts
+    from lab.pipeline import tables
+
+    read = []
+    rows = pd.DataFrame(
+        {
+            "window_start": pd.to_datetime(["2021-01-05 10:00"]),
+            "trips": [3],
+            "written_at": pd.to_datetime(["2021-01-05 10:11"], utc=True),
+            "last_kafka_ts": pd.to_datetime(["2021-01-05 10:10"], utc=True),
+        }
+    )
+    monkeypatch.setattr(tables, "read", lambda table, session=None: read.append(table) or rows)
+    monkeypatch.setenv(config.WINDOWS_TABLE_ENV, "zone_windows_v2")
+    assert "zone_windows_v2" in tables.TABLES
+    loadtest.written_since(pd.Timestamp(0, tz="UTC"))
+    fig = charts.windows_per_hour()
+    assert read == ["zone_windows_v2", "zone_windows_v2"] and "zone_windows_v2" in fig.layout.title.text

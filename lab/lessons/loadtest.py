@@ -88,11 +88,14 @@ def start_load(accepted: pd.DataFrame, rate: float, topic: str = config.LIVE_TOP
     return load
 
 
-def written_since(since: datetime, table: str = "zone_windows") -> pd.DataFrame:
-    """Window rows (re)written since `since`, with `delay_s` = written_at − Kafka timestamp of the last trip in it."""
+def written_since(since: datetime, table: str | None = None) -> pd.DataFrame:
+    """Window rows (re)written since `since`, with `delay_s` = written_at − Kafka timestamp of the last trip in it.
+
+    `table` defaults to the zone-windows version readers use (lab.config.windows_table()).
+    """
     from lab.pipeline import tables
 
-    df = tables.read(table)
+    df = tables.read(table or config.windows_table())
     if df.empty:
         return df.assign(delay_s=pd.Series(dtype=float))
     written = pd.to_datetime(df["written_at"], utc=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from lab.errors import LabError
+
 _CALC = {"sum": "sum", "mean": "mean", "max": "max", "min": "min", "lastNotNull": "last", "last": "last"}
 
 
@@ -82,3 +84,27 @@ def lines(df, title: str = "", unit: str = "", height: int = 320):
 
     fig = px.line(df, x="time", y="value", color="series", markers=True, labels={"value": unit or "value"})
     return _layout(fig, title, height)
+
+
+def windows_per_hour(since=None, table: str | None = None, height: int = 320):
+    """Trips per hour from the zone-windows version readers use (lab.config.windows_table()), rows written since
+    `since` (all when None): the chart follows the one reader setting, LAB_WINDOWS_TABLE."""
+    import pandas as pd
+    import plotly.express as px
+
+    from lab import config
+    from lab.pipeline import tables
+
+    table = table or config.windows_table()
+    df = tables.read(table)
+    if since is not None and not df.empty:
+        df = df[pd.to_datetime(df["written_at"], utc=True) >= pd.Timestamp(since)]
+    if df.empty:
+        raise LabError(f"kappa.{table} has no rows{' written since ' + str(since) if since is not None else ''}")
+    hours = (
+        df.assign(hour=pd.to_datetime(df["window_start"]).dt.floor("1h"), windows=1)
+        .groupby("hour", as_index=False)[["trips", "windows"]]
+        .sum()
+    )
+    fig = px.bar(hours, x="hour", y="trips", hover_data=["windows"], labels={"trips": "trips"})
+    return _layout(fig, f"Trips per hour from kappa.{table}", height)

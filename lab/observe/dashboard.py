@@ -115,12 +115,17 @@ class PanelResult:
 
 
 def context(dash: dict, start: str | None = None, end: str | None = None, **variables) -> Context:
-    """Resolve the dashboard's variables (query variables run their CQL) and time range."""
+    """Resolve the dashboard's variables (query variables run their CQL) and time range.
+
+    A `windows_table` variable takes lab.config.windows_table() (env LAB_WINDOWS_TABLE) unless given.
+    """
     t0 = parse_time(start or dash.get("time", {}).get("from", "now-1h"))
     t1 = parse_time(end or dash.get("time", {}).get("to", "now"))
     ctx = Context({}, t0, t1, step=max(2.0, round((t1 - t0) / 240)), scrape=promql.scrape_interval())
     for var in dash.get("templating", {}).get("list", []):
         name = var["name"]
+        if name == "windows_table" and name not in variables:  # the lab's one reader setting decides the version
+            variables = {**variables, name: config.windows_table()}
         if name in variables:
             v = variables[name]
             ctx.values[name] = [str(x) for x in v] if isinstance(v, (list, tuple)) else [str(v)]

@@ -13,7 +13,8 @@ from lab.errors import LabError
 
 CQL_DIR = config.CQL_DIR
 WINDOW_TABLES = ("zone_windows", "borough_windows", "top_zones")
-TABLES = (*WINDOW_TABLES, "quarantine")
+VERSIONED_TABLES = tuple(t for t in config.WINDOWS_TABLES if t not in WINDOW_TABLES)  # zone_windows_v2 (week 9)
+TABLES = (*WINDOW_TABLES, "quarantine", *VERSIONED_TABLES)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Week 9 exercise checks: latency percentiles, replay totals and throughput."""
+"""Week 9 exercise checks: latency percentiles, replay totals and throughput, the v2 reprocessing job, the archive."""
 
 from __future__ import annotations
 
@@ -39,6 +39,48 @@ def check_replay_rate(answer, batches: pd.DataFrame) -> str:
         f"{answer:.0f} trips/s; sum input_rows and divide by the summed batch_ms/1000",
     )
     return f"the replay ran at {truth:,.0f} trips/s"
+
+
+def check_reprocess_v2(
+    reprocess,
+    spark,
+    topic: str,
+    schema: str,
+    log_trips: pd.DataFrame,
+    v1_since,
+    table: str = "zone_windows_v2",
+    window: str = "10 minutes",
+) -> str:
+    """Run the learner's reprocessing job, then compare what it wrote into `table` with lab.truth for `window`, and
+    its trips per hour with v1's (zone_windows rows the replay of section 4 wrote since `v1_since`)."""
+    from lab.lessons import replay
+
+    started = pd.Timestamp.now(tz="UTC")
+    reprocess(spark, topic, schema, table)
+    v2 = replay.written_by(table, started)
+    expect(
+        not v2.empty,
+        f"nothing was written to kappa.{table}: write the zone rows with the Cassandra connector "
+        f'(format "org.apache.spark.sql.cassandra", keyspace "kappa", table "{table}", mode "append")',
+    )
+    from lab.pipeline import truth
+
+    expect(not log_trips.empty, f"{topic} holds no usable trips: run the load of section 2 first")
+    diff = truth.compare_table("zone_windows", replay.expected_for(log_trips, window)["zone_windows"], v2)
+    expect(
+        diff.ok,
+        f"kappa.{table} is not lab.truth's {window} windows: {diff.summary()} "
+        "(hint: F.window(pickup_ts, '10 minutes') per pu_location_id, and the metrics of zone_windows)",
+    )
+    v1 = replay.written_by("zone_windows", v1_since)
+    expect(not v1.empty, "v1 has no rows from the replay of section 4: run it first")
+    side = pd.DataFrame({"v1": replay.per_hour(v1), "v2": replay.per_hour(v2)}).fillna(0)
+    off = side[side["v1"] != side["v2"]]
+    expect(off.empty, f"trips per hour differ between v1 and v2 in {len(off)} hours, first {off.head(3).to_dict()}")
+    return (
+        f"kappa.{table} holds {len(v2)} {window} windows equal to lab.truth, and the same "
+        f"{int(side['v2'].sum())} trips per hour as v1 over {len(side)} hours: ready to switch the readers"
+    )
 
 
 def check_archive(topic: str, timeout: float = 180.0) -> str:
