@@ -106,8 +106,17 @@ def _launch(proc) -> tuple[list[str], None]:
 
 
 def start(timeout: float = 60.0) -> int | None:
-    """Start Prometheus and wait for /-/ready; returns the pid. A no-op when ours already runs."""
-    return lifecycle.start(NAME, process(), _launch, _probe, timeout, 0.25)
+    """Start Prometheus and wait for /-/ready; returns the pid. When ours already runs, it re-reads its rule files
+    (the repository's, which a `git pull` may have changed) and keeps its config."""
+    import requests
+
+    was_running = config.target() == "local" and process().running()
+    pid = lifecycle.start(NAME, process(), _launch, _probe, timeout, 0.25)
+    if was_running:
+        r = requests.post(prometheus_url() + "/-/reload", timeout=10)
+        if not r.ok:
+            raise LabError(f"prometheus refused to reload its rules (HTTP {r.status_code}): {r.text.strip()[:300]}")
+    return pid
 
 
 def reload(scrape_interval: str = "5s", evaluation_interval: str = "5s") -> None:
