@@ -5,6 +5,7 @@ duplicating one."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 
 import pandas as pd
@@ -26,7 +27,12 @@ def test_the_archive_is_on_demand_only():
     assert lab_stack._select(["kafka"], with_deps=False) == ["kafka", "schema_registry", "connect"]
     cfg = connect.connector_config()
     assert cfg["value.converter"] == cfg["key.converter"] == "org.apache.kafka.connect.converters.ByteArrayConverter"
-    assert cfg["topics"] == config.TRIPS_TOPIC and cfg["iceberg.tables"] == config.ARCHIVE_TABLE
+    assert cfg["iceberg.tables"] == config.ARCHIVE_TABLE and "topics" not in cfg
+    archived = re.compile(cfg["topics.regex"])  # Kafka Connect matches the whole topic name
+    for name in (config.TRIPS_TOPIC, "taxi-trips-live", "taxi-trips-w06", "taxi-trips-live-replayed"):
+        assert archived.fullmatch(name), name
+    for name in (config.DLQ_TOPIC, "taxi-trips-live-dlq", "t-test_something", config.ARCHIVE_CONTROL_TOPIC):
+        assert not archived.fullmatch(name), name
 
 
 @pytest.fixture(scope="module")

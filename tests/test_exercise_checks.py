@@ -205,3 +205,35 @@ def test_reprocess_v2_refuses_an_empty_answer(monkeypatch):
     trips = pd.DataFrame({"pickup_ts": pd.to_datetime(["2021-01-05 10:01"]), "pu_location_id": [7]})
     with pytest.raises(CheckFailed, match="nothing was written to kappa.zone_windows_v2"):
         week09.check_reprocess_v2(lambda spark, topic, schema, table: None, None, "t", "{}", trips, pd.Timestamp(0))
+
+
+def test_archived_counts_refuse_an_empty_or_wrong_answer(monkeypatch):
+    from lab.lessons.exercises import week09
+    from lab.pipeline import topics
+
+    monkeypatch.setattr(topics, "partition_counts", lambda topic: {0: 3, 1: 0, 2: 5})
+    with pytest.raises(CheckFailed, match="return a dict"):
+        week09.check_archived_counts({}, "t")
+    with pytest.raises(CheckFailed, match="per partition"):
+        week09.check_archived_counts({0: 3, 2: 4}, "t")
+    with pytest.raises(CheckFailed, match="not partitions"):
+        week09.check_archived_counts({0: 3, 2: 5, 7: 1}, "t")
+    assert "8 records" in week09.check_archived_counts({0: 3, 2: 5}, "t")
+
+
+def test_highest_holding_refuses_a_constant_answer():
+    from lab.lessons.exercises import week09
+
+    steps = pd.DataFrame({"target": [500, 1000], "rate": [500, 990], "p95_s": [5.0, 6.0]})  # nothing holds: None
+    with pytest.raises(CheckFailed, match="expected 2000"):
+        week09.check_highest_holding(lambda s: None, steps)
+    with pytest.raises(CheckFailed, match="measured ramp"):
+        week09.check_highest_holding(lambda s: 2000, steps)
+
+
+def test_highest_holding_accepts_the_rule():
+    from lab.lessons import loadtest
+    from lab.lessons.exercises import week09
+
+    steps = pd.DataFrame({"target": [500, 1000], "rate": [500, 990], "p95_s": [1.0, 1.5]})
+    assert "1000" in week09.check_highest_holding(lambda s: loadtest.highest_holding(s.to_dict("records")), steps)

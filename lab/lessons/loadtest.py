@@ -184,3 +184,27 @@ def highest_holding(steps: list[dict], p95_target_s: float = P95_TARGET_S, min_s
         else:
             break
     return best
+
+
+def ramp(
+    running, trips: pd.DataFrame, rates=RAMP_RATES, seconds: int = 10, topic: str = config.LIVE_TOPIC
+) -> pd.DataFrame:
+    """Step the load through `rates` (trips/s, `seconds` each) into the running query's topic, until a step does not
+    hold p95 freshness ≤ P95_TARGET_S with ≥ 90% of its rate sent. One row per step: target, rate (sent), rows, p50_s,
+    p95_s, max_lag (records the query was behind at worst), holds. `trips`: accepted trips, ≥ max(rates) × seconds."""
+    steps = []
+    for target in rates:
+        since = pd.Timestamp.now(tz="UTC")
+        load = start_load(trips.head(int(target * seconds)), target, topic)
+        report = load.wait(timeout=seconds * 10 + 120)
+        running.process_all_available()
+        figures = latency(written_since(since)["delay_s"])
+        recent = [p for p in running.progress() if pd.Timestamp(p["timestamp"]) >= since]
+        step = {"target": target, "rate": round(report.rate), "rows": figures["rows"]}
+        step |= {"p50_s": round(figures["p50_s"], 2), "p95_s": round(figures["p95_s"], 2)}
+        step["max_lag"] = max_lag(recent)
+        step["holds"] = highest_holding([step]) == target
+        steps.append(step)
+        if not step["holds"]:
+            break
+    return pd.DataFrame(steps)

@@ -54,14 +54,15 @@ def rest_url() -> str:
     return f"http://127.0.0.1:{config.ports().connect}"
 
 
-def connector_config(topic: str = config.TRIPS_TOPIC) -> dict[str, str]:
-    """The Iceberg sink connector's settings: raw bytes + topic/partition/offset/timestamp into ARCHIVE_TABLE."""
+def connector_config(topics_regex: str = config.ARCHIVE_TOPICS_REGEX) -> dict[str, str]:
+    """The Iceberg sink connector's settings: raw bytes + topic/partition/offset/timestamp into ARCHIVE_TABLE, for
+    every topic whose whole name matches `topics_regex` (also topics created after the worker started)."""
     key, secret = s3proxy.credentials()
     return {
         "name": config.ARCHIVE_CONNECTOR,
         "connector.class": CONNECTOR_CLASS,
         "tasks.max": "1",
-        "topics": topic,
+        "topics.regex": topics_regex,
         "key.converter": "org.apache.kafka.connect.converters.ByteArrayConverter",
         "value.converter": "org.apache.kafka.connect.converters.ByteArrayConverter",
         "transforms": "hoist,meta",  # bytes → struct{value: bytes}, then add where the record came from

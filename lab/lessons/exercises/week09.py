@@ -95,3 +95,34 @@ def check_archive(topic: str, timeout: float = 180.0) -> str:
     expect(result.records > 0, f"{topic} is empty: produce some trips first")
     expect(result.ok, result.summary())
     return result.summary()
+
+
+def check_archived_counts(answer, topic: str) -> str:
+    """The learner's archived records per partition of `topic` (read from the Iceberg table) equal the broker's."""
+    from lab.pipeline import topics
+
+    expect(isinstance(answer, dict) and answer, "return a dict partition → archived records of the topic")
+    got = {int(p): int(n) for p, n in answer.items()}
+    broker = {p: n for p, n in topics.partition_counts(topic).items() if n}
+    expect(sum(broker.values()) > 0, f"{topic} is empty: run the load of section 2 first")
+    off = {p: (got.get(p, 0), n) for p, n in broker.items() if got.get(p, 0) != n}
+    extra = sorted(set(got) - set(broker))
+    expect(not extra, f"partitions {extra} are not partitions of {topic} that hold records")
+    expect(not off, f"archived vs in the topic, per partition (yours, broker's): {off}")
+    return f"the archive holds the {sum(broker.values()):,} records of {topic}, partition by partition"
+
+
+def check_highest_holding(highest, steps: pd.DataFrame) -> str:
+    """The learner's `highest(steps)` gives lab.loadtest.highest_holding's answer on the measured ramp and on a
+    made-up one whose answer is known (so a function that always says None cannot pass)."""
+    from lab.lessons import loadtest
+
+    made_up = pd.DataFrame(
+        {"target": [1000, 2000, 5000, 10000], "rate": [1000, 1990, 3000, 9900], "p95_s": [1.1, 2.5, 3.0, 2.0]}
+    )
+    got = highest(made_up)
+    expect(got == 2000, f"on a ramp whose 5,000 step sent only 3,000 trips/s your answer is {got!r}, expected 2000")
+    want = loadtest.highest_holding(steps.to_dict("records"))
+    got = highest(steps)
+    expect(got == want, f"on the measured ramp your answer is {got!r}, expected {want!r}")
+    return f"the highest rate holding p95 ≤ {loadtest.P95_TARGET_S:g} s here: {want if want else 'none'}"
