@@ -85,6 +85,7 @@ class SparkMetrics(Exporter):
         self._names: dict[str, str] = {}
         self._ends: dict[str, dict[str, int]] = {}
         self._batches: dict[str, int] = {}
+        self._idle: set[str] = set()  # queries whose last event was an idle one (no batch ran since)
         self._fares: Callable[[], Iterable[dict]] | None = None
         self._fares_every, self._fares_at = 2.0, 0.0
 
@@ -132,10 +133,12 @@ class SparkMetrics(Exporter):
                 topic,
             )
         self._batches[q] = p.batchId
+        self._idle.discard(q)
         self.poll_fares()
 
     def idle(self, query_id: str) -> None:
         q = self._names.get(query_id, query_id)
+        self._idle.add(q)
         self.input_rate.labels(q).set(0)
         self.processed_rate.labels(q).set(0)
         self.last_progress.labels(q).set(time.time())
@@ -152,13 +155,19 @@ class SparkMetrics(Exporter):
     ) -> dict[str, int]:
         """Partition → next offset the query will read, as of its last progress event (what its checkpoint holds).
 
-        Listener events arrive asynchronously: with `batch_id`, first wait (bounded) until that batch was seen.
+        Listener events arrive asynchronously: with `batch_id`, first wait (bounded) until that batch was seen. An idle
+        query's lastProgress (Spark 3.5) carries the id of the batch it will run *next*: that id counts as seen once
+        the batch before it and an idle event after it were.
         """
         if batch_id is not None:
             from lab.wait import until
 
+            def seen() -> bool:
+                last = self._batches.get(query, -1)
+                return last >= batch_id or (last == batch_id - 1 and query in self._idle)
+
             until(
-                lambda: self._batches.get(query, -1) >= batch_id,
+                seen,
                 service=f"progress of batch {batch_id} of {query}",
                 timeout=timeout,
                 interval=0.2,
