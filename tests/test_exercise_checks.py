@@ -237,3 +237,87 @@ def test_highest_holding_accepts_the_rule():
 
     steps = pd.DataFrame({"target": [500, 1000], "rate": [500, 990], "p95_s": [1.0, 1.5]})
     assert "1000" in week09.check_highest_holding(lambda s: loadtest.highest_holding(s.to_dict("records")), steps)
+
+
+MISMATCH = {
+    "undecodable": {"records": 3, "frame_id": 1, "body_id": 3, "subjects": ["t"]},
+    "unknown_schema_id": {
+        "records": 2,
+        "frame_id": 424242,
+        "body_id": 1,
+        "subjects": ["lab-stream-reader-value", "t-value"],
+    },
+}
+
+
+@pytest.mark.parametrize(
+    "answer, match",
+    [
+        ({}, "returned nothing"),
+        (None, "returned nothing"),
+        ({"undecodable": MISMATCH["undecodable"]}, "the reasons are"),
+        ({**MISMATCH, "undecodable": {**MISMATCH["undecodable"], "body_id": 1}}, "undecodable: body_id = 1"),
+        ({**MISMATCH, "unknown_schema_id": {**MISMATCH["unknown_schema_id"], "frame_id": 1}}, "frame_id = 1"),
+        ({**MISMATCH, "undecodable": {**MISMATCH["undecodable"], "subjects": ["t-value"]}}, "subjects"),
+    ],
+)
+def test_diagnosis_refuses_empty_and_wrong_answers(answer, match):
+    """Fails when an empty diagnosis, a missing reason, or the frame's id given for the body's passes."""
+    assert "framed with id 424242" in week05.check_diagnosis(MISMATCH, MISMATCH)
+    with pytest.raises(CheckFailed, match=match):
+        week05.check_diagnosis(answer, MISMATCH)
+
+
+def _scene(monkeypatch, after_fix_quarantine: pd.DataFrame, windows: pd.DataFrame, produced: int = 2):
+    """A broken scene of 2 trips, all quarantined; the fix moves the end offset by `produced`."""
+    trips = pd.DataFrame(
+        {
+            "pickup_ts": pd.to_datetime(["2025-01-01 00:01", "2025-01-01 00:02"]),
+            "pu_location_id": [7, 7],
+            "passenger_count": [1, 1],
+            "fare_amount": [10.0, 10.0],
+            "tip_amount": [1.0, 1.0],
+            "trip_distance": [1.0, 1.0],
+            "total_amount": [12.0, 12.0],
+        }
+    )
+    broken = week05.Broken("t", trips, {0: 2})
+    offsets = iter([{0: 2}, {0: 2 + produced}])
+    before = pd.DataFrame({"kafka_partition": [0, 0], "kafka_offset": [0, 1], "reason": "undecodable", "detail": "x"})
+    calls = iter([before, pd.concat([before, after_fix_quarantine])])  # the job's rows before and after the fix
+    monkeypatch.setattr(week05, "_pristine", lambda b: True)
+    monkeypatch.setattr(week05, "quarantined", lambda topic: next(calls))
+    monkeypatch.setattr(week05, "expected_diagnosis", lambda b, rows: MISMATCH)
+    monkeypatch.setattr(week05, "run_job", lambda topic: 2)
+    monkeypatch.setattr(week05, "window_rows", lambda trips: windows)
+    from lab.pipeline import data, topics
+
+    monkeypatch.setattr(topics, "end_offsets", lambda topic: next(offsets))
+    monkeypatch.setattr(
+        data, "zones", lambda base_url=None: pd.DataFrame({"LocationID": [7], "Borough": ["B"], "Zone": ["Z"]})
+    )
+    return broken
+
+
+def test_mismatch_refuses_a_fix_the_stream_does_not_count(monkeypatch):
+    """Fails when a right diagnosis with a fix whose trips reach no window (or are quarantined again) passes."""
+    none = pd.DataFrame(columns=["kafka_partition", "kafka_offset", "reason", "detail"])
+    broken = _scene(monkeypatch, none, pd.DataFrame())
+    with pytest.raises(CheckFailed, match="count 0 trips, 2 were sent"):
+        week05.check_mismatch(lambda topic: MISMATCH, lambda topic, trips: None, broken)
+    again = pd.DataFrame({"kafka_partition": [0, 0], "kafka_offset": [2, 3], "reason": "undecodable", "detail": "x"})
+    broken = _scene(monkeypatch, again, pd.DataFrame())
+    with pytest.raises(CheckFailed, match="2 of the 2 records your fix sent were quarantined"):
+        week05.check_mismatch(lambda topic: MISMATCH, lambda topic, trips: None, broken)
+    broken = _scene(monkeypatch, none, pd.DataFrame(), produced=0)
+    with pytest.raises(CheckFailed, match="sent nothing"):
+        week05.check_mismatch(lambda topic: MISMATCH, lambda topic, trips: None, broken)
+
+
+def test_mismatch_refuses_an_empty_diagnosis_before_any_fix(monkeypatch):
+    """Fails when an empty diagnosis passes because the fix alone made the windows right."""
+    fixed = []
+    broken = _scene(monkeypatch, pd.DataFrame(), pd.DataFrame())
+    with pytest.raises(CheckFailed, match="returned nothing"):
+        week05.check_mismatch(lambda topic: {}, lambda topic, trips: fixed.append(topic), broken)
+    assert not fixed, "the fix must not run before the diagnosis is right"

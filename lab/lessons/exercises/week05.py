@@ -1,13 +1,17 @@
-"""Week 5 exercise checks: a partition read with CQL, real dropped trips vs the metric, borough totals from zones."""
+"""Week 5 exercise checks: a partition read with CQL, real dropped trips vs the metric, borough totals from zones,
+and a schema mismatch debugged from the quarantine and the registry (with the broken producer that causes it)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 
 from lab import config
+from lab.errors import LabError
 from lab.lessons.exercises import expect
 
 
@@ -172,3 +176,247 @@ def check_borough_table(
         f"{table}: (({', '.join(partition)}), hour DESC), TWCS, TTL {options['default_time_to_live']} s; "
         f"{borough} on {day}: {len(want)} hours from one partition, equal to the truth, also after a replay"
     )
+
+
+# --- debugging a schema mismatch ------------------------------------------------------------------------------------
+
+MISMATCH_SOURCE = ("yellow", "2025-01")  # another month than the week's topic: its windows are on days of their own
+UNKNOWN_ID = 424242  # the id a "staging" registry gave the schema: hard-coded by the first broken producer
+QUARANTINE_DAYS = 31  # the quarantine's TTL is 30 days: a fresh scene clears the topic's rows of that many days
+
+
+@dataclass(frozen=True)
+class Broken:
+    """What broken_producer sent: `trips` (the accepted trips, in order) into `topic`, ending at offsets `end`."""
+
+    topic: str
+    trips: pd.DataFrame = field(repr=False)
+    end: dict[int, int] = field(repr=False)
+
+    def __repr__(self) -> str:
+        month = "-".join(MISMATCH_SOURCE[1:])
+        return f"{len(self.trips)} trips of {MISMATCH_SOURCE[0]} {month} sent to {self.topic}"
+
+
+def _quarantine_days() -> list:
+    today = datetime.now(UTC).date()
+    return [today - timedelta(days=d) for d in range(QUARANTINE_DAYS)]
+
+
+def quarantined(topic: str, session=None) -> pd.DataFrame:
+    """The topic's rows of kappa.quarantine (one partition query per day of the TTL): partition, offset, reason …"""
+    from lab.pipeline import tables
+
+    session = session or tables.connect()
+    cql = (
+        f"SELECT kafka_partition, kafka_offset, reason, detail, schema_id, value FROM {config.KEYSPACE}.quarantine "
+        "WHERE day = %s AND topic = %s"
+    )
+    rows = [r._asdict() for day in _quarantine_days() for r in session.execute(cql, (day, topic))]
+    return pd.DataFrame(rows, columns=["kafka_partition", "kafka_offset", "reason", "detail", "schema_id", "value"])
+
+
+def broken_producer(topic: str, trips: int = 300) -> Broken:
+    """A colleague's producer, as it was found: `trips` trips into a fresh `topic`, none of which the stream can use.
+
+    The scene is reset first: the topic is recreated (its old checkpoints go), the topic's quarantine rows are
+    deleted, and the registry's subjects are left as the colleague left them. How the trips were broken is the
+    exercise: read this function's source (`broken_producer??`) only after your diagnosis.
+    """
+    from confluent_kafka import Producer
+
+    from lab.pipeline import data, produce, schemas, tables, topics, wire
+
+    topics.delete_topics([topic])
+    topics.ensure_topics(topic, f"{topic}-dlq")
+    session = tables.connect()
+    for day in _quarantine_days():
+        session.execute(f"DELETE FROM {config.KEYSPACE}.quarantine WHERE day = %s AND topic = %s", (day, topic))
+    service, month = MISMATCH_SOURCE
+    ok, _ = data.validate(data.load(service, month, limit=trips + trips // 5), month)
+    ok = ok.head(trips)
+    v1, v2 = schemas.load(schemas.V1), schemas.load(schemas.V2)
+    for subject in (config.subject(topic), topic):
+        schemas.delete_subject(subject)
+    # v1 under the topic's subject, as the first release registered it; v2 under the topic's name: the deploy
+    # script of the second release forgot the "-value" of TopicNameStrategy
+    v1_id = schemas.register(config.subject(topic), v1)
+    schemas.register(topic, v2)
+    if _registry_has(UNKNOWN_ID):
+        raise LabError(f"this registry has a schema with id {UNKNOWN_ID}: the scene needs an id it never issued")
+    half = len(ok) // 2
+    # release 1: v1 bodies framed with the id the schema had in the staging registry (hard-coded)
+    values = wire.encode_frames(ok.iloc[:half], v1, UNKNOWN_ID)
+    # release 2: v2 bodies (its own schema) framed with the latest id of the topic's subject, which is still v1's
+    values += wire.encode_frames(ok.iloc[half:], v2, v1_id)
+    producer = Producer(produce.producer_config())
+    for key, value in zip(ok["pu_location_id"].astype(str), values):
+        producer.produce(topic, key=key.encode(), value=value)
+    left = producer.flush(60)
+    if left:
+        raise LabError(f"{left} of {len(values)} records not delivered to {topic}: is Kafka up? `lab status`")
+    return Broken(topic, ok.reset_index(drop=True), topics.end_offsets(topic))
+
+
+def _registry_has(schema_id: int) -> bool:
+    from lab.errors import SchemaRejected
+    from lab.pipeline import schemas
+
+    try:
+        schemas.by_id(schema_id)
+    except SchemaRejected as exc:
+        if exc.status == 404:
+            return False
+        raise
+    return True
+
+
+def mismatch_job(topic: str):
+    """The lab's streaming job over the mismatch topic: availableNow, Cassandra sink, quarantine on."""
+    from lab.pipeline import stream
+
+    return stream.Job(topic=topic, trigger="availableNow", name="week05_mismatch")
+
+
+def run_job(topic: str, timeout: float = 600.0) -> int:
+    """Run mismatch_job until it has read everything in the topic; how many records it read."""
+    from lab.pipeline import stream
+
+    running = stream.start(mismatch_job(topic)).await_done(timeout)
+    return sum(int(p.get("numInputRows") or 0) for p in running.progress())
+
+
+def registry_answer(schema_ids) -> dict[int, list[str]]:
+    """Schema id → the subjects that hold it (walking every subject and version, as a learner would)."""
+    from lab.pipeline import schemas
+
+    found: dict[int, list[str]] = {int(i): [] for i in schema_ids}
+    for subject in schemas.subjects():
+        for version in schemas.versions(subject):
+            sid = int(schemas.get(subject, version)["id"])
+            if sid in found and subject not in found[sid]:
+                found[sid].append(subject)
+    return {k: sorted(v) for k, v in found.items()}
+
+
+def expected_diagnosis(broken: Broken, rows: pd.DataFrame) -> dict[str, dict]:
+    """What the quarantine rows of the scene and the registry say: per reason, records, frame id, body id, subjects."""
+    from lab.pipeline import schemas
+
+    # the first version of each subject: what the colleague registered (a learner may have added versions since)
+    v1_id = int(schemas.get(config.subject(broken.topic), schemas.versions(config.subject(broken.topic))[0])["id"])
+    v2_id = int(schemas.get(broken.topic, schemas.versions(broken.topic)[0])["id"])
+    body = {"unknown_schema_id": v1_id, "undecodable": v2_id}
+    holders = registry_answer(body.values())
+    out = {}
+    for reason, g in rows.groupby("reason"):
+        ids = sorted({int(i) for i in g["schema_id"].dropna()})
+        out[reason] = {
+            "records": len(g),
+            "frame_id": ids[0] if len(ids) == 1 else ids,
+            "body_id": body.get(reason),
+            "subjects": holders.get(body.get(reason), []),
+        }
+    return out
+
+
+def check_diagnosis(answer, expected: dict[str, dict]) -> str:
+    """`answer` names, per quarantine reason, how many records, the id in their frames, the registered schema their
+    bodies really are (its id) and the subjects that hold it, as `expected` (from the quarantine and the registry)."""
+    expect(isinstance(answer, dict) and answer, "diagnose(topic) returned nothing: one entry per quarantine reason")
+    reasons = set(expected)
+    expect(
+        set(answer) == reasons,
+        f"the reasons are {sorted(answer)}, the quarantine of this topic says {sorted(reasons)} "
+        "(group its rows by `reason`)",
+    )
+    for reason, want in expected.items():
+        got = answer[reason] if isinstance(answer[reason], dict) else {}
+        for key, hint in (
+            ("records", "count the quarantine rows of this reason"),
+            ("frame_id", "the schema id in their frames (bytes 1–4 of `value`, or the `schema_id` column)"),
+            (
+                "body_id",
+                "the registered schema whose decoding of the body uses every byte: ask the registry for its subjects "
+                "and versions, and try each schema on the body (fastavro.schemaless_reader, then compare tell())",
+            ),
+            ("subjects", "the subjects that hold that schema (GET /subjects, /subjects/{s}/versions/{v})"),
+        ):
+            value = got.get(key)
+            if key == "subjects":
+                value = sorted(value) if isinstance(value, (list, tuple, set)) else value
+            else:
+                value = int(value) if isinstance(value, (int, np.integer)) else value
+            expect(value == want[key], f"{reason}: {key} = {value!r} is not it; {hint}")
+    return "; ".join(
+        f"{r}: {w['records']} records framed with id {w['frame_id']}, bodies of id {w['body_id']} "
+        f"(held by {', '.join(w['subjects']) or 'no subject'})"
+        for r, w in sorted(expected.items())
+    )
+
+
+def window_rows(trips: pd.DataFrame, session=None) -> pd.DataFrame:
+    """The zone_windows rows of the (zone, day) partitions these trips fall into, one partition query each."""
+    from cassandra.concurrent import execute_concurrent_with_args
+
+    from lab.pipeline import tables
+
+    session = session or tables.connect()
+    keys = (
+        pd.DataFrame({"zone_id": trips["pu_location_id"].astype(int), "day": trips["pickup_ts"].dt.date})
+        .drop_duplicates()
+        .itertuples(index=False, name=None)
+    )
+    query = session.prepare(f"SELECT * FROM {config.KEYSPACE}.zone_windows WHERE zone_id = ? AND day = ?")
+    rows = []
+    for _, result in execute_concurrent_with_args(session, query, list(keys), concurrency=32):
+        rows += [r._asdict() for r in result]
+    return pd.DataFrame(rows)
+
+
+def _pristine(broken: Broken) -> bool:
+    """Nothing was produced since the broken producer, and the job has quarantined all of it."""
+    from lab.pipeline import topics
+
+    return topics.end_offsets(broken.topic) == broken.end and len(quarantined(broken.topic)) == len(broken.trips)
+
+
+def check_mismatch(diagnose: Callable, fix: Callable, broken: Broken) -> str:
+    """The learner's `diagnose(topic)` names what went wrong (check_diagnosis), then `fix(topic, trips)` sends the
+    same trips again so that the stream decodes them: the job's windows of these trips equal lab.truth's, and no
+    record sent by the fix is quarantined. A scene already fixed (a second run) is set up again first."""
+    from lab.pipeline import topics, truth
+
+    if not _pristine(broken):
+        print(f"ℹ️ {broken.topic} is not as the broken producer left it: the scene is set up again")
+        broken = broken_producer(broken.topic, len(broken.trips))
+        run_job(broken.topic)
+    rows = quarantined(broken.topic)
+    expect(
+        len(rows) == len(broken.trips),
+        f"the job quarantined {len(rows)} of {len(broken.trips)} records: run the stream cell above first",
+    )
+    said = check_diagnosis(diagnose(broken.topic), expected_diagnosis(broken, rows))
+    before = topics.end_offsets(broken.topic)
+    fix(broken.topic, broken.trips.copy())
+    after = topics.end_offsets(broken.topic)
+    sent = sum(after.values()) - sum(before.values())
+    expect(sent > 0, f"fix() sent nothing to {broken.topic}")
+    run_job(broken.topic)
+    new = quarantined(broken.topic)
+    new = new[new["kafka_offset"] >= new["kafka_partition"].map(before).fillna(0)]
+    expect(
+        new.empty,
+        f"{len(new)} of the {sent} records your fix sent were quarantined too: "
+        f"{new.groupby(['reason', 'detail']).size().head(2).to_dict()}",
+    )
+    want = truth.aggregate(broken.trips)["zone_windows"]
+    got = window_rows(broken.trips)
+    diff = truth.compare_table("zone_windows", want, got)
+    counted = int(got["trips"].sum()) if len(got) else 0
+    expect(
+        diff.ok,
+        f"the windows of these trips count {counted} trips, {len(broken.trips)} were sent "
+        f"({sent} records from your fix): {diff.summary().splitlines()[0]}",
+    )
+    return f"{said}. After your fix: {len(want)} windows, {counted} trips, equal to lab.truth; nothing quarantined"
