@@ -321,3 +321,53 @@ def test_mismatch_refuses_an_empty_diagnosis_before_any_fix(monkeypatch):
     with pytest.raises(CheckFailed, match="returned nothing"):
         week05.check_mismatch(lambda topic: {}, lambda topic, trips: fixed.append(topic), broken)
     assert not fixed, "the fix must not run before the diagnosis is right"
+
+
+def _overlay_writer(namespace: str | None = "kappa", label: str | None = "lab", include: bool = True, partitions=3):
+    import os
+
+    import yaml
+
+    from lab.deploy import kind
+
+    def write(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        labels = {"strimzi.io/cluster": label} if label else {}
+        topic = {
+            "apiVersion": "kafka.strimzi.io/v1",
+            "kind": "KafkaTopic",
+            "metadata": {"name": "my-topic", "labels": labels},
+            "spec": {"partitions": partitions, "replicas": 1},
+        }
+        (folder / "topic.yaml").write_text(yaml.safe_dump(topic))
+        k = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": ["topic.yaml"]}
+        if include:
+            k["resources"].insert(0, os.path.relpath(kind.overlay_dir("kind"), folder))
+        if namespace:
+            k["namespace"] = namespace
+        (folder / "kustomization.yaml").write_text(yaml.safe_dump(k))
+
+    return write
+
+
+@pytest.mark.parametrize(
+    "writer, match",
+    [
+        (lambda folder: None, "write .*kustomization.yaml"),
+        (_overlay_writer(namespace=None), "namespace"),
+        (_overlay_writer(label=None), "strimzi.io/cluster"),
+        (_overlay_writer(partitions=2), "partitions is 2"),
+        (_overlay_writer(include=False), "overlay is not included"),
+    ],
+)
+def test_overlay_check_refuses_what_the_operator_would_not_take(tmp_path, writer, match):
+    from lab.lessons.exercises import week08
+
+    with pytest.raises(CheckFailed, match=match):
+        week08.check_overlay(writer, tmp_path / "overlay", "my-topic", 3)
+
+
+def test_overlay_check_accepts_a_right_overlay(tmp_path):
+    from lab.lessons.exercises import week08
+
+    assert "my-topic (3 partitions)" in week08.check_overlay(_overlay_writer(), tmp_path / "overlay", "my-topic", 3)

@@ -52,3 +52,39 @@ def check_typo(field_path: str) -> str:
         f"{field_path!r} is not the unknown field (the message names it with a leading '.')",
     )
     return f"{field_path} would be silently dropped by the API server: only a schema check finds it"
+
+
+def check_overlay(write, folder, name: str, partitions: int) -> str:
+    """The learner's `write(folder)` makes a kustomization that renders the whole kind overlay plus a KafkaTopic
+    `name` with `partitions`, in namespace kappa, for our Kafka cluster, valid against Strimzi's CRD."""
+    from pathlib import Path
+
+    folder = Path(folder)
+    write(folder)
+    expect((folder / "kustomization.yaml").is_file(), f"write {folder / 'kustomization.yaml'}")
+    try:
+        docs = kind.render(path=folder)
+    except ManifestError as exc:
+        raise CheckFailed(f"kubectl kustomize {folder} fails: {str(exc).splitlines()[0][:400]}") from None
+    topics = [d for d in docs if d.get("kind") == "KafkaTopic" and d.get("metadata", {}).get("name") == name]
+    expect(topics, f"no KafkaTopic named {name!r} in what {folder} renders: list your topic file under resources")
+    (topic,) = topics
+    meta, spec = topic["metadata"], topic.get("spec", {})
+    expect(
+        meta.get("namespace") == config.NAMESPACE,
+        f"the topic's namespace is {meta.get('namespace')!r}: Strimzi's operator only watches {config.NAMESPACE!r} "
+        "(set `namespace:` in your kustomization)",
+    )
+    cluster = meta.get("labels", {}).get("strimzi.io/cluster")
+    expect(
+        cluster == config.KAFKA_CLUSTER,
+        f"label strimzi.io/cluster is {cluster!r}: the topic operator ignores topics not labelled with its cluster "
+        f"({config.KAFKA_CLUSTER!r})",
+    )
+    expect(spec.get("partitions") == partitions, f"partitions is {spec.get('partitions')!r}, expected {partitions}")
+    overlay = {(d["kind"], d["metadata"]["name"]) for d in kind.render()}
+    missing = overlay - {(d["kind"], d["metadata"]["name"]) for d in docs}
+    expect(not missing, f"the kind overlay is not included ({len(missing)} of its objects missing): add its folder")
+    problems = manifests.validate([topic])
+    expect(not problems, f"the topic does not validate: {problems[:3]}")
+    return f"{len(docs)} objects render from {folder.name}: the kind overlay and your {name} ({partitions} partitions)"
