@@ -28,6 +28,15 @@ class LateDemo:
         cols = {s["step"]: s["windows"].set_index("window_start")["trips"] for s in self.steps}
         return pd.DataFrame(cols).fillna(0).astype(int).sort_index()
 
+    def versus_truth(self, window: str = "5min") -> pd.DataFrame:
+        """Per window: trips sent (the truth), trips the query counted (its last version), trips dropped as late."""
+        sent = pd.Series([t for s in self.steps for t in s["pickups"]]).dt.floor(window).value_counts()
+        counted = self.steps[-1]["windows"].set_index("window_start")["trips"] if self.steps else pd.Series()
+        out = pd.DataFrame({"sent (truth)": sent, "counted": counted}).fillna(0).astype(int).sort_index()
+        out["dropped as late"] = out["sent (truth)"] - out["counted"]
+        out.index.name = "window_start"
+        return out
+
     def metrics(self) -> pd.DataFrame:
         """Per micro-batch: input rows, watermark, rows dropped by the watermark."""
         from lab.observe import progress
@@ -103,6 +112,7 @@ def demo(watermark: str = "10 minutes", zone_id: int = 161, topic: str | None = 
                 {
                     "step": step,
                     "sent": [p.strftime("%H:%M") for p in pickups],
+                    "pickups": pickups,
                     "windows": _windows(spark, job.name),
                     "progress": running.progress()[seen:],
                 }
