@@ -87,8 +87,14 @@ def sample_trips(n: int = 200, month: str = "2021-01", service: str = "yellow"):
     return accepted.head(n).copy()
 
 
-def flood_dlq(n: int = 500, reason: str = "negative_amount"):
-    """Send `n` invalid trips (negative fares), which the producer routes to the dead-letter topic."""
+def flood_dlq(n: int = 500, reason: str = "negative_amount", timeout: float = 60.0) -> int:
+    """Send `n` invalid trips (negative fares), which the producer routes to the dead-letter topic; returns how many
+    the broker acknowledged there.
+
+    A broker creates a topic's message counter at its first message (and anew after a restart), and a rate needs two
+    samples of it: a flood into a topic without one would never show as a rate. So one rejected trip goes first, and
+    the flood follows once Prometheus has scraped the counter (polled, up to `timeout`).
+    """
     from lab.pipeline import data, produce, topics
 
     topics.ensure_topics()  # the dead-letter topic exists even when no week produced into taxi-trips yet
@@ -97,7 +103,15 @@ def flood_dlq(n: int = 500, reason: str = "negative_amount"):
     accepted, rejected = data.validate(bad, "2021-01")
     if len(accepted) or set(rejected["reason"]) != {reason}:
         raise LabError(f"the flood should be all {reason}, got {rejected['reason'].value_counts().to_dict()}")
-    return produce.produce_frame(accepted, rejected, progress=False)
+    first = produce.produce_frame(accepted, rejected.iloc[:1], progress=False)
+    counter = f'kafka_server_brokertopicmetrics_messagesinpersec_total{{topic="{config.DLQ_TOPIC}"}}'
+    until(
+        lambda: prometheus.query(counter),
+        service=f"Prometheus scraping the counter of {config.DLQ_TOPIC}",
+        timeout=timeout,
+    )
+    rest = produce.produce_frame(accepted, rejected.iloc[1:], progress=False)
+    return first.dlq_delivered + rest.dlq_delivered
 
 
 def inject_fares(zone_id: int, window_start, fare: float, trips: int = 5, topic: str = config.TRIPS_TOPIC):
