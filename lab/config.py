@@ -123,8 +123,8 @@ ARCHIVE_CATALOG = "iceberg"  # the Iceberg sink's default catalog name: readers 
 ARCHIVE_TABLE = "archive.taxi_trips_raw"  # namespace.table
 ARCHIVE_CONNECTOR = "taxi-trips-archive"
 # what the archive connector reads: every trips topic of the lab (taxi-trips, week 9's taxi-trips-live, a week's
-# taxi-trips-wNN, a replay's …-replayed), never a dead-letter topic
-ARCHIVE_TOPICS_REGEX = r"taxi-trips(-live|-w[0-9]{2})?(-replayed)?"
+# taxi-trips-wNN), never a dead-letter topic nor a replay of the archive itself (…-replayed)
+ARCHIVE_TOPICS_REGEX = r"taxi-trips(-live|-w[0-9]{2})?"
 ARCHIVE_CONTROL_TOPIC = "iceberg-control"  # the Iceberg sink's commit coordination (created by lab.archive)
 LOCAL_DATACENTER = "datacenter1"
 TLC_DEFAULT_BASE_URL = "https://d37ci6vzurychx.cloudfront.net"

@@ -214,3 +214,38 @@ def replay(to_topic: str, topic: str = config.TRIPS_TOPIC, partitions: int | Non
             f"(first: {failed[:1]}); is Kafka up (`lab status`)?"
         )
     return len(rows)
+
+
+def forget(topic: str) -> dict:
+    """Forget an archived topic that is about to be recreated under the same name; returns what was dropped.
+
+    The archive keys a record by topic, partition and offset, and the connector resumes each partition at the offset
+    it committed: a new log under the old name would be skipped up to the old log's end and its offsets would collide
+    with the old rows. So this drops the topic's archived rows (whole Iceberg partitions: the table is partitioned by
+    topic) and sets the connector's committed offsets for it back to 0. Other topics are untouched. The connector
+    must not run (its consumer group must be empty): LabError otherwise.
+    """
+    from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
+    from pyiceberg.expressions import EqualTo
+
+    from lab.services import kafka
+
+    if connect.process().running():
+        raise LabError(
+            f"stop the archive before forgetting {topic}: `lab down connect` (the connector holds its offsets)"
+        )
+    try:
+        rows = len(read(topic))
+        if rows:
+            table().delete(delete_filter=EqualTo("topic", topic))
+    except LabError:  # no archive yet: nothing to drop
+        rows = 0
+    admin, group = kafka.admin(), f"connect-{config.ARCHIVE_CONNECTOR}"
+    try:
+        answer = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)])[group].result(30)
+    except Exception:  # noqa: BLE001 - no such group yet: the connector never committed
+        return {"rows": rows, "partitions": 0}
+    parts = [TopicPartition(topic, tp.partition, 0) for tp in answer.topic_partitions if tp.topic == topic]
+    if parts:
+        admin.alter_consumer_group_offsets([ConsumerGroupTopicPartitions(group, parts)])[group].result(30)
+    return {"rows": rows, "partitions": len(parts)}
