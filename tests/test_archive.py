@@ -112,6 +112,38 @@ def test_worker_restarts_lose_and_duplicate_nothing(archive_stack):
 
 
 @pytest.mark.stack
+def test_a_recreated_topic_is_archived_anew_after_forget(archive_stack):
+    """Delete and recreate an archived topic: without forget the connector would skip the new log up to the old one's
+    end; with it the archive holds exactly the new log, and the other topics' rows are untouched."""
+    name = "taxi-trips-w99"  # matched by the connector's topics.regex, used by no notebook
+    topics.delete_topics([name, name + "-dlq"])
+    topics.ensure_topics(name, name + "-dlq")
+    try:
+        produce.produce("yellow", "2021-01", limit=400, topic=name, dlq=name + "-dlq", progress=False)
+        archive.wait_caught_up(name, timeout=240)
+        others = len(archive.read(config.TRIPS_TOPIC))
+        assert connect.stop()
+        topics.delete_topics([name])
+        topics.ensure_topics(name, name + "-dlq")
+        produce.produce("yellow", "2021-01", limit=150, topic=name, dlq=name + "-dlq", progress=False)
+        with pytest.raises(LabError, match="lab down connect"):
+            connect.start()
+            archive.forget(name)  # refused while the connector runs
+        assert connect.stop()
+        dropped = archive.forget(name)
+        assert dropped["rows"] > 150 and dropped["partitions"] > 0, dropped
+        connect.start()
+        archive.wait_caught_up(name, timeout=240)
+        result = archive.compare(name, strict=True)
+        assert result.records == result.archived == topics.count_messages(name) < 400
+        assert len(archive.read(config.TRIPS_TOPIC)) == others
+    finally:
+        if not connect.process().running():
+            connect.start()
+        topics.delete_topics([name, name + "-dlq"])
+
+
+@pytest.mark.stack
 def test_reading_without_a_catalog_says_what_to_do(archive_stack, tmp_path, monkeypatch):
     monkeypatch.setenv("LAB_HOME", str(tmp_path))
     with pytest.raises(LabError, match="lab up archive"):
