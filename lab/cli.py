@@ -344,6 +344,7 @@ def _add_notebooks(sub) -> None:
 
 def _kind(args) -> int:
     from lab.deploy import kind, kube
+    from lab.errors import KindError
 
     config.use("kind")
     if args.action == "secrets":
@@ -353,7 +354,11 @@ def _kind(args) -> int:
         kind.ensure_secrets()
         print(kind.run(["kubectl", "kustomize", str(kind.overlay_dir())], what="kubectl kustomize"), end="")
     elif args.action == "build":
-        for image in [kube.APP_IMAGES[s] for s in args.services] if args.services else list(kind.IMAGES):
+        images = {**kube.APP_IMAGES, "connect": config.CONNECT_IMAGE, "archive": config.CONNECT_IMAGE}
+        unknown = sorted(set(args.services) - set(images))
+        if unknown:
+            raise KindError(f"no image of ours for {', '.join(unknown)}: choose from {', '.join(images)}")
+        for image in dict.fromkeys(images[s] for s in args.services) if args.services else list(kind.IMAGES):
             kind.build_image(image)
     elif args.action == "up":
         if not args.services:

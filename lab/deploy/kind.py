@@ -18,6 +18,7 @@ GRAFANA_VALUES = K8S / "base" / "grafana" / "values.yaml"
 IMAGES = {  # image -> Dockerfile; build context is the repository root
     config.PRODUCER_IMAGE: K8S / "images" / "producer" / "Dockerfile",
     config.SPARK_IMAGE: K8S / "images" / "spark" / "Dockerfile",
+    config.CONNECT_IMAGE: K8S / "images" / "connect" / "Dockerfile",  # Strimzi's Kafka image + the Iceberg sink
 }
 _INSTALL = {
     "docker": "install Docker Desktop (macOS/Windows) or Docker Engine (Linux): https://docs.docker.com/get-docker/",
