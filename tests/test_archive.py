@@ -131,7 +131,7 @@ def test_a_recreated_topic_is_archived_anew_after_forget(archive_stack):
             archive.forget(name)  # refused while the connector runs
         assert connect.stop()
         dropped = archive.forget(name)
-        assert dropped["rows"] > 150 and dropped["partitions"] > 0, dropped
+        assert dropped["rows"] > 150, dropped  # the old log's rows (Kafka itself dropped the deleted topic's offsets)
         connect.start()
         archive.wait_caught_up(name, timeout=240)
         result = archive.compare(name, strict=True)

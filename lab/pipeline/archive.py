@@ -219,10 +219,11 @@ def replay(to_topic: str, topic: str = config.TRIPS_TOPIC, partitions: int | Non
 def forget(topic: str) -> dict:
     """Forget an archived topic that is about to be recreated under the same name; returns what was dropped.
 
-    The archive keys a record by topic, partition and offset, and the connector resumes each partition at the offset
-    it committed: a new log under the old name would be skipped up to the old log's end and its offsets would collide
-    with the old rows. So this drops the topic's archived rows (whole Iceberg partitions: the table is partitioned by
-    topic) and sets the connector's committed offsets for it back to 0. Other topics are untouched. The connector
+    The archive keys a record by topic, partition and offset: a new log under the old name would collide with the old
+    rows (and a check that the archive has caught up would pass on the old rows at once). So this drops the topic's
+    archived rows (whole Iceberg partitions: the table is partitioned by topic) and, for a topic not deleted yet, sets
+    the connector's committed offsets for it back to 0 (deleting a topic drops them in Kafka: seen here, the group then
+    lists no offsets for it, and the connector reads the new log from its start). Other topics are untouched. The connector
     must not run (its consumer group must be empty): LabError otherwise; the object store is started if needed.
     """
     from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition

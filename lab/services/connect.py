@@ -110,6 +110,9 @@ def write_config() -> tuple[Path, Path]:
                 "value.converter=org.apache.kafka.connect.converters.ByteArrayConverter",
                 f"offset.storage.file.filename={data_dir() / 'connect.offsets'}",
                 "offset.flush.interval.ms=10000",
+                # topics.regex: a topic created after the worker started is found at the consumer's next metadata
+                # refresh (default every 5 min); every 10 s archives a new week's topic from its first records
+                "consumer.metadata.max.age.ms=10000",
                 f"plugin.path={plugins}",
                 "plugin.discovery=only_scan",
                 f"listeners=http://127.0.0.1:{config.ports().connect}",
