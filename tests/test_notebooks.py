@@ -46,6 +46,16 @@ def _exercise_outputs(executed) -> list[list[str]]:
     ]
 
 
+@pytest.fixture(autouse=True)
+def _free_metrics_ports():
+    """The kernel serves the lab's metrics endpoints, as a learner's does: free the ports an earlier test of this
+    process may still hold (test_faults and test_stream attach exporters), or Prometheus would scrape this process's
+    stale gauges instead of the notebook's (CI found week 06 waiting for a lag series that way)."""
+    from lab.services import exporter
+
+    exporter.stop_all()
+
+
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", INSTRUCTOR, ids=[p.stem for p in INSTRUCTOR])
 def test_instructor_notebook_runs(path, stack):
