@@ -209,13 +209,7 @@ def tlc_base_url() -> str:
     return (os.environ.get("LAB_TLC_BASE_URL") or TLC_DEFAULT_BASE_URL).rstrip("/")
 
 
-def windows_table() -> str:
-    """The zone-windows table readers use (charts, dashboards): env LAB_WINDOWS_TABLE, default "zone_windows".
-
-    >>> windows_table() in WINDOWS_TABLES
-    True
-    """
-    name = os.environ.get(WINDOWS_TABLE_ENV) or WINDOWS_TABLES[0]
+def _windows_table(name: str) -> str:
     if name not in WINDOWS_TABLES:
         from lab.errors import LabError
 
@@ -225,18 +219,19 @@ def windows_table() -> str:
     return name
 
 
+def windows_table() -> str:
+    """The zone-windows table readers use (charts, dashboards): env LAB_WINDOWS_TABLE, default "zone_windows".
+
+    >>> windows_table() in WINDOWS_TABLES
+    True
+    """
+    return _windows_table(os.environ.get(WINDOWS_TABLE_ENV) or WINDOWS_TABLES[0])
+
+
 def use_windows_table(name: str) -> str:
     """Switch every reader of this process and of the processes it starts to `name` (sets LAB_WINDOWS_TABLE)."""
-    previous = os.environ.get(WINDOWS_TABLE_ENV)
-    os.environ[WINDOWS_TABLE_ENV] = name
-    try:
-        return windows_table()
-    except Exception:
-        if previous is None:
-            os.environ.pop(WINDOWS_TABLE_ENV)
-        else:
-            os.environ[WINDOWS_TABLE_ENV] = previous
-        raise
+    os.environ[WINDOWS_TABLE_ENV] = _windows_table(name)
+    return name
 
 
 def registry_java_home() -> Path | None:

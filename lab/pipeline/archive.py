@@ -221,19 +221,16 @@ def forget(topic: str) -> dict:
 
     The archive keys a record by topic, partition and offset: a new log under the old name would collide with the old
     rows (and a check that the archive has caught up would pass on the old rows at once). So this drops the topic's
-    archived rows (whole Iceberg partitions: the table is partitioned by topic) and, for a topic not deleted yet, sets
-    the connector's committed offsets for it back to 0 (deleting a topic drops them in Kafka: seen here, the group then
-    lists no offsets for it, and the connector reads the new log from its start). Other topics are untouched. The connector
-    must not run (its consumer group must be empty): LabError otherwise; the object store is started if needed.
+    archived rows (whole Iceberg partitions: the table is partitioned by topic). The connector's committed offsets
+    need nothing: deleting the topic drops them in Kafka (seen here: the group then lists no offsets for it, and the
+    connector reads the new log from its start). Other topics are untouched. The connector must not run (it could be
+    writing the topic's rows): LabError otherwise; the object store is started if needed.
     """
-    from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
     from pyiceberg.expressions import EqualTo
-
-    from lab.services import kafka
 
     if connect.process().running():
         raise LabError(
-            f"stop the archive before forgetting {topic}: `lab down connect` (the connector holds its offsets)"
+            f"stop the archive before forgetting {topic}: `lab down connect` (it may be writing the topic's rows)"
         )
     if (connect.data_dir() / "catalog.db").exists():
         s3proxy.start()  # the archived rows are on the object store (a no-op when it runs)
@@ -243,12 +240,4 @@ def forget(topic: str) -> dict:
             table().delete(delete_filter=EqualTo("topic", topic))
     except LabError:  # no archive yet: nothing to drop
         rows = 0
-    admin, group = kafka.admin(), f"connect-{config.ARCHIVE_CONNECTOR}"
-    try:
-        answer = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)])[group].result(30)
-    except Exception:  # noqa: BLE001 - no such group yet: the connector never committed
-        return {"rows": rows, "partitions": 0}
-    parts = [TopicPartition(topic, tp.partition, 0) for tp in answer.topic_partitions if tp.topic == topic]
-    if parts:
-        admin.alter_consumer_group_offsets([ConsumerGroupTopicPartitions(group, parts)])[group].result(30)
-    return {"rows": rows, "partitions": len(parts)}
+    return {"rows": rows}

@@ -112,8 +112,9 @@ def ride_out(save_all, epoch_id: int, failure: BaseException, jvm, deadline_s: f
     import logging
     import time
 
+    from lab.errors import ServiceNotReady
     from lab.services import spark
-    from lab.wait import port_open
+    from lab.wait import port_open, until
 
     host, port = spark.cassandra_host_port()
     log = logging.getLogger("lab.sink")
@@ -122,14 +123,13 @@ def ride_out(save_all, epoch_id: int, failure: BaseException, jvm, deadline_s: f
         epoch_id,
         str(failure).splitlines()[0][:200] if str(failure) else type(failure).__name__,
     )
-    deadline, tries = time.monotonic() + deadline_s, 0
-    while tries < RETRIES_WHILE_UP:
-        if not port_open(host, port):
-            if time.monotonic() >= deadline:
-                break
-            time.sleep(1.0)  # the poll interval of a bounded wait for the port
-            continue
-        tries += 1
+    deadline = time.monotonic() + deadline_s
+    for tries in range(1, RETRIES_WHILE_UP + 1):
+        try:
+            left = max(0.0, deadline - time.monotonic())
+            until(lambda: port_open(host, port), service="cassandra", timeout=left, interval=1.0)
+        except ServiceNotReady:
+            break
         jvm.com.datastax.spark.connector.cql.CassandraConnector.evictCache()
         try:
             save_all()

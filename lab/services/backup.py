@@ -90,7 +90,7 @@ def _check_name(name: str) -> str:
     return name
 
 
-def _table_dirs(keyspace: str) -> dict[str, Path]:
+def table_dirs(keyspace: str) -> dict[str, Path]:
     """table → its live data folder (<data>/data/<ks>/<table>-<id>), the newest one when a table was recreated."""
     root = cassandra.data_dir() / "data" / keyspace
     found: dict[str, Path] = {}
@@ -118,7 +118,7 @@ def backup(name: str | None = None, keyspace: str = config.KEYSPACE) -> Backup:
     nodetool("snapshot", "-t", name, keyspace)
     try:
         tables = {}
-        for table, live in _table_dirs(keyspace).items():
+        for table, live in table_dirs(keyspace).items():
             snap = live / "snapshots" / name
             if table in ks.tables and snap.is_dir():
                 tables[table] = Path(shutil.copytree(snap, target / keyspace / table))
@@ -201,5 +201,5 @@ def restore(name: str, tables: list[str] | None = None) -> dict[str, int]:
 
 def _sstables(keyspace: str, table: str) -> set[str]:
     """The Data.db files of a table's live folder."""
-    live = _table_dirs(keyspace).get(table)
+    live = table_dirs(keyspace).get(table)
     return {p.name for p in live.glob("*-Data.db")} if live else set()

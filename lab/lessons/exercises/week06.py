@@ -137,7 +137,7 @@ def _live_sstables(table: str) -> set[tuple[int, int]]:
     from lab.services import backup
 
     backup.nodetool("flush", config.KEYSPACE, table)
-    live = backup._table_dirs(config.KEYSPACE).get(table)
+    live = backup.table_dirs(config.KEYSPACE).get(table)
     return {(f.stat().st_ino, f.stat().st_mtime_ns) for f in live.glob("*-Data.db")} if live else set()
 
 
