@@ -4,8 +4,8 @@ config keeps the selected name (`lab.use("kind")`, env LAB_TARGET, papermill's `
 returns the object for it. Services call it for their lifecycle (start, wait_ready, stop), their addresses and the
 checks of local-only features, so no service module branches on the target's name.
 
->>> current() is LOCAL and LOCAL.local and not KIND.local
-True
+>>> current().name in config.TARGETS, LOCAL.local, KIND.local
+(True, True, False)
 """
 
 from __future__ import annotations
