@@ -53,10 +53,10 @@ def _down(args) -> int:
 
 
 def _status(args) -> int:
-    from lab.services import stack
+    from lab.services import stack, target
 
     rows = stack.status()
-    if config.target() == "kind":
+    if not target.current().local:  # kind: lab.kube's rows, one per object
         for r in rows:
             print(f"{r['service']:16} {r['object']:40} {'ready' if r['ready'] else 'not ready':10} {r['status']}")
         return 0

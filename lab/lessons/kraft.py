@@ -36,9 +36,11 @@ def quorum_status() -> dict:
 
     Runs Kafka's own tool from the resolved jars on the local target.
     """
-    if config.target() != "local":
-        raise LabError("quorum_status() runs Kafka's CLI from the local jars; on kind use lab.kube.strimzi_resources()")
-    from lab.services import artifacts, kafka
+    from lab.services import artifacts, kafka, target
+
+    target.current().require_local(
+        "quorum_status() runs Kafka's CLI from the local jars; on kind use lab.kube.strimzi_resources()"
+    )
 
     proc = subprocess.run(
         [

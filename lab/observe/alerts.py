@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from lab import config
 from lab.errors import LabError
-from lab.services import prometheus
+from lab.services import prometheus, target
 from lab.wait import until
 
 STATES = ("inactive", "pending", "firing")
@@ -71,10 +71,9 @@ def fast(interval: str = "1s") -> None:
 
 def set_intervals(scrape: str = "5s", evaluation: str = "5s") -> None:
     """Re-render the local Prometheus config with these intervals and reload it (the lab default is 5 s / 5 s)."""
-    if config.target() != "local":
-        raise LabError(
-            "set_intervals changes the local Prometheus only; on kind edit k8s/base/prometheus/configmap.yaml"
-        )
+    target.current().require_local(
+        "set_intervals changes the local Prometheus only; on kind edit k8s/base/prometheus/configmap.yaml"
+    )
     prometheus.reload(scrape, evaluation)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from lab import config
 from lab.errors import BackupError
-from lab.services import artifacts, cassandra
+from lab.services import artifacts, cassandra, target
 
 NODETOOL = "org.apache.cassandra.tools.NodeTool"
 _NAME = re.compile(r"[A-Za-z0-9_-]+")
@@ -48,11 +48,11 @@ def nodetool(*args: str, timeout: float = 300.0) -> str:
 
     BackupError with the output's tail when it fails (e.g. the node is not running).
     """
-    if config.target() != "local":
-        raise BackupError(
-            "nodetool runs against the local node only; on kind use the snapshot CronJob "
-            "(k8s/base/cassandra/snapshot-cronjob.yaml)"
-        )
+    target.current().require_local(
+        "nodetool runs against the local node only; on kind use the snapshot CronJob "
+        "(k8s/base/cassandra/snapshot-cronjob.yaml)",
+        BackupError,
+    )
     # the module flags of Cassandra's conf/jvm17-clients.options (else IllegalAccessException on DirectBuffer.cleaner)
     cmd = [
         artifacts.java_bin(),
@@ -105,8 +105,8 @@ def backup(name: str | None = None, keyspace: str = config.KEYSPACE) -> Backup:
     Raises BackupError when the name is taken, the keyspace is unknown or nodetool fails.
     """
     name = _check_name(name or time.strftime("%Y%m%d-%H%M%S"))
-    target = backups_dir() / name
-    if target.exists():
+    dest = backups_dir() / name
+    if dest.exists():
         raise BackupError(f"backup {name!r} already exists in {backups_dir()}: choose another name or delete it")
     session = cassandra.session()
     session.cluster.refresh_schema_metadata()
@@ -121,14 +121,14 @@ def backup(name: str | None = None, keyspace: str = config.KEYSPACE) -> Backup:
         for table, live in table_dirs(keyspace).items():
             snap = live / "snapshots" / name
             if table in ks.tables and snap.is_dir():
-                tables[table] = Path(shutil.copytree(snap, target / keyspace / table))
-        (target / "keyspace.cql").write_text(ks.as_cql_query() + ";\n")
+                tables[table] = Path(shutil.copytree(snap, dest / keyspace / table))
+        (dest / "keyspace.cql").write_text(ks.as_cql_query() + ";\n")
     except OSError as exc:
-        shutil.rmtree(target, ignore_errors=True)
-        raise BackupError(f"copying snapshot {name!r} to {target} failed: {exc}") from exc
+        shutil.rmtree(dest, ignore_errors=True)
+        raise BackupError(f"copying snapshot {name!r} to {dest} failed: {exc}") from exc
     finally:
         nodetool("clearsnapshot", "-t", name, "--", keyspace)
-    return Backup(name, keyspace, target, tables)
+    return Backup(name, keyspace, dest, tables)
 
 
 def load(name: str) -> Backup:

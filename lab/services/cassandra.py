@@ -6,8 +6,7 @@ from pathlib import Path
 from string import Template
 
 from lab import config
-from lab.deploy import kube
-from lab.services import artifacts, lifecycle
+from lab.services import artifacts, lifecycle, target
 from lab.services.process import LocalProcess
 from lab.wait import port_open
 
@@ -66,26 +65,24 @@ def data_dir() -> Path:
     return process().home / "data"
 
 
-def _kind_endpoint() -> tuple[str, int]:
-    host, port = kube.endpoint(NAME).rsplit(":", 1)
+def _endpoint() -> tuple[str, int]:
+    host, port = target.current().address(NAME).rsplit(":", 1)
     return host, int(port)
 
 
 def contact_points() -> list[str]:
     """Hosts for cassandra.cluster.Cluster(contact_points=…)."""
-    return [_kind_endpoint()[0]] if config.target() == "kind" else ["127.0.0.1"]
+    return [_endpoint()[0]]
 
 
 def cql_port() -> int:
     """The CQL native port of the selected target."""
-    return _kind_endpoint()[1] if config.target() == "kind" else config.ports().cassandra_cql
+    return _endpoint()[1]
 
 
 def credentials() -> tuple[str | None, str | None]:
     """(user, password) of the lab's role: none locally (AllowAllAuthenticator), the generated role's on kind."""
-    if config.target() != "kind":
-        return None, None
-    return kube.cassandra_credentials()
+    return target.current().cassandra_credentials()
 
 
 def local_datacenter() -> str:

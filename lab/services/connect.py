@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lab import config
 from lab.errors import LabError
-from lab.services import artifacts, kafka, lifecycle, s3proxy
+from lab.services import artifacts, kafka, lifecycle, s3proxy, target
 from lab.services.process import LocalProcess
 from lab.wait import port_open
 
@@ -49,8 +49,7 @@ def warehouse() -> str:
 
 def rest_url() -> str:
     """The worker's REST API."""
-    if config.target() == "kind":
-        raise LabError("the archive runs on the local target only; on kind see k8s/base/archive")
+    target.current().require_local("the archive runs on the local target only; on kind see k8s/base/archive")
     return f"http://127.0.0.1:{config.ports().connect}"
 
 
@@ -189,8 +188,7 @@ def _probe() -> bool:
 
 def start(timeout: float = 180.0) -> int | None:
     """Start the worker with the archive connector and wait until its task runs; returns the pid."""
-    if config.target() == "kind":
-        raise LabError("the archive runs on the local target only; on kind apply k8s/base/archive")
+    target.current().require_local("the archive runs on the local target only; on kind apply k8s/base/archive")
     return lifecycle.start(NAME, process(), _launch, _probe, timeout, 1.0)
 
 

@@ -10,6 +10,7 @@ import sys
 from dataclasses import dataclass
 
 from lab import config
+from lab.services.target import current
 
 
 @dataclass
@@ -66,7 +67,7 @@ def _version(argv: list[str], pattern: str) -> str | None:
 
 def tools(target: str | None = None) -> list[Tool]:
     """Every tool with the version found; `ok` is False only for a tool the target needs and lacks."""
-    target = target or config.target()
+    target = target or current().name
     out = [Tool("python", "both", platform.python_version(), sys.version_info[:2] == (3, 11), "use Python 3.11")]
     for name, (argv, pattern, needed_for, fix) in _TOOLS.items():
         found = _version(argv, pattern)

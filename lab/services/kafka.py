@@ -9,9 +9,8 @@ from pathlib import Path
 from string import Template
 
 from lab import config
-from lab.deploy import kube
 from lab.errors import ServiceStartError
-from lab.services import artifacts, lifecycle
+from lab.services import artifacts, lifecycle, target
 from lab.services.process import LocalProcess
 from lab.wait import port_open
 
@@ -37,9 +36,7 @@ def data_dir() -> Path:
 
 def bootstrap_servers() -> str:
     """The `bootstrap.servers` value for clients of the selected target."""
-    if config.target() == "kind":
-        return kube.endpoint(NAME)
-    return f"127.0.0.1:{config.ports().kafka}"
+    return target.current().address(NAME)
 
 
 def admin(timeout_ms: int = 10000):
@@ -155,7 +152,7 @@ def start(timeout: float = 90.0) -> int | None:
 
 def _probe() -> bool:
     """Raises with the reason unless the client port answers and the AdminClient lists topics."""
-    if config.target() == "local" and not port_open("127.0.0.1", config.ports().kafka):
+    if target.current().local and not port_open("127.0.0.1", config.ports().kafka):
         raise ConnectionError(f"port {config.ports().kafka} not open yet")
     _probe_topics()
     return True
@@ -173,6 +170,6 @@ def wait_ready(timeout: float = 90.0) -> None:
 
 def stop() -> bool:
     """Stop our Kafka (controlled shutdown); True when a process was stopped."""
-    if config.target() == "local":
+    if target.current().local:
         _admins.clear()  # a cached client would log connection failures for as long as the broker is gone
     return lifecycle.stop(NAME, process(), 60)

@@ -8,9 +8,8 @@ from pathlib import Path
 from string import Template
 
 from lab import config
-from lab.deploy import kube
 from lab.errors import LabError, ToolMissing
-from lab.services import lifecycle
+from lab.services import lifecycle, target
 from lab.services.process import LocalProcess
 
 NAME = "prometheus"
@@ -61,9 +60,7 @@ def data_dir() -> Path:
 
 def prometheus_url() -> str:
     """Prometheus's HTTP root for the selected target (UI, /api/v1/query)."""
-    if config.target() == "kind":
-        return kube.endpoint(NAME)
-    return f"http://127.0.0.1:{config.ports().prometheus}"
+    return target.current().address(NAME)
 
 
 def binary() -> str:
@@ -110,7 +107,7 @@ def start(timeout: float = 60.0) -> int | None:
     (the repository's, which a `git pull` may have changed) and keeps its config."""
     import requests
 
-    was_running = config.target() == "local" and process().running()
+    was_running = target.current().local and process().running()
     pid = lifecycle.start(NAME, process(), _launch, _probe, timeout, 0.25)
     if was_running:
         r = requests.post(prometheus_url() + "/-/reload", timeout=10)

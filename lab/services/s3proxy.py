@@ -7,8 +7,7 @@ import secrets
 from pathlib import Path
 
 from lab import config
-from lab.errors import LabError
-from lab.services import artifacts, lifecycle
+from lab.services import artifacts, lifecycle, target
 from lab.services.process import LocalProcess
 from lab.wait import port_open
 
@@ -33,8 +32,9 @@ def data_dir() -> Path:
 
 def endpoint() -> str:
     """The S3 endpoint URL (path-style addressing: http://127.0.0.1:PORT/BUCKET/KEY)."""
-    if config.target() == "kind":
-        raise LabError("the archive's object store runs on the local target only; on kind see k8s/base/archive")
+    target.current().require_local(
+        "the archive's object store runs on the local target only; on kind see k8s/base/archive"
+    )
     return f"http://127.0.0.1:{config.ports().s3proxy}"
 
 
@@ -105,8 +105,7 @@ def _probe() -> bool:
 
 def start(timeout: float = 60.0) -> int | None:
     """Start S3Proxy and wait until it answers S3 requests; returns the pid (a no-op when ours runs)."""
-    if config.target() == "kind":
-        raise LabError("the archive runs on the local target only; on kind apply k8s/base/archive")
+    target.current().require_local("the archive runs on the local target only; on kind apply k8s/base/archive")
     return lifecycle.start(NAME, process(), _launch, _probe, timeout, 0.5)
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from lab import config
-from lab.deploy import kube
 from lab.errors import ArtifactError, ToolMissing
-from lab.services import artifacts, kafka, lifecycle
+from lab.services import artifacts, kafka, lifecycle, target
 from lab.services.process import LocalProcess
 
 NAME = "schema_registry"
@@ -27,9 +26,7 @@ def process() -> LocalProcess:
 
 def registry_url() -> str:
     """The Confluent-compatible API root, what SchemaRegistryClient({'url': …}) takes."""
-    if config.target() == "kind":
-        return kube.endpoint(NAME)
-    return f"http://127.0.0.1:{config.ports().registry}{config.REGISTRY_CCOMPAT_PATH}"
+    return target.current().address(NAME)
 
 
 def management_url() -> str:
@@ -43,9 +40,7 @@ def ready_url() -> str | None:
     It answers 503 until the registry has read back its KafkaSQL journal; before that the API already answers,
     and says 404 for ids it has (seen here: 3 s after a restart, an id registered last was 404, id 1 was not).
     """
-    if config.target() == "kind":
-        return f"http://{config.KIND_SERVICES['registry_management']}/health/ready" if kube.in_cluster() else None
-    return management_url() + "/health/ready"
+    return target.current().registry_ready_url()
 
 
 def quarkus_run_jar() -> Path:
@@ -154,7 +149,7 @@ def _probe() -> bool:
     """Raises with the reason unless /health/ready answers UP (local) and the ccompat API lists subjects."""
     import requests
 
-    if config.target() == "local":
+    if target.current().local:
         health = requests.get(management_url() + "/health/ready", timeout=2)
         if not health.ok:
             raise RuntimeError(f"/health/ready answered {health.status_code}: {health.text[:200]}")

@@ -9,7 +9,7 @@ from types import ModuleType
 from lab import config
 from lab.deploy import kube
 from lab.errors import LabError
-from lab.services import cassandra, connect, kafka, prometheus, s3proxy, schema_registry
+from lab.services import cassandra, connect, kafka, prometheus, s3proxy, schema_registry, target
 
 ON_DEMAND = config.ON_DEMAND_SERVICES
 ALL = (*config.LOCAL_STACK, *ON_DEMAND)  # start order; stop order is the reverse
@@ -69,7 +69,7 @@ def up(names: list[str] | None = None, progress=None) -> list[dict]:
     dict per service: name, pid, started (False when it was already up) and seconds to ready.
     Raises ToolMissing, PortInUse, ServiceStartError or ServiceNotReady naming the service.
     """
-    if config.target() == "kind":  # one apply of the whole overlay (incl. Grafana, Spark, producer), then waits
+    if not target.current().local:  # kind: one apply of the whole overlay (incl. Grafana, Spark, producer), then waits
         if names and set(names) & {*ON_DEMAND, *GROUPS, *(a for a, n in ALIASES.items() if n in ON_DEMAND)}:
             raise LabError(
                 "the archive (s3proxy, connect) runs on the local target only; on kind it is the "
@@ -86,7 +86,7 @@ def up(names: list[str] | None = None, progress=None) -> list[dict]:
     report = []
     for name in _select(names, with_deps=True):
         mod = service(name)
-        was_up = config.target() == "local" and mod.process().running() and mod.ready()
+        was_up = mod.process().running() and mod.ready()
         t0 = time.monotonic()
         pid = mod.start()
         row = {"name": name, "pid": pid, "started": not was_up, "seconds": round(time.monotonic() - t0, 1)}
@@ -103,7 +103,7 @@ def down(names: list[str] | None = None, purge: bool = False, progress=None) -> 
     Stopping Kafka also stops the registry (its storage). `purge=True` deletes their data folders too.
     On kind, `down` deletes the whole cluster (one service cannot be stopped alone).
     """
-    if config.target() == "kind":
+    if not target.current().local:
         if names:
             raise LabError("kind target: `lab down` deletes the whole cluster; one service cannot be stopped alone")
         return ["kind cluster"] if kube.down() else []
@@ -115,7 +115,7 @@ def down(names: list[str] | None = None, purge: bool = False, progress=None) -> 
             if progress:
                 progress(f"{name:16} stopped")
         folder = getattr(mod, "data_dir", None)
-        if purge and config.target() == "local" and folder and folder().exists():
+        if purge and folder and folder().exists():
             shutil.rmtree(folder())
             if progress:
                 progress(f"{name:16} data deleted ({folder()})")
@@ -126,7 +126,7 @@ def status(names: list[str] | None = None) -> list[dict]:
     """One dict per service: name, running, pid, ports, ready, rss (bytes); on kind, lab.kube's rows per object."""
     from lab.services.process import rss_bytes
 
-    if config.target() == "kind":
+    if not target.current().local:
         return kube.status()
     rows = []
     for name in _select(names, with_deps=False) if names else [*config.LOCAL_STACK, *_running_on_demand()]:
@@ -156,13 +156,13 @@ def endpoints() -> dict[str, str]:
         "cassandra": f"{cassandra.contact_points()[0]}:{cassandra.cql_port()}",
         "prometheus": prometheus.prometheus_url(),
     }
-    if config.target() == "local":
+    if target.current().local:
         urls |= {"s3proxy": s3proxy.endpoint(), "connect": connect.rest_url()}
     return urls
 
 
 def logs(name: str, lines: int = 40) -> str:
     """The last `lines` lines of a service's log."""
-    if config.target() == "kind":
+    if not target.current().local:
         return kube.logs(ALIASES.get(name, name), lines)
     return service(name).process().tail(lines)

@@ -1,0 +1,160 @@
+"""The selected target as an object: what differs between the local processes and the kind cluster.
+
+config keeps the selected name (`lab.use("kind")`, env LAB_TARGET, papermill's `target` parameter); `current()`
+returns the object for it. Services call it for their lifecycle (start, wait_ready, stop), their addresses and the
+checks of local-only features, so no service module branches on the target's name.
+
+>>> current().name in config.TARGETS, LOCAL.local, KIND.local
+(True, True, False)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from lab import config
+from lab.deploy import kube
+from lab.errors import LabError
+from lab.services.process import LocalProcess
+from lab.wait import until
+
+Probe = Callable[[], object]  # returns truthy when ready; raises (with the reason) when not
+Launch = Callable[[LocalProcess], tuple[Sequence[str], Path | None]]  # → argv, working directory
+ADDRESSED = ("kafka", "schema_registry", "cassandra", "prometheus")  # the services both targets give an address for
+
+
+class Target:
+    """One target: the lifecycle of a service on it, where clients reach the services, what it cannot do."""
+
+    name: str = ""
+    local: bool = False  # True when the services are processes on this machine (the local-only features work)
+
+    def __repr__(self) -> str:
+        return f"<target {self.name}>"
+
+    def start(
+        self, name: str, proc: LocalProcess, launch: Launch, probe: Probe, timeout: float, interval: float
+    ) -> int | None:
+        """Start service `name` and wait until `probe` passes, within `timeout`; returns its pid (None: no local pid)."""
+        raise NotImplementedError
+
+    def wait_ready(self, name: str, proc: LocalProcess, probe: Probe, timeout: float, interval: float) -> None:
+        """Wait until service `name` is ready, within `timeout` (ServiceNotReady, or the target's error, when not)."""
+        raise NotImplementedError
+
+    def stop(self, name: str, proc: LocalProcess, timeout: float) -> bool:
+        """Stop service `name` within `timeout`; True when something was stopped."""
+        raise NotImplementedError
+
+    def address(self, service: str) -> str:
+        """Where a client reaches `service` (one of ADDRESSED): Kafka's bootstrap servers, the registry's
+        Confluent-compatible API root, Cassandra's host:port, Prometheus's HTTP root."""
+        if service not in ADDRESSED:
+            raise LabError(f"no address for {service!r}: the targets give one for {', '.join(ADDRESSED)}")
+        return self._address(service)
+
+    def _address(self, service: str) -> str:
+        raise NotImplementedError
+
+    def registry_ready_url(self) -> str | None:
+        """The registry's /health/ready where this process can reach it, else None."""
+        raise NotImplementedError
+
+    def cassandra_credentials(self) -> tuple[str | None, str | None]:
+        """(user, password) of the lab's Cassandra role, (None, None) when Cassandra asks for none."""
+        raise NotImplementedError
+
+    def require_local(self, message: str, error: type[LabError] = LabError) -> None:
+        """Raise `error(message)` unless this is the local target (`message` says what to use instead)."""
+        if not self.local:
+            raise error(message)
+
+
+class Local(Target):
+    """The services as processes of this machine (lab.services.process), on config.ports()."""
+
+    name = "local"
+    local = True
+
+    def start(
+        self, name: str, proc: LocalProcess, launch: Launch, probe: Probe, timeout: float, interval: float
+    ) -> int | None:
+        """A no-op (bar the readiness wait) when ours runs; else check the ports, spawn `launch(proc)` and wait for
+        `probe`; returns the pid."""
+        if proc.running():
+            self.wait_ready(name, proc, probe, timeout, interval)
+            return proc.pid()
+        proc.check_ports()
+        argv, cwd = launch(proc)
+        pid = proc.spawn(argv, cwd=cwd)
+        self.wait_ready(name, proc, probe, timeout, interval)
+        return pid
+
+    def wait_ready(self, name: str, proc: LocalProcess, probe: Probe, timeout: float, interval: float) -> None:
+        """Poll `probe` every `interval`: ServiceStartError (with the log tail) if the process dies, ServiceNotReady
+        on timeout."""
+        until(probe, service=name, timeout=timeout, interval=interval, log_tail=proc.tail, alive=proc.exit_reason)
+
+    def stop(self, name: str, proc: LocalProcess, timeout: float) -> bool:
+        """Our process: SIGTERM, then SIGKILL after `timeout`."""
+        return proc.stop(timeout=timeout)
+
+    def _address(self, service: str) -> str:
+        p = config.ports()
+        return {
+            "kafka": f"127.0.0.1:{p.kafka}",
+            "schema_registry": f"http://127.0.0.1:{p.registry}{config.REGISTRY_CCOMPAT_PATH}",
+            "cassandra": f"127.0.0.1:{p.cassandra_cql}",
+            "prometheus": f"http://127.0.0.1:{p.prometheus}",
+        }[service]
+
+    def registry_ready_url(self) -> str:
+        """On the registry's Quarkus management port."""
+        return f"http://127.0.0.1:{config.ports().registry_management}/health/ready"
+
+    def cassandra_credentials(self) -> tuple[None, None]:
+        """None: the local node runs the AllowAllAuthenticator."""
+        return None, None
+
+
+class Kind(Target):
+    """The services in the kind cluster, driven through lab.deploy.kube."""
+
+    name = "kind"
+    local = False
+
+    def start(
+        self, name: str, proc: LocalProcess, launch: Launch, probe: Probe, timeout: float, interval: float
+    ) -> None:
+        """Deploy the service and wait for it (lab.kube.up) within `timeout`; no local pid."""
+        kube.up([name], timeout=timeout)
+        return None
+
+    def wait_ready(self, name: str, proc: LocalProcess, probe: Probe, timeout: float, interval: float) -> None:
+        """Wait until every object of the service is ready (lab.kube.wait_ready), each within `timeout`."""
+        kube.wait_ready(name, timeout)
+
+    def stop(self, name: str, proc: LocalProcess, timeout: float) -> bool:
+        """Scale its Deployment or StatefulSet to 0 (lab.kube.stop); Kafka only goes with the cluster."""
+        return kube.stop(name, timeout=timeout)
+
+    def _address(self, service: str) -> str:
+        return kube.endpoint(service)
+
+    def registry_ready_url(self) -> str | None:
+        """Only inside the cluster: the management Service has no NodePort."""
+        return f"http://{config.KIND_SERVICES['registry_management']}/health/ready" if kube.in_cluster() else None
+
+    def cassandra_credentials(self) -> tuple[str, str]:
+        """The role the schema Job creates (lab.kube.cassandra_credentials)."""
+        return kube.cassandra_credentials()
+
+
+LOCAL, KIND = Local(), Kind()
+_TARGETS = {t.name: t for t in (LOCAL, KIND)}
+
+
+def current() -> Target:
+    """The object of the selected target (config.target(): `lab.use(...)`, env LAB_TARGET)."""
+    return _TARGETS[config.target()]
