@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import dataclass, field
@@ -146,23 +147,35 @@ P95_TARGET_S = 4.0  # a step holds when its freshness p95 is at most this
 
 
 def max_lag(progress: list[dict]) -> int:
-    """The largest Kafka lag a micro-batch saw: latest offsets minus the offsets it read up to, over partitions.
+    """The most records waiting when a micro-batch was planned (summed over partitions): what arrived while the
+    previous batch ran. A query that keeps up at r trips/s with a 1 s trigger shows about r; one falling behind, a
+    growing figure. (Spark's own `latestOffset − endOffset` is 0 unless maxOffsetsPerTrigger caps the batches.)
 
-    >>> max_lag([{"sources": [{"endOffset": {"t": {"0": 5, "1": 7}}, "latestOffset": {"t": {"0": 9, "1": 7}}}]}])
-    4
+    >>> max_lag([{"sources": [{"startOffset": {"t": {"0": 5, "1": 7}}, "latestOffset": {"t": {"0": 9, "1": 8}}}]}])
+    5
     """
     worst = 0
     for p in progress:
         for src in p.get("sources", []):
-            end, latest = src.get("endOffset") or {}, src.get("latestOffset") or {}
-            if isinstance(end, dict) and isinstance(latest, dict):
-                lag = sum(
-                    int(o) - int(end.get(t, {}).get(part, 0))
+            start, latest = (_offsets(src.get(k)) for k in ("startOffset", "latestOffset"))
+            if start and latest:
+                waiting = sum(
+                    int(o) - int(start.get(t, {}).get(part, o))
                     for t, parts in latest.items()
                     for part, o in parts.items()
                 )
-                worst = max(worst, lag)
+                worst = max(worst, waiting)
     return worst
+
+
+def _offsets(value) -> dict:
+    """A source's offsets as {topic: {partition: offset}}: Spark gives a dict, or JSON text (listener events)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
 
 
 def highest_holding(steps: list[dict], p95_target_s: float = P95_TARGET_S, min_share: float = 0.9) -> int | None:
@@ -191,7 +204,7 @@ def ramp(
 ) -> pd.DataFrame:
     """Step the load through `rates` (trips/s, `seconds` each) into the running query's topic, until a step does not
     hold p95 freshness ≤ P95_TARGET_S with ≥ 90% of its rate sent. One row per step: target, rate (sent), rows, p50_s,
-    p95_s, max_lag (records the query was behind at worst), holds. `trips`: accepted trips, ≥ max(rates) × seconds."""
+    p95_s, max_lag (the most records waiting when a micro-batch started), holds. `trips`: accepted trips, ≥ max(rates) × seconds."""
     steps = []
     for target in rates:
         since = pd.Timestamp.now(tz="UTC")
