@@ -36,6 +36,8 @@ def test_template(path):
     nb = json.loads(path.read_text())
     assert nb["metadata"].get("kernelspec", {}).get("language") == "python", "kernelspec python3 metadata missing"
     cells = nb["cells"]
+    no_id = [i for i, c in enumerate(cells) if not c.get("id")]
+    assert not no_id, f"cells {no_id} have no id (nbformat 4.5 wants one; papermill warns on every run)"
     dirty = [
         i for i, c in enumerate(cells) if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))
     ]
