@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from string import Template
 
 from lab import config
 from lab.services import artifacts, lifecycle, target
@@ -92,15 +91,15 @@ def local_datacenter() -> str:
 
 def write_config() -> Path:
     """Render cassandra.yaml and logback.xml into the run folder; returns the cassandra.yaml path."""
-    home = process().home
-    home.mkdir(parents=True, exist_ok=True)
     p = config.ports()
-    text = Template((RESOURCES / "cassandra" / "cassandra.yaml.tmpl").read_text()).substitute(
-        storage_port=p.cassandra_storage, cql_port=p.cassandra_cql, data=data_dir()
+    return process().render(
+        RESOURCES / "cassandra" / "cassandra.yaml.tmpl",
+        "cassandra.yaml",
+        [RESOURCES / "cassandra" / "logback.xml"],
+        storage_port=p.cassandra_storage,
+        cql_port=p.cassandra_cql,
+        data=data_dir(),
     )
-    (home / "cassandra.yaml").write_text(text)
-    (home / "logback.xml").write_text((RESOURCES / "cassandra" / "logback.xml").read_text())
-    return home / "cassandra.yaml"
 
 
 def _launch(proc) -> tuple[list[str], None]:

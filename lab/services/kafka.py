@@ -6,7 +6,6 @@ import base64
 import subprocess
 import uuid
 from pathlib import Path
-from string import Template
 
 from lab import config
 from lab.errors import ServiceStartError
@@ -72,15 +71,15 @@ def _probe_topics() -> None:
 
 def write_config() -> Path:
     """Render server.properties and log4j2.xml into the run folder; returns the server.properties path."""
-    home = process().home
-    home.mkdir(parents=True, exist_ok=True)
     p = config.ports()
-    text = Template((RESOURCES / "kafka" / "server.properties.tmpl").read_text()).substitute(
-        kafka_port=p.kafka, controller_port=p.kafka_controller, log_dirs=data_dir()
+    return process().render(
+        RESOURCES / "kafka" / "server.properties.tmpl",
+        "server.properties",
+        [RESOURCES / "kafka" / "log4j2.xml"],
+        kafka_port=p.kafka,
+        controller_port=p.kafka_controller,
+        log_dirs=data_dir(),
     )
-    (home / "server.properties").write_text(text)
-    (home / "log4j2.xml").write_text((RESOURCES / "kafka" / "log4j2.xml").read_text())
-    return home / "server.properties"
 
 
 def _jvm_opts(home: Path) -> list[str]:

@@ -9,6 +9,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from string import Template
 
 import psutil
 
@@ -76,6 +77,15 @@ class LocalProcess:
 
     def running(self) -> bool:
         return self.pid() is not None
+
+    def render(self, template: Path, name: str, copies: Sequence[Path] = (), **values) -> Path:
+        """Write `template` (string.Template) with `values` into the run folder as `name`, and the `copies` beside it
+        unchanged (log configs); returns the path of the rendered file."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        (self.home / name).write_text(Template(template.read_text()).substitute(values))
+        for path in copies:
+            (self.home / path.name).write_text(path.read_text())
+        return self.home / name
 
     def check_ports(self) -> None:
         """Raise PortInUse when one of our ports is taken by someone else."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
-from string import Template
 
 from lab import config
 from lab.errors import LabError, ToolMissing
@@ -73,8 +72,6 @@ def binary() -> str:
 
 def write_config(scrape_interval: str = "5s", evaluation_interval: str = "5s") -> Path:
     """Render prometheus.yml from the template (ports after LAB_PORT_OFFSET); returns its path."""
-    home = process().home
-    home.mkdir(parents=True, exist_ok=True)
     values = dict(
         config.ports().__dict__,
         scrape_interval=scrape_interval,
@@ -82,9 +79,7 @@ def write_config(scrape_interval: str = "5s", evaluation_interval: str = "5s") -
         evaluation_interval=evaluation_interval,
         rules_dir=RESOURCES / "rules",
     )
-    text = Template((RESOURCES / "prometheus.yml.tmpl").read_text()).substitute(values)
-    (home / "prometheus.yml").write_text(text)
-    return home / "prometheus.yml"
+    return process().render(RESOURCES / "prometheus.yml.tmpl", "prometheus.yml", **values)
 
 
 def _launch(proc) -> tuple[list[str], None]:

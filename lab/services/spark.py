@@ -111,6 +111,9 @@ QUIET_LOGGERS = (  # warnings that are expected in the lab and would bury the no
     "org.apache.spark.sql.execution.streaming.ProcessingTimeExecutor",  # "batch is falling behind" (shown in progress)
     "org.apache.kafka.clients.admin.AdminClientConfig",
     "org.apache.spark.util.SparkStringUtils",
+    # once per task: the fast path re-encodes with the reader schema (non-null fields) columns Spark types as
+    # nullable; its rules make them non-null first (lab.fastpath), so the warning never comes true
+    "org.apache.spark.sql.avro.AvroSerializer",
 )
 
 
