@@ -134,10 +134,7 @@ def steady_producer(topic: str, rate: int, seconds: int, out: str, tag: str = "b
     sent_df = pd.concat(rows).join(pd.Series(dict(acks), name="ack"), on="n")
     sent_df.attrs["seconds"] = elapsed
     sent_df.to_parquet(out)
-    print(
-        f"   {'producer' if tag == 'bench' else tag + ' producer'}: {sent:,} trips in {elapsed:.1f} s, {len(acks):,} acknowledged",
-        flush=True,
-    )
+    print(f"   {tag} producer: {sent:,} trips in {elapsed:.1f} s, {len(acks):,} acknowledged", flush=True)
 
 
 def _in_child(target, args: tuple, timeout: float, what: str) -> None:

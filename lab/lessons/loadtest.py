@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from dataclasses import dataclass, field
@@ -154,28 +153,15 @@ def max_lag(progress: list[dict]) -> int:
     >>> max_lag([{"sources": [{"startOffset": {"t": {"0": 5, "1": 7}}, "latestOffset": {"t": {"0": 9, "1": 8}}}]}])
     5
     """
+    from lab.pipeline.stream import source_offsets
+
     worst = 0
     for p in progress:
         for src in p.get("sources", []):
-            start, latest = (_offsets(src.get(k)) for k in ("startOffset", "latestOffset"))
+            start, latest = (source_offsets(src.get(k)) for k in ("startOffset", "latestOffset"))
             if start and latest:
-                waiting = sum(
-                    int(o) - int(start.get(t, {}).get(part, o))
-                    for t, parts in latest.items()
-                    for part, o in parts.items()
-                )
-                worst = max(worst, waiting)
+                worst = max(worst, sum(o - start.get(key, o) for key, o in latest.items()))
     return worst
-
-
-def _offsets(value) -> dict:
-    """A source's offsets as {topic: {partition: offset}}: Spark gives a dict, or JSON text (listener events)."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return {}
-    return value if isinstance(value, dict) else {}
 
 
 def highest_holding(steps: list[dict], p95_target_s: float = P95_TARGET_S, min_share: float = 0.9) -> int | None:

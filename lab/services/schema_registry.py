@@ -150,7 +150,7 @@ def _probe() -> bool:
     import requests
 
     if target.current().local:
-        health = requests.get(management_url() + "/health/ready", timeout=2)
+        health = requests.get(ready_url(), timeout=2)
         if not health.ok:
             raise RuntimeError(f"/health/ready answered {health.status_code}: {health.text[:200]}")
     requests.get(registry_url() + "/subjects", timeout=2).raise_for_status()
