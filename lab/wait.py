@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -65,3 +66,27 @@ def http_ok(url: str, timeout: float = 2.0) -> bool:
     import requests
 
     return requests.get(url, timeout=timeout).ok
+
+
+def within(fn: Callable[[], object], timeout: float, name: str = "call") -> bool:
+    """Run `fn()` on a daemon thread and wait at most `timeout` s; True when it returned (or raised) in time.
+
+    For calls that have no bound of their own (a JVM stop, a py4j round trip): the caller decides what to do when
+    it did not return. An exception `fn` raised is re-raised here.
+    """
+    box: dict[str, BaseException] = {}
+
+    def run() -> None:
+        try:
+            fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, name=f"lab-within-{name}", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        return False
+    if "error" in box:
+        raise box["error"]
+    return True

@@ -92,6 +92,36 @@ def test_zone_fares_come_from_the_fetch_and_a_broken_fetch_is_only_logged():
     assert m.poll_fares(force=True) == 0
 
 
+def test_a_fare_fetch_that_never_returns_holds_up_no_progress_event():
+    """Spark's listener bus waits for each Python callback, and SparkSession.stop() waits for the bus: a callback
+    that blocked on Cassandra once hung a CI run. The fares are refreshed by the exporter's own thread instead."""
+    import threading
+
+    m = metrics.SparkMetrics(_free_port())
+    entered, release = threading.Event(), threading.Event()
+    calls = []
+
+    def stuck():
+        calls.append(1)
+        entered.set()
+        release.wait(30)
+        return [{"zone_id": 7, "zone": "Astoria", "fare_avg": 11.0, "trips": 3, "window_start": 1609459200}]
+
+    m.watch_fares(stuck, every_s=0.05)
+    try:
+        assert entered.wait(5), "the refresh thread never fetched"
+        done = threading.Event()
+        threading.Thread(
+            target=lambda: (m.started("q-1", "trips"), m.progress(_progress(0, 1, {"0": 0}, {"0": 1})), done.set()),
+            daemon=True,
+        ).start()
+        assert done.wait(5), "a progress event waited for the fare fetch"
+        assert m.registry.get_sample_value("lab_spark_batch_id", {"query": "trips"}) == 0
+    finally:
+        release.set()
+        m.unwatch_fares()
+
+
 def test_producer_counters_tally_and_send_rate_served_over_http():
     m = metrics.ProducerMetrics(_free_port())
     tally = m.tally("taxi-trips")

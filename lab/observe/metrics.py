@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC
@@ -88,6 +89,8 @@ class SparkMetrics(Exporter):
         self._idle: set[str] = set()  # queries whose last event was an idle one (no batch ran since)
         self._fares: Callable[[], Iterable[dict]] | None = None
         self._fares_every, self._fares_at = 2.0, 0.0
+        self._fares_thread: threading.Thread | None = None
+        self._fares_stop = threading.Event()
 
     # -- progress events -------------------------------------------------------------------
     def started(self, query_id: str, name: str | None) -> None:
@@ -134,7 +137,6 @@ class SparkMetrics(Exporter):
             )
         self._batches[q] = p.batchId
         self._idle.discard(q)
-        self.poll_fares()
 
     def idle(self, query_id: str) -> None:
         q = self._names.get(query_id, query_id)
@@ -142,7 +144,6 @@ class SparkMetrics(Exporter):
         self.input_rate.labels(q).set(0)
         self.processed_rate.labels(q).set(0)
         self.last_progress.labels(q).set(time.time())
-        self.poll_fares()
 
     def terminated(self, query_id: str) -> None:
         q = self._names.get(query_id, query_id)
@@ -176,8 +177,26 @@ class SparkMetrics(Exporter):
 
     # -- zone fares --------------------------------------------------------------------------
     def watch_fares(self, fetch: Callable[[], Iterable[dict]] | None = None, every_s: float = 2.0) -> None:
-        """Refresh the zone-fare gauges at most every `every_s` seconds from `fetch()` (default: Cassandra)."""
+        """Refresh the zone-fare gauges every `every_s` seconds from `fetch()` (default: Cassandra).
+
+        The refresh runs on a thread of its own, never in Spark's listener callback: a callback that waits on I/O
+        holds up Spark's listener bus, and with it `SparkSession.stop()` (a Cassandra query whose driver was shut
+        down under it never returns, which once hung a CI run in the Spark fixture's teardown).
+        """
         self._fares, self._fares_every = (fetch or latest_zone_fares), every_s
+        if self._fares_thread is None or not self._fares_thread.is_alive():
+            self._fares_stop.clear()
+            self._fares_thread = threading.Thread(target=self._refresh_fares, name="lab-zone-fares", daemon=True)
+            self._fares_thread.start()
+
+    def unwatch_fares(self) -> None:
+        """Stop refreshing the zone-fare gauges (the thread ends after its current fetch)."""
+        self._fares_stop.set()
+        self._fares = None
+
+    def _refresh_fares(self) -> None:
+        while not self._fares_stop.wait(self._fares_every):
+            self.poll_fares()
 
     def poll_fares(self, force: bool = False) -> int:
         """Run the fare fetch now if due; returns how many zones were updated."""

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+import time
 from pathlib import Path
 
 from lab import config
 from lab.errors import ServiceStartError
+from lab.wait import within
+
+log = logging.getLogger(__name__)
 
 MASTER = "local[2]"
 DRIVER_MEMORY = "768m"  # local[2] with small micro-batches; keeps the stack + job within 4 GiB
 SHUFFLE_PARTITIONS = 2
 APP_NAME = "kappa-lab"
+STOP_TIMEOUT_S = 60.0  # a whole stop: the queries, then the session; past it the driver JVM is killed
+QUERY_STOP_TIMEOUT_MS = 20_000  # spark.sql.streaming.stopTimeout: a query's stop waits this long for its thread
 
 _session = None
 
@@ -76,6 +83,8 @@ def conf(master: str = MASTER, driver_memory: str = DRIVER_MEMORY, ui: bool = Tr
         "spark.cassandra.output.batch.grouping.buffer.size": "10000",
         "spark.cassandra.input.consistency.level": "LOCAL_ONE",
         "spark.sql.streaming.forceDeleteTempCheckpointLocation": "true",
+        # a query's stop() gives up after this long instead of waiting forever for its thread (lab.spark.stop)
+        "spark.sql.streaming.stopTimeout": str(QUERY_STOP_TIMEOUT_MS),
     }
 
 
@@ -145,18 +154,66 @@ def running() -> bool:
     return _session is not None and _session.sparkContext._jsc is not None
 
 
-def stop() -> bool:
-    """Stop every streaming query and the SparkSession; True when something was stopped."""
+def stop(timeout: float = STOP_TIMEOUT_S) -> bool:
+    """Stop every streaming query and the SparkSession, bounded; True when something was stopped.
+
+    First the Python query listeners go (Spark's listener bus waits for each Python callback, and the session's
+    stop waits for the bus), then the queries, then the session, each within the time left of `timeout`. A
+    session that does not stop in time has its driver JVM killed: said in one warning, and the next `start()`
+    launches a new one.
+    """
     global _session
     if _session is None:
         return False
-    try:
-        for q in _session.streams.active:
-            q.stop()
-        _session.stop()
-    finally:
-        _session = None
+    spark, _session = _session, None
+    deadline = time.monotonic() + timeout
+    left = lambda: max(1.0, deadline - time.monotonic())
+    stopped = (
+        within(lambda: _remove_python_listeners(spark), left(), "listeners")
+        and within(lambda: [q.stop() for q in spark.streams.active], left(), "queries")
+        and within(spark.stop, left(), "session")
+    )
+    if not stopped:
+        pid = _kill_driver()
+        log.warning(
+            "Spark did not stop within %.0f s: killed its driver JVM (pid %s); the next lab.spark.start() starts "
+            "a new one. Its log: %s",
+            timeout,
+            pid,
+            config.lab_home() / "logs",
+        )
     return True
+
+
+def _remove_python_listeners(spark) -> int:
+    """Deregister every Python StreamingQueryListener (the lab's and a learner's) from the session; returns how many."""
+    jstreams = spark._jsparkSession.streams()
+    gone = 0
+    for jlistener in jstreams.listListeners():
+        if "Python" in jlistener.getClass().getName():
+            jstreams.removeListener(jlistener)
+            gone += 1
+    return gone
+
+
+def _kill_driver() -> int | None:
+    """Kill the py4j gateway's JVM (the driver) and forget pyspark's handles to it; returns its pid."""
+    from pyspark import SparkContext
+    from pyspark.sql import SparkSession
+
+    gateway = SparkContext._gateway
+    proc = getattr(gateway, "proc", None)
+    pid = getattr(proc, "pid", None)
+    if proc is not None:
+        proc.kill()
+        proc.wait(timeout=30)
+    with SparkContext._lock:
+        SparkContext._gateway = None
+        SparkContext._jvm = None
+        SparkContext._active_spark_context = None
+    SparkSession._instantiatedSession = None
+    SparkSession._activeSession = None
+    return pid
 
 
 def ui_url() -> str:
