@@ -22,9 +22,9 @@ def layer_of(module: str) -> str | None:
     return head if head in ORDER else None
 
 
-def imports(path: Path) -> list[tuple[int, str]]:
+def imports(path: Path, root: Path = LAB) -> list[tuple[int, str]]:
     """Every module a file imports (absolute or relative, at any depth: lazy imports count too)."""
-    rel = path.relative_to(LAB.parent).with_suffix("")
+    rel = path.relative_to(root.parent).with_suffix("")
     package = list(rel.parts[:-1]) if rel.name != "__init__" else list(rel.parts[:-1])
     found = []
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
@@ -38,16 +38,17 @@ def imports(path: Path) -> list[tuple[int, str]]:
     return found
 
 
-def violations() -> list[str]:
+def violations(root: Path = LAB) -> list[str]:
+    """Every import against the layer order in the package at `root` (a folder named lab)."""
     bad = []
-    for path in sorted(LAB.rglob("*.py")):
-        rel = path.relative_to(LAB.parent)
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root.parent)
         if rel.parts[-1] == "__init__.py" and len(rel.parts) == 2:
             continue  # lab/__init__.py maps short names lazily, by string
         mine = layer_of(".".join(rel.with_suffix("").parts))
         if mine is None:
             continue
-        for line, module in imports(path):
+        for line, module in imports(path, root):
             theirs = layer_of(module)
             if theirs is not None and ORDER.index(theirs) > ORDER.index(mine):
                 bad.append(f"{rel}:{line} ({mine}) imports {module} ({theirs})")
@@ -67,3 +68,15 @@ def test_the_rule_catches_a_late_import(tmp_path):
     """The checker itself: a services module importing the pipeline is reported."""
     assert layer_of("lab.pipeline.produce") == "pipeline" and layer_of("lab.config") == "base"
     assert ORDER.index(layer_of("lab.pipeline.produce")) > ORDER.index(layer_of("lab.services.kafka"))
+    pkg = tmp_path / "lab"
+    (pkg / "services").mkdir(parents=True)
+    (pkg / "services" / "kafka.py").write_text(
+        "from lab import config\n\n\ndef f():\n    from lab.pipeline import produce  # a lazy import counts\n"
+    )
+    (pkg / "services" / "cassandra.py").write_text("from ..observe import metrics\n")
+    assert violations(pkg) == [
+        "lab/services/cassandra.py:1 (services) imports lab.observe (observe)",
+        "lab/services/cassandra.py:1 (services) imports lab.observe.metrics (observe)",
+        "lab/services/kafka.py:5 (services) imports lab.pipeline (pipeline)",
+        "lab/services/kafka.py:5 (services) imports lab.pipeline.produce (pipeline)",
+    ]
