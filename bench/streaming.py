@@ -1,6 +1,6 @@
 """Streaming benchmarks: end-to-end freshness at a steady rate, replay throughput vs a batch Spark job, peak RSS.
 
-Prints figures and ratios measured in the same run; asserts nothing. Needs the local stack (`lab up`).
+Prints figures and ratios measured in the same run; asserts nothing. Starts the local stack if it is not running.
 
     python bench/streaming.py                       # all three, defaults below
     python bench/streaming.py --rate 2000 --seconds 60 --replay-trips 1000000 --max-offsets 500000
@@ -364,6 +364,9 @@ def main() -> None:
         help="the load ramp instead: comma-separated trips/s steps, e.g. 1000,2000,5000,10000,20000",
     )
     args = p.parse_args()
+    from lab.services import stack
+
+    stack.up()  # starts what is not running yet (Kafka, registry, Cassandra, Prometheus): `make bench` from a stopped stack
     tables.apply()
     lab_spark.start()
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
