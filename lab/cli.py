@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
 import time
 
 from lab import config
@@ -213,19 +216,61 @@ def _stream(args) -> int:
         f"trigger {job.trigger}, checkpoints under {job.checkpoint('').parent}",
         flush=True,
     )
-    try:
-        if job.trigger in ("availableNow", "once"):
-            running.await_done(args.timeout or 3600)
-        else:
-            try:
-                running.windows.awaitTermination(args.timeout)
-            except Exception as exc:  # noqa: BLE001 - StreamingQueryException: the lab's error says what to do
-                raise stream.failure(job.name, job.topic, exc) from exc
-            running.check()
-    finally:
-        running.stop()
-        lab_spark.stop()
+    with _ctrl_c() as asked:
+        try:
+            if job.trigger in ("availableNow", "once"):
+                _wait(running, asked, args.timeout or 3600, bounded=True)
+            else:
+                _wait(running, asked, args.timeout, bounded=False)
+        finally:
+            batch = (running.windows.lastProgress or {}).get("batchId")
+            running.stop()
+            lab_spark.stop()
+    if asked.is_set():
+        at = f"after batch {batch}" if batch is not None else "before its first batch"
+        print(
+            f"lab stream: stopped on Ctrl-C {at} of query {job.name}; its checkpoint keeps the place: "
+            f"`lab stream --name {job.name} --topic {job.topic}` resumes from there",
+            file=sys.stderr,
+        )
     return 0
+
+
+@contextlib.contextmanager
+def _ctrl_c():
+    """Ctrl-C sets the yielded Event instead of raising inside a py4j call (a Py4J traceback, a failed query)."""
+    asked = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: asked.set())
+    try:
+        yield asked
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _wait(running, asked: threading.Event, timeout: float | None, bounded: bool) -> None:
+    """Wait in 1-s steps until the windows query ends, `timeout` passes or Ctrl-C is asked; StreamError if it died.
+
+    `bounded` (availableNow/once): the query must end within `timeout`.
+    """
+    from lab.pipeline import stream
+
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while not asked.is_set():
+        left = 1.0 if deadline is None else min(1.0, deadline - time.monotonic())
+        if left <= 0:
+            if bounded:
+                raise LabError(
+                    f"streaming query {running.job.name} still running after {timeout:.0f}s "
+                    f"(trigger {running.job.trigger!r}); last progress: {running.windows.lastProgress}"
+                )
+            return
+        try:
+            if running.windows.awaitTermination(left):
+                break
+        except Exception as exc:  # noqa: BLE001 - StreamingQueryException: the lab's error says what to do
+            raise stream.failure(running.job.name, running.job.topic, exc) from exc
+    if not asked.is_set():
+        running.await_done(60) if bounded else running.check()
 
 
 def _add_stream(sub) -> None:

@@ -371,3 +371,39 @@ def test_a_recreated_topic_fails_the_job_unless_data_loss_is_allowed(spark, uniq
         stream.reset(job)
         admin.delete_topics([topic])
         schemas.delete_subject(f"{topic}-value")
+
+
+def test_ctrl_c_stops_lab_stream_cleanly_and_says_how_to_resume(sample, tmp_path):
+    """Ctrl-C (SIGINT to the terminal's process group) on `lab stream`: no Py4J traceback, no "query failed",
+    exit 0, and one line naming the batch it stopped after and the command that resumes from the checkpoint."""
+    import os
+    import signal
+
+    topic, _report = sample
+    job = stream.Job(
+        topic=topic, trigger="1 second", name="ctrl_c", checkpoint_root=str(tmp_path), max_offsets_per_trigger=3000
+    )
+    log = tmp_path / "driver.log"
+    proc = recovery.driver(job, log)
+    try:
+        from lab.wait import until
+
+        until(
+            lambda: recovery.committed_batches(job) >= 2,
+            service="two committed batches",
+            timeout=300,
+            interval=0.5,
+            alive=lambda: (
+                None if proc.poll() is None else f"driver exited ({proc.returncode}): {log.read_text()[-2000:]}"
+            ),
+        )
+        os.killpg(proc.pid, signal.SIGINT)
+        code = proc.wait(120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    out = log.read_text()
+    assert code == 0, f"exit {code}: {out[-2000:]}"
+    assert "stopped on Ctrl-C after batch" in out and f"--name {job.name}" in out, out[-2000:]
+    assert "Traceback" not in out and "Py4J" not in out and "failed" not in out, out[-3000:]
+    assert recovery.committed_batches(job) >= 2  # the checkpoint keeps the place
