@@ -55,3 +55,26 @@ def test_stop_returns_although_a_python_listener_never_answers(stack, caplog):
     finally:
         release.set()
         lab_spark.stop()
+
+
+def test_spark_logs_to_its_file_and_not_into_cells(stack, capfd):
+    """A kernel forwards the driver JVM's stderr into the learner's cells: Spark's WARN lines (here the temporary
+    checkpoint of a query started without one) go to lab.spark.log_file() instead."""
+    from lab.services import spark as lab_spark
+
+    lab_spark.stop()  # the JVM must start under this test's captured stderr
+    capfd.readouterr()
+    log = lab_spark.log_file()
+    before = log.stat().st_size if log.exists() else 0
+    spark = lab_spark.start()
+    query = spark.readStream.format("rate").load().writeStream.format("memory").queryName("t_log_file").start()
+    try:
+        query.processAllAvailable()
+    finally:
+        query.stop()
+        lab_spark.stop()
+    err = capfd.readouterr().err
+    assert not [line for line in err.splitlines() if " WARN " in line or " ERROR " in line], err[-2000:]
+    with open(log, encoding="utf-8", errors="replace") as f:
+        f.seek(before)
+        assert "Temporary checkpoint location created" in f.read()

@@ -19,6 +19,7 @@ DRIVER_MEMORY = "768m"  # local[2] with small micro-batches; keeps the stack + j
 SHUFFLE_PARTITIONS = 2
 APP_NAME = "kappa-lab"
 STOP_TIMEOUT_S = 60.0  # a whole stop: the queries, then the session; past it the driver JVM is killed
+LOG_CONFIG = config.RESOURCES / "spark" / "log4j2.properties"  # Spark's log to log_file(), not to the console
 QUERY_STOP_TIMEOUT_MS = 20_000  # spark.sql.streaming.stopTimeout: a query's stop waits this long for its thread
 
 _session = None
@@ -100,6 +101,11 @@ def start(**overrides: str) -> pyspark.sql.SparkSession:  # noqa: F821
     os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # no "hostname resolves to a loopback address" warning
     settings = {**conf(), **{k.replace("__", "."): v for k, v in overrides.items()}}
+    log_file().parent.mkdir(parents=True, exist_ok=True)
+    settings["spark.driver.extraJavaOptions"] = (
+        f"{settings.get('spark.driver.extraJavaOptions', '')} -Dlog4j2.configurationFile={LOG_CONFIG}"
+        f" -Dlab.spark.log={log_file()}"
+    ).strip()
     Path(settings["spark.local.dir"]).mkdir(parents=True, exist_ok=True)
     from pyspark.sql import SparkSession
 
@@ -131,6 +137,11 @@ def _quiet(spark) -> None:
     level = jvm.org.apache.logging.log4j.Level.ERROR
     for name in QUIET_LOGGERS:
         jvm.org.apache.logging.log4j.core.config.Configurator.setLevel(name, level)
+
+
+def log_file() -> Path:
+    """Where the lab's SparkSession writes Spark's own log (never into a notebook's cells)."""
+    return config.lab_home() / "logs" / "spark-driver.log"
 
 
 def session():
@@ -180,7 +191,7 @@ def stop(timeout: float = STOP_TIMEOUT_S) -> bool:
             "a new one. Its log: %s",
             timeout,
             pid,
-            config.lab_home() / "logs",
+            log_file(),
         )
     return True
 
