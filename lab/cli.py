@@ -205,6 +205,8 @@ def _stream(args) -> int:
         print(" ".join(lab_spark.submit_command(argv)))
         return 0
     job = stream.job_from_args(args)
+    if not _topic_there(job.topic, args.timeout or 3600):
+        return 0  # Ctrl-C while waiting
     if args.reset:
         stream.reset(job)
     tables.apply()
@@ -234,6 +236,27 @@ def _stream(args) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def _topic_there(topic: str, timeout: float) -> bool:
+    """Wait (one line, then quietly) until `topic` exists; False on Ctrl-C, LabError after `timeout` seconds."""
+    from lab.pipeline import topics
+
+    if topics.partitions_of(topic):
+        return True
+    print(
+        f"lab stream: waiting for topic {topic} to be created (`lab produce --topic {topic}` creates it; Ctrl-C stops)",
+        file=sys.stderr,
+        flush=True,
+    )
+    deadline = time.monotonic() + timeout
+    with _ctrl_c() as asked:
+        while not asked.wait(1.0):
+            if topics.partitions_of(topic):
+                return True
+            if time.monotonic() > deadline:
+                raise LabError(f"topic {topic} still does not exist after {timeout:.0f}s: produce to it first")
+    return False
 
 
 @contextlib.contextmanager

@@ -407,3 +407,21 @@ def test_ctrl_c_stops_lab_stream_cleanly_and_says_how_to_resume(sample, tmp_path
     assert "stopped on Ctrl-C after batch" in out and f"--name {job.name}" in out, out[-2000:]
     assert "Traceback" not in out and "Py4J" not in out and "failed" not in out, out[-3000:]
     assert recovery.committed_batches(job) >= 2  # the checkpoint keeps the place
+
+
+def test_lab_stream_on_a_missing_topic_says_so_once_and_gives_up_at_its_timeout(stack, unique_name):
+    """No Java trace per attempt (UnknownTopicOrPartitionException): one line while waiting, one error at the end."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "lab.cli", "stream", "--topic", unique_name, "--timeout", "3", "--no-ui"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    err = proc.stderr
+    assert proc.returncode == 1, err
+    assert err.count(f"waiting for topic {unique_name} to be created") == 1, err
+    assert f"topic {unique_name} still does not exist after 3s" in err, err
+    assert "Exception" not in err and "Traceback" not in err, err
