@@ -49,7 +49,9 @@ def warehouse() -> str:
 
 def rest_url() -> str:
     """The worker's REST API."""
-    target.current().require_local("the archive runs on the local target only; on kind see k8s/base/archive")
+    target.current().require_local(
+        "the archive runs on the local target only; on kind it is the optional component k8s/components/archive"
+    )
     return f"http://127.0.0.1:{config.ports().connect}"
 
 
@@ -188,7 +190,9 @@ def _probe() -> bool:
 
 def start(timeout: float = 180.0) -> int | None:
     """Start the worker with the archive connector and wait until its task runs; returns the pid."""
-    target.current().require_local("the archive runs on the local target only; on kind apply k8s/base/archive")
+    target.current().require_local(
+        "the archive runs on the local target only; on kind add the optional component k8s/components/archive"
+    )
     return lifecycle.start(NAME, process(), _launch, _probe, timeout, 1.0)
 
 

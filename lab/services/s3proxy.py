@@ -33,7 +33,7 @@ def data_dir() -> Path:
 def endpoint() -> str:
     """The S3 endpoint URL (path-style addressing: http://127.0.0.1:PORT/BUCKET/KEY)."""
     target.current().require_local(
-        "the archive's object store runs on the local target only; on kind see k8s/base/archive"
+        "the archive's object store runs on the local target only; on kind it is the optional component k8s/components/archive"
     )
     return f"http://127.0.0.1:{config.ports().s3proxy}"
 
@@ -105,7 +105,9 @@ def _probe() -> bool:
 
 def start(timeout: float = 60.0) -> int | None:
     """Start S3Proxy and wait until it answers S3 requests; returns the pid (a no-op when ours runs)."""
-    target.current().require_local("the archive runs on the local target only; on kind apply k8s/base/archive")
+    target.current().require_local(
+        "the archive runs on the local target only; on kind add the optional component k8s/components/archive"
+    )
     return lifecycle.start(NAME, process(), _launch, _probe, timeout, 0.5)
 
 
