@@ -8,49 +8,29 @@ first use, so `import lab` starts nothing and stays fast.
 from __future__ import annotations
 
 import importlib
+import pkgutil
+from pathlib import Path
 
 from lab.config import target, use
 from lab.errors import LabError
 
 __all__ = ["LabError", "target", "use"]
 
-_LAYERS = {
-    "deploy": ("kind", "kube", "kubeclient", "manifests"),
-    "services": (
-        "process",
-        "clientlog",
-        "artifacts",
-        "lifecycle",
-        "exporter",
-        "kafka",
-        "schema_registry",
-        "cassandra",
-        "prometheus",
-        "spark",
-        "stack",
-        "environment",
-        "backup",
-        "s3proxy",
-        "connect",
-    ),
-    "pipeline": (
-        "data",
-        "wire",
-        "schemas",
-        "topics",
-        "produce",
-        "decode",
-        "fastpath",
-        "sink",
-        "tables",
-        "truth",
-        "stream",
-        "archive",
-    ),
-    "observe": ("promql", "metrics", "transforms", "charts", "dashboard", "progress", "alerts"),
-    "lessons": ("kraft", "late", "loadtest", "recovery", "replay", "notebooks", "release", "exercises"),
-}
-_SHORT = {name: f"lab.{layer}.{name}" for layer, names in _LAYERS.items() for name in names}
+_LAYERS = ("deploy", "services", "pipeline", "observe", "lessons")
+
+
+def _short_names() -> dict[str, str]:
+    """Short name → module, read from the layer folders (file names only: nothing is imported)."""
+    here = Path(__file__).parent
+    return {
+        info.name: f"lab.{layer}.{info.name}"
+        for layer in _LAYERS
+        for info in pkgutil.iter_modules([str(here / layer)])
+        if not info.name.startswith("_")
+    }
+
+
+_SHORT = _short_names()
 
 
 def __getattr__(name: str):
