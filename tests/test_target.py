@@ -7,8 +7,9 @@ import pytest
 
 from lab import config
 from lab.deploy import kube
-from lab.errors import BackupError, LabError
+from lab.errors import BackupError, LabError, ServiceNotReady
 from lab.services import cassandra, kafka, prometheus, schema_registry, stack, target
+from lab.services.service import Service
 
 
 @pytest.fixture
@@ -123,25 +124,62 @@ def test_kind_lifecycle_delegates_to_kube_with_the_timeout(on_kind, monkeypatch)
     assert kafka.wait_ready(timeout=11) is None
     assert cassandra.stop() is True and schema_registry.stop() is True
     proc = FakeProc()
-    assert on_kind.stop("prometheus", proc, 5) is True and proc.calls == [], "no local process is touched on kind"
+    assert FakeService(proc).stop(timeout=5) is True and proc.calls == [], "no local process is touched on kind"
     assert calls == [
         ("up", ["prometheus"], 7),
         ("wait_ready", "kafka", 11),
         ("stop", "cassandra", 60),
         ("stop", "schema_registry", 30),
-        ("stop", "prometheus", 5),
+        ("stop", "x", 5),
     ]
 
 
+class FakeService(Service):
+    """A service whose process is a FakeProc and whose probe counts its calls."""
+
+    name, poll_interval, start_timeout = "x", 0.01, 0.5
+
+    def __init__(self, proc: FakeProc):
+        super().__init__()
+        self.proc, self.probes = proc, []
+
+    def process(self) -> FakeProc:
+        return self.proc
+
+    def launch(self, proc):
+        return ["java", "-version"], None
+
+    def probe(self) -> bool:
+        self.probes.append(1)
+        return True
+
+
 def test_local_lifecycle_spawns_once_and_stops_the_process():
-    proc, probes = FakeProc(), []
-    launch = lambda p: (["java", "-version"], None)
-    probe = lambda: probes.append(1) or True
-    assert target.LOCAL.start("x", proc, launch, probe, timeout=5, interval=0.01) == 4242
-    assert proc.calls == ["check_ports", ("spawn", ["java", "-version"], None)] and probes == [1]
-    assert target.LOCAL.start("x", proc, launch, probe, timeout=5, interval=0.01) == 4242  # ours runs: no spawn
-    assert len(proc.calls) == 2 and probes == [1, 1]
-    assert target.LOCAL.stop("x", proc, 12) is True and proc.calls[-1] == ("stop", 12)
+    proc = FakeProc()
+    service = FakeService(proc)
+    assert service.start(timeout=5) == 4242
+    assert proc.calls == ["check_ports", ("spawn", ["java", "-version"], None)] and service.probes == [1]
+    assert service.start(timeout=5) == 4242  # ours runs: no spawn
+    assert len(proc.calls) == 2 and service.probes == [1, 1]
+    assert service.stop(timeout=12) is True and proc.calls[-1] == ("stop", 12)
+
+
+def test_a_service_started_with_with_is_stopped_after_and_when_its_start_fails():
+    proc = FakeProc()
+    with FakeService(proc) as service:
+        assert service.ready() and proc.running()
+    assert proc.calls[-1] == ("stop", 60.0)
+
+    class Broken(FakeService):
+        def probe(self):
+            raise ConnectionError("port 1 not open yet")
+
+    broken = Broken(FakeProc())
+    with pytest.raises(ServiceNotReady, match="port 1 not open yet"):
+        with broken:
+            pass
+    assert broken.proc.calls[-1] == ("stop", 60.0), "a failed start stops what it spawned"
+    assert not broken.ready()
 
 
 def test_require_local_raises_on_kind_with_the_message(on_kind):
@@ -159,9 +197,9 @@ def test_local_only_features_say_so_on_kind(on_kind):
 
     with pytest.raises(LabError, match="the archive's object store runs on the local target only"):
         s3proxy.endpoint()
-    with pytest.raises(LabError, match="the archive runs on the local target only; on kind apply"):
+    with pytest.raises(LabError, match="the archive runs on the local target only; on kind add the optional component"):
         s3proxy.start()
-    with pytest.raises(LabError, match="the archive runs on the local target only; on kind see"):
+    with pytest.raises(LabError, match="the archive runs on the local target only; on kind it is the optional"):
         connect.rest_url()
     with pytest.raises(BackupError, match="nodetool runs against the local node only"):
         backup.nodetool("status")

@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from lab import config
-from lab.services import artifacts, lifecycle, target
-from lab.services.process import LocalProcess
+from lab.services import artifacts, target
+from lab.services.service import Service
 from lab.wait import port_open
 
 NAME = "cassandra"
 RESOURCES = config.RESOURCES
-_procs: dict[tuple, LocalProcess] = {}
 _clusters: dict[tuple, object] = {}
 _sessions: dict[tuple, object] = {}
 
@@ -47,16 +46,6 @@ _ADD_OPENS = (
 JVM_MODULE_FLAGS = tuple(
     [f"--add-exports={m}=ALL-UNNAMED" for m in _ADD_EXPORTS] + [f"--add-opens={m}=ALL-UNNAMED" for m in _ADD_OPENS]
 )
-
-
-def process() -> LocalProcess:
-    """The local Cassandra process handle (one per LAB_HOME and port offset)."""
-    p = config.ports()
-    key = (str(config.lab_home()), p.cassandra_cql)
-    if key not in _procs:
-        ports = (p.cassandra_cql, p.cassandra_storage, p.cassandra_jmx, p.cassandra_jmx_exporter)
-        _procs[key] = LocalProcess(NAME, ports)
-    return _procs[key]
 
 
 def data_dir() -> Path:
@@ -144,11 +133,6 @@ def _launch(proc) -> tuple[list[str], None]:
     return argv, None
 
 
-def start(timeout: float = 180.0) -> int | None:
-    """Start the node and wait until CQL answers; returns the pid. A no-op when our node already runs."""
-    return lifecycle.start(NAME, process(), _launch, _probe, timeout, 1.0)
-
-
 def _cluster(points: tuple[str, ...], port: int, user: str | None, password: str | None):
     from cassandra.auth import PlainTextAuthProvider
     from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
@@ -218,17 +202,21 @@ def _probe() -> str:
         raise
 
 
-def ready() -> bool:
-    """One quick probe: the CQL port answers and system.local can be read."""
-    return lifecycle.ready(_probe)
+class Cassandra(Service):
+    """One Cassandra node; on kind, its StatefulSet."""
+
+    name = NAME
+    start_timeout, poll_interval, stop_timeout = 180.0, 1.0, 60.0
+    launch, probe = staticmethod(_launch), staticmethod(_probe)
+
+    def ports(self) -> tuple[int, ...]:
+        p = config.ports()
+        return (p.cassandra_cql, p.cassandra_storage, p.cassandra_jmx, p.cassandra_jmx_exporter)
+
+    def before_stop(self) -> None:
+        close_sessions()  # the driver's sessions would reconnect to a node that is gone
 
 
-def wait_ready(timeout: float = 180.0) -> None:
-    """Poll CQL with a bound; ServiceStartError if the process dies, ServiceNotReady on timeout."""
-    lifecycle.wait_ready(NAME, process(), _probe, timeout, 1.0)
-
-
-def stop() -> bool:
-    """Close driver sessions and stop our node; True when a process was stopped."""
-    close_sessions()
-    return lifecycle.stop(NAME, process(), 60)
+SERVICE = Cassandra()
+process, start, stop = SERVICE.process, SERVICE.start, SERVICE.stop
+ready, wait_ready = SERVICE.ready, SERVICE.wait_ready

@@ -13,23 +13,14 @@ from pathlib import Path
 
 from lab import config
 from lab.errors import LabError
-from lab.services import artifacts, kafka, lifecycle, s3proxy, target
+from lab.services import artifacts, kafka, s3proxy, target
 from lab.services.process import LocalProcess
+from lab.services.service import Service
 from lab.wait import port_open
 
 NAME = "connect"
 COMMIT_INTERVAL_MS = 5000
 CONNECTOR_CLASS = "org.apache.iceberg.connect.IcebergSinkConnector"
-_procs: dict[tuple, LocalProcess] = {}
-
-
-def process() -> LocalProcess:
-    """The local Connect worker's process handle (one per LAB_HOME and port offset)."""
-    p = config.ports()
-    key = (str(config.lab_home()), p.connect)
-    if key not in _procs:
-        _procs[key] = LocalProcess(NAME, (p.connect,))
-    return _procs[key]
 
 
 def data_dir() -> Path:
@@ -188,24 +179,19 @@ def _probe() -> bool:
     return True
 
 
-def start(timeout: float = 180.0) -> int | None:
-    """Start the worker with the archive connector and wait until its task runs; returns the pid."""
-    target.current().require_local(
-        "the archive runs on the local target only; on kind add the optional component k8s/components/archive"
-    )
-    return lifecycle.start(NAME, process(), _launch, _probe, timeout, 1.0)
+class Connect(Service):
+    """The Kafka Connect worker with the archive connector (local only)."""
+
+    name = NAME
+    start_timeout, poll_interval, stop_timeout = 180.0, 1.0, 60.0
+    local_only = "the archive runs on the local target only; on kind add the optional component k8s/components/archive"
+    launch, probe = staticmethod(_launch), staticmethod(_probe)
+
+    def ports(self) -> tuple[int, ...]:
+        p = config.ports()
+        return (p.connect,)
 
 
-def ready() -> bool:
-    """One quick probe: the connector and its task are RUNNING."""
-    return lifecycle.ready(_probe)
-
-
-def wait_ready(timeout: float = 180.0) -> None:
-    """Poll with a bound; ServiceStartError if the worker dies, ServiceNotReady (with the reason) on timeout."""
-    lifecycle.wait_ready(NAME, process(), _probe, timeout, 1.0)
-
-
-def stop() -> bool:
-    """Stop the worker (it flushes and commits what it can); True when a process was stopped."""
-    return lifecycle.stop(NAME, process(), 60)
+SERVICE = Connect()
+process, start, stop = SERVICE.process, SERVICE.start, SERVICE.stop
+ready, wait_ready = SERVICE.ready, SERVICE.wait_ready

@@ -9,23 +9,13 @@ from pathlib import Path
 
 from lab import config
 from lab.errors import ServiceStartError
-from lab.services import artifacts, lifecycle, target
-from lab.services.process import LocalProcess
+from lab.services import artifacts, target
+from lab.services.service import Service
 from lab.wait import port_open
 
 NAME = "kafka"
 RESOURCES = config.RESOURCES
-_procs: dict[tuple, LocalProcess] = {}
 _admins: dict[tuple, object] = {}
-
-
-def process() -> LocalProcess:
-    """The local Kafka process handle (one per LAB_HOME and port offset)."""
-    p = config.ports()
-    key = (str(config.lab_home()), p.kafka)
-    if key not in _procs:
-        _procs[key] = LocalProcess(NAME, (p.kafka, p.kafka_controller, p.kafka_jmx_exporter))
-    return _procs[key]
 
 
 def data_dir() -> Path:
@@ -123,7 +113,7 @@ def format_storage(properties: Path) -> bool:
 
 
 def _launch(proc) -> tuple[list[str], None]:
-    """The broker's command line (storage formatted first, once)."""
+    """The broker's command line (KRaft storage formatted on the first start)."""
     java = artifacts.java_bin()
     properties = write_config()
     format_storage(properties)
@@ -140,15 +130,6 @@ def _launch(proc) -> tuple[list[str], None]:
     ], None
 
 
-def start(timeout: float = 90.0) -> int | None:
-    """Start Kafka (format storage on first start) and wait until it is ready; returns the pid.
-
-    A no-op when our Kafka is already running. Raises PortInUse, ToolMissing, ServiceStartError
-    or ServiceNotReady with the log tail.
-    """
-    return lifecycle.start(NAME, process(), _launch, _probe, timeout, 0.5)
-
-
 def _probe() -> bool:
     """Raises with the reason unless the client port answers and the AdminClient lists topics."""
     if target.current().local and not port_open("127.0.0.1", config.ports().kafka):
@@ -157,18 +138,23 @@ def _probe() -> bool:
     return True
 
 
-def ready() -> bool:
-    """One quick readiness probe: the client port answers and the AdminClient lists topics."""
-    return lifecycle.ready(_probe)
+class Kafka(Service):
+    """One KRaft broker+controller process; on kind, the Strimzi cluster."""
+
+    name = NAME
+    start_timeout, poll_interval, stop_timeout = 90.0, 0.5, 60.0
+
+    def ports(self) -> tuple[int, ...]:
+        p = config.ports()
+        return (p.kafka, p.kafka_controller, p.kafka_jmx_exporter)
+
+    launch, probe = staticmethod(_launch), staticmethod(_probe)
+
+    def before_stop(self) -> None:
+        if target.current().local:
+            _admins.clear()  # a cached client would log connection failures for as long as the broker is gone
 
 
-def wait_ready(timeout: float = 90.0) -> None:
-    """Poll until ready; ServiceStartError if the process dies, ServiceNotReady on timeout."""
-    lifecycle.wait_ready(NAME, process(), _probe, timeout, 0.5)
-
-
-def stop() -> bool:
-    """Stop our Kafka (controlled shutdown); True when a process was stopped."""
-    if target.current().local:
-        _admins.clear()  # a cached client would log connection failures for as long as the broker is gone
-    return lifecycle.stop(NAME, process(), 60)
+SERVICE = Kafka()
+process, start, stop = SERVICE.process, SERVICE.start, SERVICE.stop
+ready, wait_ready = SERVICE.ready, SERVICE.wait_ready

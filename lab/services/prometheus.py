@@ -8,8 +8,8 @@ from pathlib import Path
 
 from lab import config
 from lab.errors import LabError, ToolMissing
-from lab.services import lifecycle, target
-from lab.services.process import LocalProcess
+from lab.services import target
+from lab.services.service import Service
 
 NAME = "prometheus"
 RESOURCES = config.RESOURCES / "prometheus"
@@ -19,7 +19,6 @@ INSTALL_HINT = (
 )
 MAX_SCRAPE_TIMEOUT_S = 4.0  # a scrape may take this long, but never longer than the interval (Prometheus refuses)
 _UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
-_procs: dict[tuple, LocalProcess] = {}
 
 
 def seconds(duration: str) -> float:
@@ -41,15 +40,6 @@ def scrape_timeout(scrape_interval: str) -> str:
     ('4s', '1s', '500ms')
     """
     return scrape_interval if seconds(scrape_interval) < MAX_SCRAPE_TIMEOUT_S else f"{MAX_SCRAPE_TIMEOUT_S:g}s"
-
-
-def process() -> LocalProcess:
-    """The local Prometheus process handle (one per LAB_HOME and port offset)."""
-    p = config.ports()
-    key = (str(config.lab_home()), p.prometheus)
-    if key not in _procs:
-        _procs[key] = LocalProcess(NAME, (p.prometheus,))
-    return _procs[key]
 
 
 def data_dir() -> Path:
@@ -97,20 +87,6 @@ def _launch(proc) -> tuple[list[str], None]:
     ], None
 
 
-def start(timeout: float = 60.0) -> int | None:
-    """Start Prometheus and wait for /-/ready; returns the pid. When ours already runs, it re-reads its rule files
-    (the repository's, which a `git pull` may have changed) and keeps its config."""
-    import requests
-
-    was_running = target.current().local and process().running()
-    pid = lifecycle.start(NAME, process(), _launch, _probe, timeout, 0.25)
-    if was_running:
-        r = requests.post(prometheus_url() + "/-/reload", timeout=10)
-        if not r.ok:
-            raise LabError(f"prometheus refused to reload its rules (HTTP {r.status_code}): {r.text.strip()[:300]}")
-    return pid
-
-
 def reload(scrape_interval: str = "5s", evaluation_interval: str = "5s") -> None:
     """Re-render the config with these intervals and ask the running Prometheus to reload it (rules included)."""
     import requests
@@ -129,16 +105,6 @@ def _probe() -> bool:
     if not r.ok:
         raise RuntimeError(f"/-/ready answered {r.status_code}: {r.text.strip()[:200]}")
     return True
-
-
-def ready() -> bool:
-    """One quick probe of /-/ready."""
-    return lifecycle.ready(_probe)
-
-
-def wait_ready(timeout: float = 60.0) -> None:
-    """Poll /-/ready with a bound; ServiceStartError if the process dies, ServiceNotReady on timeout."""
-    lifecycle.wait_ready(NAME, process(), _probe, timeout, 0.25)
 
 
 def api(path: str, timeout: float = 30.0, **params) -> dict:
@@ -166,6 +132,31 @@ def targets() -> dict[str, str]:
     return {t["labels"]["job"]: t["health"] for t in api("targets", timeout=10)["activeTargets"]}
 
 
-def stop() -> bool:
-    """Stop our Prometheus; True when a process was stopped."""
-    return lifecycle.stop(NAME, process(), 30)
+class Prometheus(Service):
+    """Prometheus with the lab's scrape config and rules; on kind, its Deployment."""
+
+    name = NAME
+    start_timeout, poll_interval, stop_timeout = 60.0, 0.25, 30.0
+    launch, probe = staticmethod(_launch), staticmethod(_probe)
+
+    def ports(self) -> tuple[int, ...]:
+        p = config.ports()
+        return (p.prometheus,)
+
+    def start(self, timeout: float | None = None) -> int | None:
+        """Start it and wait for /-/ready; when ours already runs, it re-reads its rule files (the repository's,
+        which a `git pull` may have changed) and keeps its config."""
+        import requests
+
+        was_running = target.current().local and self.process().running()
+        pid = super().start(timeout)
+        if was_running:
+            r = requests.post(prometheus_url() + "/-/reload", timeout=10)
+            if not r.ok:
+                raise LabError(f"prometheus refused to reload its rules (HTTP {r.status_code}): {r.text.strip()[:300]}")
+        return pid
+
+
+SERVICE = Prometheus()
+process, start, stop = SERVICE.process, SERVICE.start, SERVICE.stop
+ready, wait_ready = SERVICE.ready, SERVICE.wait_ready

@@ -7,22 +7,13 @@ import secrets
 from pathlib import Path
 
 from lab import config
-from lab.services import artifacts, lifecycle, target
+from lab.services import artifacts, target
 from lab.services.process import LocalProcess
+from lab.services.service import Service
 from lab.wait import port_open
 
 NAME = "s3proxy"
 REGION = "us-east-1"  # any region works with S3Proxy; the clients must agree on one for SigV4
-_procs: dict[tuple, LocalProcess] = {}
-
-
-def process() -> LocalProcess:
-    """The local S3Proxy process handle (one per LAB_HOME and port offset)."""
-    p = config.ports()
-    key = (str(config.lab_home()), p.s3proxy)
-    if key not in _procs:
-        _procs[key] = LocalProcess(NAME, (p.s3proxy,))
-    return _procs[key]
 
 
 def data_dir() -> Path:
@@ -103,24 +94,19 @@ def _probe() -> bool:
     return True
 
 
-def start(timeout: float = 60.0) -> int | None:
-    """Start S3Proxy and wait until it answers S3 requests; returns the pid (a no-op when ours runs)."""
-    target.current().require_local(
-        "the archive runs on the local target only; on kind add the optional component k8s/components/archive"
-    )
-    return lifecycle.start(NAME, process(), _launch, _probe, timeout, 0.5)
+class S3Proxy(Service):
+    """The archive's object store (local only)."""
+
+    name = NAME
+    start_timeout, poll_interval, stop_timeout = 60.0, 0.5, 20.0
+    local_only = "the archive runs on the local target only; on kind add the optional component k8s/components/archive"
+    launch, probe = staticmethod(_launch), staticmethod(_probe)
+
+    def ports(self) -> tuple[int, ...]:
+        p = config.ports()
+        return (p.s3proxy,)
 
 
-def ready() -> bool:
-    """One quick probe."""
-    return lifecycle.ready(_probe)
-
-
-def wait_ready(timeout: float = 60.0) -> None:
-    """Poll with a bound; ServiceStartError if the process dies, ServiceNotReady on timeout."""
-    lifecycle.wait_ready(NAME, process(), _probe, timeout, 0.5)
-
-
-def stop() -> bool:
-    """Stop our S3Proxy; True when a process was stopped."""
-    return lifecycle.stop(NAME, process(), 20)
+SERVICE = S3Proxy()
+process, start, stop = SERVICE.process, SERVICE.start, SERVICE.stop
+ready, wait_ready = SERVICE.ready, SERVICE.wait_ready

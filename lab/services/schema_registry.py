@@ -6,22 +6,12 @@ from pathlib import Path
 
 from lab import config
 from lab.errors import ArtifactError, ToolMissing
-from lab.services import artifacts, kafka, lifecycle, target
-from lab.services.process import LocalProcess
+from lab.services import artifacts, kafka, target
+from lab.services.service import Service
 
 NAME = "schema_registry"
 JOURNAL_TOPIC = "kafkasql-journal"  # Apicurio's defaults, named here so tests and docs can refer to them
 SNAPSHOTS_TOPIC = "kafkasql-snapshots"
-_procs: dict[tuple, LocalProcess] = {}
-
-
-def process() -> LocalProcess:
-    """The local registry process handle (one per LAB_HOME and port offset)."""
-    p = config.ports()
-    key = (str(config.lab_home()), p.registry)
-    if key not in _procs:
-        _procs[key] = LocalProcess(NAME, (p.registry, p.registry_management))
-    return _procs[key]
 
 
 def registry_url() -> str:
@@ -137,14 +127,6 @@ def _launch(proc) -> tuple[list[str], Path]:
     ], jar.parent
 
 
-def start(timeout: float = 120.0) -> int | None:
-    """Start the registry (Kafka must be up: KafkaSQL keeps every schema in a Kafka topic); returns the pid.
-
-    A no-op when our registry is already running.
-    """
-    return lifecycle.start(NAME, process(), _launch, _probe, timeout, 0.5)
-
-
 def _probe() -> bool:
     """Raises with the reason unless /health/ready answers UP (local) and the ccompat API lists subjects."""
     import requests
@@ -157,16 +139,18 @@ def _probe() -> bool:
     return True
 
 
-def ready() -> bool:
-    """One quick probe: /health/ready answers UP (local) and the ccompat API lists subjects."""
-    return lifecycle.ready(_probe)
+class SchemaRegistry(Service):
+    """Apicurio Registry (KafkaSQL storage: Kafka must be up first); on kind, its Deployment."""
+
+    name = NAME
+    start_timeout, poll_interval, stop_timeout = 120.0, 0.5, 30.0
+    launch, probe = staticmethod(_launch), staticmethod(_probe)
+
+    def ports(self) -> tuple[int, ...]:
+        p = config.ports()
+        return (p.registry, p.registry_management)
 
 
-def wait_ready(timeout: float = 120.0) -> None:
-    """Poll readiness with a bound; ServiceStartError if the process dies, ServiceNotReady on timeout."""
-    lifecycle.wait_ready(NAME, process(), _probe, timeout, 0.5)
-
-
-def stop() -> bool:
-    """Stop our registry; True when a process was stopped (its schemas stay in Kafka)."""
-    return lifecycle.stop(NAME, process(), 30)
+SERVICE = SchemaRegistry()
+process, start, stop = SERVICE.process, SERVICE.start, SERVICE.stop
+ready, wait_ready = SERVICE.ready, SERVICE.wait_ready

@@ -10,17 +10,16 @@ checks of local-only features, so no service module branches on the target's nam
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lab import config
 from lab.deploy import kube
 from lab.errors import LabError
-from lab.services.process import LocalProcess
 from lab.wait import until
 
-Probe = Callable[[], object]  # returns truthy when ready; raises (with the reason) when not
-Launch = Callable[[LocalProcess], tuple[Sequence[str], Path | None]]  # → argv, working directory
+if TYPE_CHECKING:  # the services import this module; their base class is only named here
+    from lab.services.service import Service
+
 ADDRESSED = ("kafka", "schema_registry", "cassandra", "prometheus")  # the services both targets give an address for
 
 
@@ -33,18 +32,16 @@ class Target:
     def __repr__(self) -> str:
         return f"<target {self.name}>"
 
-    def start(
-        self, name: str, proc: LocalProcess, launch: Launch, probe: Probe, timeout: float, interval: float
-    ) -> int | None:
-        """Start service `name` and wait until `probe` passes, within `timeout`; returns its pid (None: no local pid)."""
+    def start(self, service: Service, timeout: float) -> int | None:
+        """Start `service` and wait until it is ready, within `timeout`; returns its pid (None: no local pid)."""
         raise NotImplementedError
 
-    def wait_ready(self, name: str, proc: LocalProcess, probe: Probe, timeout: float, interval: float) -> None:
-        """Wait until service `name` is ready, within `timeout` (ServiceNotReady, or the target's error, when not)."""
+    def wait_ready(self, service: Service, timeout: float) -> None:
+        """Wait until `service` is ready, within `timeout` (ServiceNotReady, or the target's error, when not)."""
         raise NotImplementedError
 
-    def stop(self, name: str, proc: LocalProcess, timeout: float) -> bool:
-        """Stop service `name` within `timeout`; True when something was stopped."""
+    def stop(self, service: Service, timeout: float) -> bool:
+        """Stop `service` within `timeout`; True when something was stopped."""
         raise NotImplementedError
 
     def address(self, service: str) -> str:
@@ -77,28 +74,35 @@ class Local(Target):
     name = "local"
     local = True
 
-    def start(
-        self, name: str, proc: LocalProcess, launch: Launch, probe: Probe, timeout: float, interval: float
-    ) -> int | None:
-        """A no-op (bar the readiness wait) when ours runs; else check the ports, spawn `launch(proc)` and wait for
-        `probe`; returns the pid."""
+    def start(self, service: Service, timeout: float) -> int | None:
+        """A no-op (bar the readiness wait) when ours runs; else check the ports, spawn `service.launch(proc)` and
+        wait for its probe; returns the pid."""
+        proc = service.process()
         if proc.running():
-            self.wait_ready(name, proc, probe, timeout, interval)
+            self.wait_ready(service, timeout)
             return proc.pid()
         proc.check_ports()
-        argv, cwd = launch(proc)
+        argv, cwd = service.launch(proc)
         pid = proc.spawn(argv, cwd=cwd)
-        self.wait_ready(name, proc, probe, timeout, interval)
+        self.wait_ready(service, timeout)
         return pid
 
-    def wait_ready(self, name: str, proc: LocalProcess, probe: Probe, timeout: float, interval: float) -> None:
-        """Poll `probe` every `interval`: ServiceStartError (with the log tail) if the process dies, ServiceNotReady
-        on timeout."""
-        until(probe, service=name, timeout=timeout, interval=interval, log_tail=proc.tail, alive=proc.exit_reason)
+    def wait_ready(self, service: Service, timeout: float) -> None:
+        """Poll the service's probe: ServiceStartError (with the log tail) if the process dies, ServiceNotReady on
+        timeout."""
+        proc = service.process()
+        until(
+            service.probe,
+            service=service.name,
+            timeout=timeout,
+            interval=service.poll_interval,
+            log_tail=proc.tail,
+            alive=proc.exit_reason,
+        )
 
-    def stop(self, name: str, proc: LocalProcess, timeout: float) -> bool:
+    def stop(self, service: Service, timeout: float) -> bool:
         """Our process: SIGTERM, then SIGKILL after `timeout`."""
-        return proc.stop(timeout=timeout)
+        return service.process().stop(timeout=timeout)
 
     def _address(self, service: str) -> str:
         p = config.ports()
@@ -124,20 +128,18 @@ class Kind(Target):
     name = "kind"
     local = False
 
-    def start(
-        self, name: str, proc: LocalProcess, launch: Launch, probe: Probe, timeout: float, interval: float
-    ) -> None:
+    def start(self, service: Service, timeout: float) -> None:
         """Deploy the service and wait for it (lab.kube.up) within `timeout`; no local pid."""
-        kube.up([name], timeout=timeout)
+        kube.up([service.name], timeout=timeout)
         return None
 
-    def wait_ready(self, name: str, proc: LocalProcess, probe: Probe, timeout: float, interval: float) -> None:
+    def wait_ready(self, service: Service, timeout: float) -> None:
         """Wait until every object of the service is ready (lab.kube.wait_ready), each within `timeout`."""
-        kube.wait_ready(name, timeout)
+        kube.wait_ready(service.name, timeout)
 
-    def stop(self, name: str, proc: LocalProcess, timeout: float) -> bool:
+    def stop(self, service: Service, timeout: float) -> bool:
         """Scale its Deployment or StatefulSet to 0 (lab.kube.stop); Kafka only goes with the cluster."""
-        return kube.stop(name, timeout=timeout)
+        return kube.stop(service.name, timeout=timeout)
 
     def _address(self, service: str) -> str:
         return kube.endpoint(service)
