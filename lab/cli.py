@@ -56,20 +56,15 @@ def _down(args) -> int:
 
 
 def _status(args) -> int:
-    from lab.services import stack, target
+    from lab.services import stack
 
     rows = stack.status()
-    if not target.current().local:  # kind: lab.kube's rows, one per object
-        for r in rows:
-            print(f"{r['service']:16} {r['object']:40} {'ready' if r['ready'] else 'not ready':10} {r['status']}")
-        return 0
-    print(f"{'SERVICE':16} {'STATE':8} {'READY':6} {'PID':>8} {'RSS MiB':>8}  PORTS")
+    print(f"{'SERVICE':16} {'OBJECT':32} {'READY':6} {'PID':>8} {'RSS MiB':>8}  {'PORTS':20} STATE")
     for r in rows:
-        state = "running" if r["running"] else "stopped"
         ready = "yes" if r["ready"] else "no"
         print(
-            f"{r['name']:16} {state:8} {ready:6} {r['pid'] or '-':>8} {r['rss'] / 2**20:8.0f}  "
-            f"{','.join(map(str, r['ports']))}"
+            f"{r['name']:16} {r['object']:32} {ready:6} {r['pid'] or '-':>8} {r['rss'] / 2**20:8.0f}  "
+            f"{','.join(map(str, r['ports'])) or '-':20} {r['status']}"
         )
     return 0
 

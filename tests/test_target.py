@@ -207,3 +207,22 @@ def test_local_only_features_say_so_on_kind(on_kind):
         alerts.set_intervals()
     with pytest.raises(LabError, match="quorum_status\\(\\) runs Kafka's CLI from the local jars"):
         kraft.quorum_status()
+
+
+def test_status_rows_have_the_same_keys_on_both_targets(on_kind, monkeypatch):
+    monkeypatch.setattr(
+        kube,
+        "status",
+        lambda: [
+            {"service": "cassandra", "object": "StatefulSet/cassandra", "ready": False, "status": "0/1 ready"},
+            {"service": "kafka", "object": "Kafka/lab", "ready": True, "status": "Ready"},
+        ],
+    )
+    rows = stack.status()
+    local_keys = set(stack._row("kafka", "process", True, True, "running", 1, (9092,)))
+    assert [set(r) for r in rows] == [local_keys, local_keys]
+    assert [(r["name"], r["object"], r["ready"], r["status"]) for r in rows] == [
+        ("cassandra", "StatefulSet/cassandra", False, "0/1 ready"),
+        ("kafka", "Kafka/lab", True, "Ready"),
+    ]
+    assert [r["name"] for r in stack.status(["registry", "kafka"])] == ["kafka"]

@@ -132,8 +132,9 @@ def _launch(proc) -> tuple[list[str], None]:
 
 def _probe() -> bool:
     """Raises with the reason unless the client port answers and the AdminClient lists topics."""
-    if target.current().local and not port_open("127.0.0.1", config.ports().kafka):
-        raise ConnectionError(f"port {config.ports().kafka} not open yet")
+    host, port = bootstrap_servers().rsplit(":", 1)
+    if not port_open(host, int(port)):
+        raise ConnectionError(f"{host}:{port} not open yet")
     _probe_topics()
     return True
 
@@ -151,8 +152,7 @@ class Kafka(Service):
     launch, probe = staticmethod(_launch), staticmethod(_probe)
 
     def before_stop(self) -> None:
-        if target.current().local:
-            _admins.clear()  # a cached client would log connection failures for as long as the broker is gone
+        _admins.clear()  # a cached client would log connection failures for as long as the broker is gone
 
 
 SERVICE = Kafka()

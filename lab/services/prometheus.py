@@ -143,18 +143,14 @@ class Prometheus(Service):
         p = config.ports()
         return (p.prometheus,)
 
-    def start(self, timeout: float | None = None) -> int | None:
-        """Start it and wait for /-/ready; when ours already runs, it re-reads its rule files (the repository's,
-        which a `git pull` may have changed) and keeps its config."""
+    def refresh(self) -> None:
+        """Ours already runs: it re-reads its rule files (the repository's, which a `git pull` may have changed) and
+        keeps its config."""
         import requests
 
-        was_running = target.current().local and self.process().running()
-        pid = super().start(timeout)
-        if was_running:
-            r = requests.post(prometheus_url() + "/-/reload", timeout=10)
-            if not r.ok:
-                raise LabError(f"prometheus refused to reload its rules (HTTP {r.status_code}): {r.text.strip()[:300]}")
-        return pid
+        r = requests.post(prometheus_url() + "/-/reload", timeout=10)
+        if not r.ok:
+            raise LabError(f"prometheus refused to reload its rules (HTTP {r.status_code}): {r.text.strip()[:300]}")
 
 
 SERVICE = Prometheus()

@@ -128,11 +128,13 @@ def _launch(proc) -> tuple[list[str], Path]:
 
 
 def _probe() -> bool:
-    """Raises with the reason unless /health/ready answers UP (local) and the ccompat API lists subjects."""
+    """Raises with the reason unless /health/ready answers UP (where this process reaches it) and the ccompat API
+    lists subjects."""
     import requests
 
-    if target.current().local:
-        health = requests.get(ready_url(), timeout=2)
+    url = ready_url()
+    if url:
+        health = requests.get(url, timeout=2)
         if not health.ok:
             raise RuntimeError(f"/health/ready answered {health.status_code}: {health.text[:200]}")
     requests.get(registry_url() + "/subjects", timeout=2).raise_for_status()

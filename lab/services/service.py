@@ -47,6 +47,9 @@ class Service:
     def before_stop(self) -> None:
         """Drop what clients of this process cached (sessions, admin clients) before it goes."""
 
+    def refresh(self) -> None:
+        """Called by start() when our local process already runs and is ready (e.g. re-read changed files)."""
+
     # -- the lifecycle, the same for every service -------------------------------------------------------------------
     def process(self) -> LocalProcess:
         """The local process handle (one per LAB_HOME and port offset)."""

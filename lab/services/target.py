@@ -75,11 +75,12 @@ class Local(Target):
     local = True
 
     def start(self, service: Service, timeout: float) -> int | None:
-        """A no-op (bar the readiness wait) when ours runs; else check the ports, spawn `service.launch(proc)` and
-        wait for its probe; returns the pid."""
+        """When ours runs: the readiness wait and `service.refresh()`; else check the ports, spawn
+        `service.launch(proc)` and wait for its probe. Returns the pid."""
         proc = service.process()
         if proc.running():
             self.wait_ready(service, timeout)
+            service.refresh()
             return proc.pid()
         proc.check_ports()
         argv, cwd = service.launch(proc)
