@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 
+from lab.lessons import incidents
 from lab.observe import alerts, metrics
 from lab.pipeline import produce, stream, tables, topics
 from lab.services import prometheus
@@ -53,7 +54,7 @@ def _keep_producing(stop: threading.Event, rows) -> None:
 
 def test_dlq_flood_fires_dlq_rate_high_and_it_resolves(pipeline):
     alerts.wait("DLQRateHigh", "inactive", timeout=60)
-    assert alerts.flood_dlq(600) == 600
+    assert incidents.flood_dlq(600) == 600
     alerts.wait("DLQRateHigh", "firing", timeout=60)
     alerts.wait("DLQRateHigh", "inactive", timeout=90)  # the 20 s rate window moves past the flood
 
@@ -63,7 +64,7 @@ def test_stopped_query_fires_pipeline_stalled_and_lag_high_and_restart_resolves_
     alerts.wait("SparkLagHigh", "inactive", timeout=60)
     pipeline["run"].stop()
     stop = threading.Event()
-    producer = threading.Thread(target=_keep_producing, args=(stop, alerts.sample_trips(150)), daemon=True)
+    producer = threading.Thread(target=_keep_producing, args=(stop, incidents.sample_trips(150)), daemon=True)
     producer.start()
     try:
         alerts.wait("SparkLagHigh", "firing", timeout=90)
@@ -88,8 +89,8 @@ def test_absurd_fares_in_one_zone_fire_fare_anomaly_and_normal_fares_resolve_it(
     until(prometheus_has, service=f"fare history of zone {zone}", timeout=60, interval=1.0)
     alerts.wait("FareAnomaly", "inactive", timeout=60, zone=zone)
 
-    alerts.inject_fares(int(zone), newest + timedelta(minutes=10), fare=min(999.0, max(10 * normal, 100.0)))
+    incidents.inject_fares(int(zone), newest + timedelta(minutes=10), fare=min(999.0, max(10 * normal, 100.0)))
     alerts.wait("FareAnomaly", "firing", timeout=60, zone=zone)
 
-    alerts.inject_fares(int(zone), newest + timedelta(minutes=15), fare=normal)
+    incidents.inject_fares(int(zone), newest + timedelta(minutes=15), fare=normal)
     alerts.wait("FareAnomaly", "inactive", timeout=60, zone=zone)
