@@ -113,7 +113,7 @@ def main() -> None:
     from confluent_kafka.admin import NewTopic
 
     from lab import config
-    from lab.lessons import recovery
+    from lab.pipeline import driver as stream_driver
     from lab.pipeline import stream, tables
     from lab.services import cassandra, kafka, prometheus, stack
 
@@ -143,7 +143,7 @@ def main() -> None:
         "checkpoints": checkpoints,
         "spark local": config.lab_home() / "spark",
     }
-    driver = recovery.driver(job, log=config.lab_home() / "run" / "soak.driver.log")
+    driver = stream_driver.driver(job, log=config.lab_home() / "run" / "soak.driver.log")
     ctx = mp.get_context("spawn")
     sent = ctx.Value("q", 0)
     t0 = time.time()

@@ -627,8 +627,7 @@ def stream_through_a_fault(spark, topic: str, total: int, name: str, checkpoints
     from dataclasses import replace
 
     from lab.errors import StreamError
-    from lab.lessons import recovery
-    from lab.pipeline import stream, tables
+    from lab.pipeline import driver, stream, tables
     from lab.wait import until
 
     tables.truncate(tables.WINDOW_TABLES)
@@ -644,14 +643,14 @@ def stream_through_a_fault(spark, topic: str, total: int, name: str, checkpoints
     notes = []
     try:
         until(
-            lambda: recovery.committed_batches(job) >= 2 or not running.windows.isActive,
+            lambda: driver.committed_batches(job) >= 2 or not running.windows.isActive,
             service=f"{name}: two batches",
             timeout=300,
             interval=0.2,
         )
         running.check()
         assert not caught_up(running, topic, total), "the fault must come mid-stream"
-        notes.append(f"fault after {recovery.committed_batches(job)} committed batches: {fault()}")
+        notes.append(f"fault after {driver.committed_batches(job)} committed batches: {fault()}")
         until(lambda: caught_up(running, topic, total), service=f"{name} to the end of the topic", timeout=600)
         running.check()
         notes.append("the query rode it out")
@@ -712,8 +711,7 @@ def test_cassandra_restarted_between_micro_batches_the_job_resumes_exact(sample_
     (whose connector and decoding workers hold sessions to the Cassandra that went away)."""
     from dataclasses import replace
 
-    from lab.lessons import recovery
-    from lab.pipeline import stream, tables, truth
+    from lab.pipeline import driver, stream, tables, truth
     from lab.services import cassandra
     from lab.wait import until
 
@@ -730,7 +728,7 @@ def test_cassandra_restarted_between_micro_batches_the_job_resumes_exact(sample_
     running = stream.start(job, spark)
     try:
         until(
-            lambda: recovery.committed_batches(job) >= 2 or not running.windows.isActive,
+            lambda: driver.committed_batches(job) >= 2 or not running.windows.isActive,
             service="two batches",
             timeout=300,
             interval=0.2,
@@ -752,8 +750,7 @@ def test_driver_killed_three_times_in_one_replay_ends_exact(sample_topic, expect
     import os
     import signal
 
-    from lab.lessons import recovery
-    from lab.pipeline import stream, tables, truth
+    from lab.pipeline import driver, stream, tables, truth
     from lab.wait import until
 
     topic, report = sample_topic
@@ -773,7 +770,7 @@ def test_driver_killed_three_times_in_one_replay_ends_exact(sample_topic, expect
 
     def killed_mid_batch(proc) -> int:
         until(
-            lambda: planned() > recovery.committed_batches(job) > 0,
+            lambda: planned() > driver.committed_batches(job) > 0,
             service="a batch in flight",
             timeout=300,
             interval=0.05,
@@ -781,23 +778,23 @@ def test_driver_killed_three_times_in_one_replay_ends_exact(sample_topic, expect
         )
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(30)
-        return recovery.committed_batches(job)
+        return driver.committed_batches(job)
 
     kills = []
     for point in ("after commit 1", "mid-batch", "after two more commits"):
-        proc = recovery.driver(job)
+        proc = driver.driver(job)
         try:
             if point == "mid-batch":
                 kills.append((point, killed_mid_batch(proc), planned()))
             else:
-                want = 1 if point == "after commit 1" else recovery.committed_batches(job) + 2
-                kills.append((point, recovery.kill_after(proc, job, want), planned()))
+                want = 1 if point == "after commit 1" else driver.committed_batches(job) + 2
+                kills.append((point, driver.kill_after(proc, job, want), planned()))
         finally:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
     assert kills[1][2] > kills[1][1], f"the second kill must land inside a batch: {kills}"
     assert kills[-1][1] * BATCH < report.delivered, f"the last kill must come before the end: {kills}"
-    recovery.finish(job)
+    driver.finish(job)
     result = truth.check(expected)
     assert result.ok, f"{kills}\n{result.summary()}"
 

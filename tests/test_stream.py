@@ -10,7 +10,7 @@ import pytest
 
 from lab import config
 from lab.lessons import recovery
-from lab.pipeline import stream, tables, truth
+from lab.pipeline import driver, stream, tables, truth
 
 pytestmark = [pytest.mark.spark, pytest.mark.timeout(900)]
 
@@ -384,12 +384,12 @@ def test_ctrl_c_stops_lab_stream_cleanly_and_says_how_to_resume(sample, tmp_path
         topic=topic, trigger="1 second", name="ctrl_c", checkpoint_root=str(tmp_path), max_offsets_per_trigger=3000
     )
     log = tmp_path / "driver.log"
-    proc = recovery.driver(job, log)
+    proc = driver.driver(job, log)
     try:
         from lab.wait import until
 
         until(
-            lambda: recovery.committed_batches(job) >= 2,
+            lambda: driver.committed_batches(job) >= 2,
             service="two committed batches",
             timeout=300,
             interval=0.5,
@@ -406,7 +406,7 @@ def test_ctrl_c_stops_lab_stream_cleanly_and_says_how_to_resume(sample, tmp_path
     assert code == 0, f"exit {code}: {out[-2000:]}"
     assert "stopped on Ctrl-C after batch" in out and f"--name {job.name}" in out, out[-2000:]
     assert "Traceback" not in out and "Py4J" not in out and "failed" not in out, out[-3000:]
-    assert recovery.committed_batches(job) >= 2  # the checkpoint keeps the place
+    assert driver.committed_batches(job) >= 2  # the checkpoint keeps the place
 
 
 def test_lab_stream_on_a_missing_topic_says_so_once_and_gives_up_at_its_timeout(stack, unique_name):
