@@ -208,6 +208,12 @@ def ports() -> Ports:
     return Ports(**{k: v + off for k, v in base.__dict__.items()})
 
 
+def shared_dir() -> Path:
+    """The read-only shared folder beside the clone (Strimzi's files, the control plane's binaries, TLC samples on the
+    build machines): env LAB_SHARED_DIR or <repo>/../shared."""
+    return Path(os.environ.get("LAB_SHARED_DIR", REPO_ROOT.parent / "shared")).resolve()
+
+
 def lab_home() -> Path:
     """Cache and state folder (jars, service data, logs, pid files): env LAB_HOME or <repo>/.lab."""
     return Path(os.environ.get("LAB_HOME", REPO_ROOT / ".lab")).resolve()

@@ -86,7 +86,7 @@ def _procs() -> dict[str, LocalProcess]:
 
 
 def _shared_tarballs() -> list[Path]:
-    return sorted((config.REPO_ROOT.parent / "shared" / "k8s-control-plane" / "bin").glob("*.tar.xz"))
+    return sorted((config.shared_dir() / "k8s-control-plane" / "bin").glob("*.tar.xz"))
 
 
 def bin_dir() -> Path:
