@@ -362,8 +362,8 @@ def _kind(args) -> int:
             kind.build_image(image)
     elif args.action == "up":
         if not args.services:
-            for app, image in kube.missing_images().items():
-                print(f"skipping {app}: image {image} not built (see k8s/README.md, 'Images')")
+            for name, why in kube.skipped().items():
+                print(f"skipping {name}: {why}")
         print("ready: " + ", ".join(kube.up(args.services or None, timeout=args.timeout)))
     elif args.action == "down":
         print("deleted cluster" if kube.down() else "no cluster to delete")
