@@ -20,6 +20,13 @@ IMAGES = {  # image -> Dockerfile; build context is the repository root
     config.SPARK_IMAGE: K8S / "images" / "spark" / "Dockerfile",
     config.CONNECT_IMAGE: K8S / "images" / "connect" / "Dockerfile",  # Strimzi's Kafka image + the Iceberg sink
 }
+DEFAULT_IMAGES = (config.PRODUCER_IMAGE, config.SPARK_IMAGE)  # what the default overlay (k8s/overlays/kind) deploys
+BUILD_NAMES = {  # `lab kind build NAME…`: the service or component each image is for
+    "producer": config.PRODUCER_IMAGE,
+    "spark": config.SPARK_IMAGE,
+    "connect": config.CONNECT_IMAGE,
+    "archive": config.CONNECT_IMAGE,
+}
 _INSTALL = {
     "docker": "install Docker Desktop (macOS/Windows) or Docker Engine (Linux): https://docs.docker.com/get-docker/",
     "kind": f"install kind {config.KIND_VERSION}: https://kind.sigs.k8s.io/docs/user/quick-start/#installation",
@@ -210,6 +217,15 @@ def image_present(image: str) -> bool:
     """True when the local Docker engine has `image` (built or pulled)."""
     require("docker")
     return subprocess.run(["docker", "image", "inspect", image], capture_output=True).returncode == 0
+
+
+def images_to_build(names: list[str] | None = None) -> list[str]:
+    """The images `lab kind build [NAME…]` builds: those named (BUILD_NAMES), else the default overlay's only
+    (DEFAULT_IMAGES: the archive's Connect image needs `lab setup --only iceberg` first and is built when named)."""
+    unknown = sorted(set(names or ()) - set(BUILD_NAMES))
+    if unknown:
+        raise KindError(f"no image of ours for {', '.join(unknown)}: choose from {', '.join(BUILD_NAMES)}")
+    return list(dict.fromkeys(BUILD_NAMES[n] for n in names)) if names else list(DEFAULT_IMAGES)
 
 
 def build_image(image: str) -> None:
