@@ -223,6 +223,7 @@ def test_archive_component_matches_the_local_archive():
         "iceberg.catalog.s3.endpoint",
         "iceberg.catalog.s3.access-key-id",
         "iceberg.catalog.s3.secret-access-key",
+        "iceberg.catalog.s3.staging-dir",  # B3: on the PVC in the pod (Strimzi's /tmp is 5 MiB); the host's /tmp locally
     }  # where things are in the cluster; everything else the same
     assert {k: v for k, v in here.items() if k not in site} == {
         k: v for k, v in local.items() if k not in site | {"name", "tasks.max"}
@@ -237,8 +238,11 @@ def test_archive_component_matches_the_local_archive():
         in store["initContainers"][0]["command"][-1]
     )
     assert "mkdir -p -m 700 /data/" + config.ARCHIVE_BUCKET in store["containers"][0]["args"][0]
-    # the shared CRD folder holds no KafkaConnect/KafkaConnector schema: they are not schema-validated here
-    assert not {"KafkaConnect", "KafkaConnector"} & set(crd_schemas()), "a CRD arrived: validate them like the rest"
+    # B3: Strimzi's /tmp is a 5 MiB memory volume by default; Iceberg's S3FileIO stages whole data files there
+    assert kc["spec"]["template"]["pod"]["tmpDirSizeLimit"] == "512Mi"
+    assert here["iceberg.catalog.s3.staging-dir"] == "/var/lib/archive/staging"  # on the PVC, not in /tmp
+    assert {"KafkaConnect", "KafkaConnector"} <= set(crd_schemas())  # validated like the rest (041, 047)
+    assert manifests.validate([kc, connector], crd_schemas()) == []
     wrong_api = dict(kc, apiVersion="kafka.strimzi.io/v1beta2")
     assert "is not a Strimzi" in manifests.validate([wrong_api], crd_schemas())[0]
 
