@@ -286,3 +286,16 @@ def test_the_optional_components_pass_the_real_crds(deployed):
     finally:
         for d in strimzi:
             api().delete(config.STRIMZI_API, d["kind"], d["metadata"]["name"], NS)
+
+
+def test_the_server_keeps_the_review_fixes(deployed):
+    """B10, B12, B13 as the API server stored them after its validation and defaulting (a misspelt field would be
+    refused by the strict field validation of server-side apply, a wrong one dropped)."""
+    sts = api().get("apps/v1", "StatefulSet", "cassandra", NS)["spec"]["template"]["spec"]
+    assert sts["containers"][0]["startupProbe"]["tcpSocket"]["port"] == "cql"
+    spark = api().get("apps/v1", "Deployment", "spark-stream", NS)["spec"]["template"]["spec"]
+    assert spark["securityContext"]["fsGroup"] == 10001
+    registry = api().get("apps/v1", "Deployment", "apicurio-registry", NS)["spec"]["template"]["spec"]
+    assert registry["initContainers"][0]["name"] == "wait-for-kafka"
+    (pod,) = api().core.list_namespaced_pod(NS, label_selector=kube.PODS["schema_registry"]).items
+    assert pod.status.init_container_statuses[0].state.terminated.exit_code == 0  # kwok: "ran", no container did

@@ -132,7 +132,8 @@ def test_kind_config_matches_config():
     assert cfg["name"] == config.KIND_CLUSTER
     (node,) = cfg["nodes"]
     assert node["image"] == config.KIND_NODE_IMAGE
-    assert config.KIND_NODE_IMAGE.endswith(f"v{config.KUBERNETES_VERSION}")
+    assert config.KIND_NODE_IMAGE.split("@")[0].endswith(f"v{config.KUBERNETES_VERSION}")
+    assert re.fullmatch(r"sha256:[0-9a-f]{64}", config.KIND_NODE_IMAGE.split("@")[1]), "B9: pinned by digest"
     mappings = {m["containerPort"]: m["hostPort"] for m in node["extraPortMappings"]}
     assert mappings == {config.KIND_NODEPORTS[k]: config.KIND_HOST_PORTS[k] for k in config.KIND_NODEPORTS}
     assert {m["listenAddress"] for m in node["extraPortMappings"]} == {"127.0.0.1"}
