@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterable
 
 from lab import config
@@ -340,11 +341,40 @@ def _app(name: str, running: bool) -> dict:
     return doc
 
 
-def start_app(name: str, timeout: float = 600, interval: float = 2.0) -> dict:
-    """Start an app deployed idle ('spark': 1 replica; 'producer': the Job unsuspended) and wait until it runs."""
+STARTED = "kappa-lab/started-at"  # annotation on the producer Job: when it was first started (it does not resume)
+
+
+def start_app(name: str, timeout: float = 600, interval: float = 2.0, again: bool = False) -> dict:
+    """Start an app deployed idle ('spark': 1 replica; 'producer': the Job unsuspended) and wait until it runs.
+
+    The producer sends its month from the first row and does not resume: once started, starting it again (after
+    stop_app, or when it completed) raises KindError saying so, unless `again=True`, which creates the Job anew and
+    sends the month a second time.
+    """
     doc = _app(name, True)
     api_version, kind_, obj_name = APPS[name]
+    if kind_ == "Job":
+        live = client().get(api_version, kind_, obj_name, config.NAMESPACE)
+        started = ((live or {}).get("metadata", {}).get("annotations") or {}).get(STARTED)
+        if started and not again:
+            raise KindError(
+                f"the {name} Job already ran (started {started}); it does not resume, so starting it again sends its "
+                f"month to {config.TRIPS_TOPIC} a second time, from the first row. To do that on purpose: "
+                f"lab.kube.start_app({name!r}, again=True) (the Job is created anew)"
+            )
+        if started:
+            client().delete(api_version, kind_, obj_name, config.NAMESPACE, propagation="Foreground")
+            until(
+                lambda: client().get(api_version, kind_, obj_name, config.NAMESPACE) is None,
+                service=f"{kind_}/{obj_name} deleted",
+                timeout=timeout,
+                interval=interval,
+            )
     apply([doc])
+    if kind_ == "Job":  # its own field manager: `up` re-applying the render does not remove it
+        mark = {"apiVersion": api_version, "kind": kind_, "metadata": {"name": obj_name, "annotations": {
+            STARTED: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}}}  # fmt: skip
+        client().apply(mark, namespace=config.NAMESPACE, field_manager=f"{FIELD_MANAGER}-apps")
     if kind_ == "Deployment":
         return wait_for(api_version, kind_, obj_name, timeout=timeout, interval=interval)
     last: dict = {"obj": None}
