@@ -327,6 +327,19 @@ def test_missing_tools_and_memory_say_what_to_do(monkeypatch):
         kind.preflight()
 
 
+def test_the_preflight_checks_cpus_against_the_requests(monkeypatch):
+    """B2: Docker's CPUs against what the render requests once Spark and the producer run (kind's own pods included);
+    the real scheduler's verdict on the same arithmetic is in tests/test_kube_cluster.py."""
+    monkeypatch.setattr(kind.shutil, "which", lambda tool: f"/usr/bin/{tool}")
+    monkeypatch.setattr(kind, "docker_memory_gib", lambda: 7.7)
+    monkeypatch.setattr(kind, "cpu_needed", lambda: 2550)  # the requests the review summed (d72f38c)
+    monkeypatch.setattr(kind, "docker_cpus", lambda: 2)
+    with pytest.raises(KindError, match=r"2 CPU\(s\), .* 2\.55 CPU .*Insufficient cpu.*colima start --cpu 3"):
+        kind.preflight()
+    monkeypatch.setattr(kind, "cpu_needed", lambda: 1970)
+    kind.preflight()  # today's requests fit a 2-CPU Docker VM
+
+
 def test_render_failure_is_a_manifest_error(tmp_path):
     (tmp_path / "kustomization.yaml").write_text("resources: [missing.yaml]\n")
     with pytest.raises(ManifestError, match="does not render"):

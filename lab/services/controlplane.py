@@ -93,7 +93,10 @@ def bin_dir() -> Path:
                 raise LabError(f"LAB_K8S_BIN={source} is neither a folder nor a tarball: {_HOWTO}")
             folder.mkdir(parents=True, exist_ok=True)
             with tarfile.open(tarballs[-1]) as tar:
-                tar.extractall(folder, filter="data")
+                try:
+                    tar.extractall(folder, filter="data")
+                except TypeError:  # Python < 3.11.4 has no extraction filters
+                    tar.extractall(folder)  # our own pinned tarball
     missing = [b for b in BINARIES if not os.access(folder / b, os.X_OK)]
     if missing:
         raise LabError(
@@ -259,10 +262,8 @@ def running() -> bool:
 
 def status() -> list[dict]:
     """One row per component: name, pid, ports, log file."""
-    return [
-        {"name": name, "pid": proc.pid(), "ports": tuple(proc.ports), "log": proc.log_file}
-        for name, proc in _procs().items()
-    ]
+    procs = [*_procs().items(), (STANDIN, _standin_proc())]
+    return [{"name": name, "pid": proc.pid(), "ports": tuple(proc.ports), "log": proc.log_file} for name, proc in procs]
 
 
 def start(nodes: int = 1, size: str = "learner", pvs: int = PV_COUNT, timeout: float = 180.0, progress=None) -> Path:
