@@ -73,7 +73,7 @@ test-kind: venv ## the live kind-cluster tests (needs a running `lab --target ki
 	LAB_REQUIRE_KIND=1 $(PY) -m pytest tests -m kind $(PYTEST_ARGS)
 
 test-unit: venv ## only the tests that need no services
-	$(PY) -m pytest tests --doctest-modules lab -m "not stack and not spark and not notebook and not kind" $(PYTEST_ARGS)
+	$(PY) -m pytest tests --doctest-modules lab -m "not stack and not spark and not notebook and not kind and not k8s" $(PYTEST_ARGS)
 
 test-week: setup ## one notebook, e.g. make test-week N=03
 	$(PY) -m pytest tests/test_notebooks.py -k "$(N)_" $(PYTEST_ARGS)
