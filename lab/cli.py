@@ -407,7 +407,6 @@ def _add_notebooks(sub) -> None:
 
 def _kind(args) -> int:
     from lab.deploy import kind, kube
-    from lab.errors import KindError
 
     config.use("kind")
     if args.action == "secrets":
@@ -417,16 +416,12 @@ def _kind(args) -> int:
         kind.ensure_secrets()
         print(kind.run(["kubectl", "kustomize", str(kind.overlay_dir())], what="kubectl kustomize"), end="")
     elif args.action == "build":
-        images = {**kube.APP_IMAGES, "connect": config.CONNECT_IMAGE, "archive": config.CONNECT_IMAGE}
-        unknown = sorted(set(args.services) - set(images))
-        if unknown:
-            raise KindError(f"no image of ours for {', '.join(unknown)}: choose from {', '.join(images)}")
-        for image in dict.fromkeys(images[s] for s in args.services) if args.services else list(kind.IMAGES):
+        for image in kind.images_to_build(args.services):
             kind.build_image(image)
     elif args.action == "up":
         if not args.services:
-            for app, image in kube.missing_images().items():
-                print(f"skipping {app}: image {image} not built (see k8s/README.md, 'Images')")
+            for name, why in kube.skipped().items():
+                print(f"skipping {name}: {why}")
         print("ready: " + ", ".join(kube.up(args.services or None, timeout=args.timeout)))
     elif args.action == "down":
         print("deleted cluster" if kube.down() else "no cluster to delete")
@@ -451,12 +446,36 @@ def _add_kind(sub) -> None:
     p.set_defaults(func=_kind)
 
 
+def _k8s(args) -> int:
+    from lab.services import controlplane
+
+    if args.action == "start":
+        path = controlplane.start(nodes=1, size=args.size, progress=print)
+        controlplane.kind_system_pods("lab-node-0")
+        print(f"export LAB_KUBECONFIG={path} LAB_KUBE_CONTEXT={controlplane.CONTEXT}   # then: lab --target kind up")
+        print(f"kubectl: {controlplane.kubectl()} --kubeconfig {path} get nodes")
+    elif args.action == "stop":
+        print("stopped: " + (", ".join(controlplane.stop(wipe=args.wipe)) or "nothing"))
+    else:
+        for row in controlplane.status():
+            print(f"{row['name']:26} {row['pid'] or '-':>8}  {row['log']}")
+    return 0
+
+
+def _add_k8s(sub) -> None:
+    p = sub.add_parser("k8s", help="a real Kubernetes control plane on 127.0.0.1 (fake nodes: no container runs)")
+    p.add_argument("action", choices=["start", "stop", "status"])
+    p.add_argument("--size", default="learner", choices=["learner", "github"], help="the fake node's size")
+    p.add_argument("--wipe", action="store_true", help="stop: also delete its etcd data")
+    p.set_defaults(func=_k8s)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="lab", description="Kappa Lab: real streaming services for the notebooks.")
     parser.add_argument("--target", choices=TARGETS, default=None, help="where the services run (default: local)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_add_stack, _add_backup, _add_produce, _add_stream, _add_notebooks, _add_kind, _add_observe):
+    for add in (_add_stack, _add_backup, _add_produce, _add_stream, _add_notebooks, _add_kind, _add_k8s, _add_observe):
         add(sub)
     for p in sub.choices.values():  # `lab up --target kind` as well as `lab --target kind up`
         if "--target" not in p._option_string_actions:

@@ -327,6 +327,19 @@ def test_missing_tools_and_memory_say_what_to_do(monkeypatch):
         kind.preflight()
 
 
+def test_the_preflight_checks_cpus_against_the_requests(monkeypatch):
+    """B2: Docker's CPUs against what the render requests once Spark and the producer run (kind's own pods included);
+    the real scheduler's verdict on the same arithmetic is in tests/test_kube_cluster.py."""
+    monkeypatch.setattr(kind.shutil, "which", lambda tool: f"/usr/bin/{tool}")
+    monkeypatch.setattr(kind, "docker_memory_gib", lambda: 7.7)
+    monkeypatch.setattr(kind, "cpu_needed", lambda: 2550)  # the requests the review summed (d72f38c)
+    monkeypatch.setattr(kind, "docker_cpus", lambda: 2)
+    with pytest.raises(KindError, match=r"2 CPU\(s\), .* 2\.55 CPU .*Insufficient cpu.*colima start --cpu 3"):
+        kind.preflight()
+    monkeypatch.setattr(kind, "cpu_needed", lambda: 1970)
+    kind.preflight()  # today's requests fit a 2-CPU Docker VM
+
+
 def test_render_failure_is_a_manifest_error(tmp_path):
     (tmp_path / "kustomization.yaml").write_text("resources: [missing.yaml]\n")
     with pytest.raises(ManifestError, match="does not render"):
@@ -398,3 +411,14 @@ def test_kubeclient_without_a_cluster_says_what_to_do(monkeypatch, tmp_path):
     monkeypatch.setenv("KUBECONFIG", str(empty))
     with pytest.raises(KindError, match="lab --target kind up"):
         KubeClient(f"kind-{config.KIND_CLUSTER}")
+
+
+def test_a_pod_may_override_an_in_cluster_address(monkeypatch):
+    """LAB_SERVICE_<NAME> replaces config.KIND_SERVICES in a pod (tests/test_images.py points pods at the stack)."""
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1")
+    monkeypatch.delenv("LAB_SERVICE_REGISTRY", raising=False)
+    assert kube.endpoint("schema_registry") == f"http://{config.KIND_SERVICES['registry']}/apis/ccompat/v7"
+    monkeypatch.setenv("LAB_SERVICE_REGISTRY", "127.0.0.1:8381")
+    monkeypatch.setenv("LAB_SERVICE_KAFKA", "127.0.0.1:9392")
+    assert kube.endpoint("schema_registry") == "http://127.0.0.1:8381/apis/ccompat/v7"
+    assert kube.endpoint("kafka") == "127.0.0.1:9392"
