@@ -20,6 +20,7 @@ import dis
 import functools
 import importlib
 import inspect
+import re
 import sys
 import sysconfig
 import threading
@@ -86,6 +87,26 @@ def _java_root(java_exception) -> tuple[str, str]:
         return "JavaException", _first_line(str(java_exception))
 
 
+_PY_ERROR = re.compile(r"^(\w[\w.]*(?:Error|Exception|Exit|Interrupt)): (.*)$", re.M)
+_PY_FRAME = re.compile(r'File "([^"]+)", line (\d+), in (\S+)')
+
+
+def _spark_text(desc: str) -> str:
+    """The line that says what went wrong in a Spark error's description: a Python function's error (a UDF,
+    foreachBatch) with its line, a `Caused by:`, or the first line without the query's ids."""
+    if "Traceback (most recent call last)" in desc:
+        errors = _PY_ERROR.findall(desc)
+        frames = [f for f in _PY_FRAME.findall(desc) if _is_learner_file(f[0])]
+        if errors:
+            where = (
+                f" (in {frames[-1][2]}(), {Path(frames[-1][0]).name}:{frames[-1][1]}, run by Spark)" if frames else ""
+            )
+            return _first_line(f"{errors[-1][0]}: {errors[-1][1]}") + where
+    causes = [line.split("Caused by:", 1)[1].strip() for line in desc.splitlines() if "Caused by:" in line]
+    text = causes[-1] if causes else desc.split("JVM stacktrace:")[0]
+    return _first_line(re.sub(r"^\[STREAM_FAILED\] Query \[[^]]*\] terminated with exception: ", "", text.strip()))
+
+
 def root_cause(exc: BaseException) -> tuple[str, str]:
     """(kind, one-line message) of an exception; Spark and Py4J errors give their root cause, not the JVM stack."""
     kind = type(exc).__name__
@@ -93,11 +114,13 @@ def root_cause(exc: BaseException) -> tuple[str, str]:
     if java is not None:
         jkind, jmessage = _java_root(java)
         return f"{kind} ({jkind})", jmessage
-    desc = getattr(exc, "desc", None) or getattr(exc, "_desc", None)  # pyspark's captured exceptions
-    if desc is not None:
-        text = str(desc)
-        causes = [line.split("Caused by:", 1)[1].strip() for line in text.splitlines() if "Caused by:" in line]
-        return kind, _first_line(causes[-1] if causes else text.split("JVM stacktrace:")[0])
+    if getattr(exc, "desc", None) is not None:  # pyspark's captured exceptions: follow `cause` to the root
+        root = exc
+        for _ in range(20):
+            if getattr(root, "cause", None) is None:
+                break
+            root = root.cause
+        return kind, _spark_text(str(root.desc))
     response = getattr(exc, "response", None)  # requests.HTTPError: the server's own words matter
     if response is not None and getattr(response, "text", None):
         return kind, _first_line(f"{exc} — the server said: {response.text}")
@@ -259,7 +282,7 @@ def _chains(code: types.CodeType) -> Iterator[tuple[str, list[str]]]:
     chain: list[str] | None = None
     module: str | None = None
     for ins in dis.get_instructions(code):
-        if ins.opname in ("LOAD_GLOBAL", "LOAD_NAME"):
+        if ins.opname in ("LOAD_GLOBAL", "LOAD_NAME", "LOAD_DEREF", "LOAD_CLASSDEREF"):
             if chain:
                 yield chain[0], chain[1:]
             chain = [ins.argval]
@@ -435,9 +458,10 @@ def _recording(base: type, log: list[ProducerRecord]) -> type:
 
 
 @contextlib.contextmanager
-def recording_producers(*namespaces: dict) -> Iterator[list[ProducerRecord]]:
-    """While open, every `confluent_kafka.Producer` (and SerializingProducer) built — also through a name the learner
-    imported into one of `namespaces` (their function's globals) — is recorded; yields the records."""
+def recording_producers(*learners: Callable | dict) -> Iterator[list[ProducerRecord]]:
+    """While open, every `confluent_kafka.Producer` (and SerializingProducer) built is recorded — also one built
+    through a name the learner's function imported (its globals or closure; a dict is taken as globals); yields the
+    records."""
     import confluent_kafka
 
     log: list[ProducerRecord] = []
@@ -447,11 +471,17 @@ def recording_producers(*namespaces: dict) -> Iterator[list[ProducerRecord]]:
         recorded = _recording(original, log)
         swaps.append((confluent_kafka, cls_name, original))
         setattr(confluent_kafka, cls_name, recorded)
-        for ns in namespaces:
-            for key, value in list(ns.items()):
+        for fn in learners:
+            namespace = fn if isinstance(fn, dict) else getattr(fn, "__globals__", {})
+            for key, value in list(namespace.items()):
                 if value is original:
-                    swaps.append((ns, key, original))
-                    ns[key] = recorded
+                    swaps.append((namespace, key, original))
+                    namespace[key] = recorded
+            for cell in [] if isinstance(fn, dict) else getattr(fn, "__closure__", None) or ():
+                with contextlib.suppress(ValueError):
+                    if cell.cell_contents is original:
+                        swaps.append((cell, "cell_contents", original))
+                        cell.cell_contents = recorded
     try:
         yield log
     finally:

@@ -62,7 +62,7 @@ def check_round_trip(produce_keyed: Callable, consume_all: Callable, topic: str,
     every partition that holds records. The producer is judged by the config it was built with, not by its return."""
     _fresh(topic, 3)
     records = round_trip_records(n)
-    with learner.recording_producers(getattr(produce_keyed, "__globals__", {})) as producers:
+    with learner.recording_producers(produce_keyed) as producers:
         delivered = call(produce_keyed, _conf(), topic, records, refuse=PRODUCE_SHORTCUTS, hint=CLIENT_HINT)
     problems = learner.producer_problems(producers, topic)
     expect(not problems, "; ".join(problems))
