@@ -19,8 +19,8 @@ def check_reason_count(reason: str, count, rejected) -> str:
 
 
 def check_dlq_reasons(answer: dict, dlq_topic: str) -> str:
-    """`answer` maps each DLQ reason header to how many messages carry it (read from the topic itself)."""
-    expect(isinstance(answer, dict) and answer, "build a dict {reason: count} from the DLQ messages' headers")
+    """`answer` (what dlq_reason_counts returned) maps each DLQ reason header to how many messages carry it."""
+    expect(isinstance(answer, dict) and answer, "return a dict {reason: count} built from the DLQ messages' headers")
     total = topics.count_messages(dlq_topic)
     messages = topics.peek(dlq_topic, max_messages=total + 1)
     want: dict[str, int] = {}
