@@ -51,3 +51,57 @@ def test_answer_is_judged(path, stack, unique_name, monkeypatch, capsys):
     wrong = [w for w in getattr(answer, "ABSENT", ()) if w.lower() in line.lower()]
     assert not wrong, f"{path.name}: the line blames {wrong}: {line}"
     assert "Traceback" not in capsys.readouterr().out, "a traceback reached the cell"
+
+
+# One wrong answer per week put into the instructor notebook in place of a solution: the notebook runs to the end
+# (Run All never stops) and exactly that exercise says ❌; every other one still passes.
+INJECTED = [
+    ("01", "produce_keyed", "week01/round_trip_raises.py"),
+    ("02", "evolve", "week02/evolution_bad_default.py"),
+    ("03", "produce_trips", "week03/producer_acks1_inside.py"),
+]
+
+
+def inject(nb: dict, function: str, answer: Path) -> dict:
+    """`nb` with the solution of `function` replaced by a call of the answer file's function of that name."""
+    import ast
+
+    from lab.lessons import release
+
+    for cell in nb["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] != "code" or f"def {function}(" not in source:
+            continue
+        lines = source.splitlines(keepends=True)
+        (node,) = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.FunctionDef) and n.name == function]
+        first, last, indent = next(r for r in release.regions(source) if node.lineno <= r[0] < node.end_lineno)
+        args = ", ".join(a.arg for a in node.args.args)
+        lines[first + 1 : last] = [f"{indent}return _injected[{function!r}]({args})\n"]  # the markers stay
+        loader = (
+            "import sys\n\n"
+            f"sys.path.insert(0, {str(answer.parent)!r})\n"
+            f"_injected = {{}}\nexec(compile(open({str(answer)!r}).read(), {str(answer)!r}, 'exec'), _injected)\n"
+        )
+        cell["source"] = (loader + "\n" + "".join(lines)).splitlines(keepends=True)
+        return nb
+    raise AssertionError(f"no solution of {function} in the notebook")
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize(("week", "function", "answer"), INJECTED, ids=[w for w, _, _ in INJECTED])
+def test_notebook_goes_on_after_a_wrong_answer(week, function, answer, stack, tmp_path):
+    """Fails when a wrong answer stops Run All, or the notebook's exercises do not count exactly one ❌ for it."""
+    import json
+
+    from test_notebooks import _exercise_outputs
+
+    from lab.lessons import notebooks
+
+    source = notebooks.notebook_for(week, "instructor")
+    path = tmp_path / source.name
+    path.write_text(json.dumps(inject(json.loads(source.read_text()), function, ANSWERS_DIR / answer)))
+    result = notebooks.run(path, {"target": "local", "smoke": True, "strict": False}, out_dir=tmp_path / "out")
+    assert result.ok, f"{answer} stopped the notebook: {result.error} (see {result.output})"
+    cells = _exercise_outputs(result.output)
+    graded = [line[0] for lines in cells for line in lines if line.startswith(("✅", "❌"))]
+    assert graded.count("❌") == 1 and graded.count("✅") == len(cells) - 1, f"{answer}: {graded}"

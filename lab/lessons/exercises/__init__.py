@@ -94,21 +94,27 @@ def grade(check: Callable[..., Any], *args: Any, strict: bool = False, **kwargs:
 
 
 def solved_or(solution: Callable[[], Any], fallback: Callable[[], Any], what: str) -> Any:
-    """The learner's result when their code is complete, else the lab's tuned version's (with a note).
+    """The learner's result when their code is complete and works, else the lab's tuned version's (with a note).
 
-    Cells after an exercise use it, so the student release runs top to bottom before anything is solved.
+    Cells after an exercise use it, so the notebook runs top to bottom before anything is solved, and after a wrong
+    answer that raises.
 
     >>> def stub():
     ...     raise NotImplementedError
     >>> solved_or(stub, lambda: 42, "the answer")
     ℹ️ the answer: your version is not solved yet, so the lab's own is used below
     42
+    >>> solved_or(lambda: 1 / 0, lambda: 42, "the answer")  # doctest: +ELLIPSIS
+    ℹ️ the answer: your version raised ZeroDivisionError: division by zero (...), so the lab's own is used below
+    42
     """
     try:
         return solution()
     except NotImplementedError:
         print(f"ℹ️ {what}: your version is not solved yet, so the lab's own is used below")
-        return fallback()
+    except Exception as exc:  # noqa: BLE001 - a learner's bug must not stop the cells after the exercise
+        print(f"ℹ️ {what}: your version raised {learner.describe(exc)}, so the lab's own is used below")
+    return fallback()
 
 
 def expect(condition: bool, message: str) -> None:
