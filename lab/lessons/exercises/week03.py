@@ -30,13 +30,23 @@ def check_dlq_reasons(answer: dict, dlq_topic: str) -> str:
     return f"{total} DLQ messages: {want}"
 
 
-def check_accounted(report, topic: str, expected_rows: int) -> str:
-    """A produce run of `expected_rows` rows into `topic` that adds up, and the topic holds what was delivered."""
+def check_accounted(
+    report, topic: str, expected_rows: int, service: str = "green", month: str = "2024-01", base_url: str | None = None
+) -> str:
+    """A produce run of the first `expected_rows` rows of `service` `month`, *validated*, into `topic`: the run adds
+    up, its accepted/rejected split is validate's, and the topic holds what was delivered."""
     expect(report is not None, "your function returned None: return the ProduceReport of the run")
+    expect(hasattr(report, "problems"), f"return the ProduceReport of the run, not a {type(report).__name__}")
     expect(report.topic == topic, f"the report is for topic {report.topic!r}, the exercise asks for {topic!r}")
     expect(report.read == expected_rows, f"the run read {report.read} rows, the exercise asks for {expected_rows}")
     problems = report.problems()
     expect(not problems, "; ".join(problems))
+    _ok, bad = data.validate(data.load(service, month, base_url=base_url, limit=expected_rows), month)
+    expect(
+        report.rejected == len(bad),
+        f"the run rejected {report.rejected} rows, validation rejects {len(bad)} of these {expected_rows}: validate "
+        "the rows first (lab.data.validate) and give the producer both parts",
+    )
     in_topic = topics.count_messages(topic)
     expect(
         in_topic == report.delivered,

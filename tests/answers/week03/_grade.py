@@ -32,3 +32,13 @@ def producer(answer, name):
 
 
 EXERCISES = {"rules": rules, "producer": producer}
+
+
+def accounted(answer, name):
+    try:
+        return grade(lambda: week03.check_accounted(answer.produce_green(name, 1000), name, 1000))
+    finally:
+        lab.topics.delete_topics([name, f"{name}-dlq"])
+
+
+EXERCISES["accounted"] = accounted
