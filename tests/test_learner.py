@@ -113,14 +113,25 @@ def test_a_hanging_function_is_bounded():
     with pytest.raises(CheckFailed, match="`forever` did not return within 1 s"):
         learner.within(lambda: None, timeout_s=1) or learner.call(_forever, timeout_s=1)
     assert time.monotonic() - start < 5
+    time.sleep(0.5)
+    assert time.monotonic() - _ran_until > 0.3, "the busy loop still runs after its time: it must be stopped"
+
+
+def test_the_labs_function_given_as_the_answer_is_refused():
+    """Fails when `answer = lab.kraft.produce_strings` (the lab's function itself, not called from learner code)
+    passes."""
+    with pytest.raises(CheckFailed, match="lab.kraft.produce_strings"):
+        learner.call(lab.kraft.produce_strings, "t", [], refuse=["lab.kraft.*"])
 
 
 def _forever():
+    global _ran_until
     while True:
-        time.sleep(0.05)
+        _ran_until = time.monotonic()
 
 
 _forever.__name__ = "forever"
+_ran_until = 0.0
 
 
 def test_fallback_uses_the_labs_version_and_says_so(capsys):

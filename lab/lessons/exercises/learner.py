@@ -146,11 +146,24 @@ def describe(exc: BaseException) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ bounded runs
+class OutOfTime(BaseException):
+    """Raised inside a learner function that ran past its time (a BaseException: `except Exception` cannot keep it)."""
+
+
+def _stop_thread(thread: threading.Thread) -> None:
+    """Raise OutOfTime in `thread` at its next Python instruction (a loop in Python stops at once; a call blocked in
+    C, like `poll()` without a timeout, stops when it returns, if ever — it burns no CPU meanwhile)."""
+    import ctypes
+
+    if thread.ident is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(OutOfTime))
+
+
 def within(fn: Callable[..., Any], *args: Any, timeout_s: float | None = None, what: str | None = None, **kwargs):
     """Run `fn(*args, **kwargs)` with a bound on its time; its result, or its own exception re-raised.
 
-    A function still running after `timeout_s` (default TIMEOUT_S) raises CheckFailed; it keeps running in a daemon
-    thread (Python cannot stop it), so a check gives it only what it may lose (its own topic, group, subject).
+    A function still running after `timeout_s` (default TIMEOUT_S) raises CheckFailed, and OutOfTime is raised inside
+    it so that a Python loop ends instead of burning a core for the rest of the session.
     """
     limit = TIMEOUT_S if timeout_s is None else timeout_s
     box: dict[str, Any] = {}
@@ -165,6 +178,7 @@ def within(fn: Callable[..., Any], *args: Any, timeout_s: float | None = None, w
     worker.start()
     worker.join(limit)
     if worker.is_alive():
+        _stop_thread(worker)
         name = what or f"`{getattr(fn, '__name__', 'your function')}`"
         raise CheckFailed(
             f"{name} did not return within {limit:.0f} s: a loop without an end or a wait without a timeout? "
@@ -403,6 +417,9 @@ def call(
     """
     refusals = Refusals(refuse, hint)
     name = getattr(fn, "__name__", "your function")
+    itself = refusals.name_of(getattr(fn, "__learner__", fn))
+    if itself:  # `produce_keyed = lab.kraft.produce_strings`
+        raise refusals.refuse(name, itself)
     found = shortcuts_in(getattr(fn, "__learner__", fn), refusals)  # a fallback: read the learner's function
     if found:
         raise refusals.refuse(name, found[0])

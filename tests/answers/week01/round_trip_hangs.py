@@ -5,7 +5,7 @@ from confluent_kafka import Consumer, Producer
 EXERCISE = "round_trip"
 EXPECT = "❌"
 KEYWORDS = ("consume_all", "did not return within")
-TIMEOUT_S = 8
+TIMEOUT_S = 4
 
 
 def produce_keyed(conf, topic, records):

@@ -6,7 +6,7 @@ from confluent_kafka import Producer
 EXERCISE = "producer"
 EXPECT = "❌"
 KEYWORDS = ("produce_trips", "did not return within")
-TIMEOUT_S = 10
+TIMEOUT_S = 5
 producer_settings = settings
 
 
