@@ -8,6 +8,7 @@ each exercise to a function that runs the check, as the notebook's grade cell do
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -53,12 +54,11 @@ def test_answer_is_judged(path, stack, unique_name, monkeypatch, capsys):
     assert "Traceback" not in capsys.readouterr().out, "a traceback reached the cell"
 
 
-# One wrong answer per week put into the instructor notebook in place of a solution: the notebook runs to the end
-# (Run All never stops) and exactly that exercise says ❌; every other one still passes.
+# An answer whose header says `INJECT = "<function>"` is also put into its week's instructor notebook in place of
+# that function's solution: the notebook runs to the end (Run All never stops) and exactly that exercise says ❌
+# (one such wrong answer per week).
 INJECTED = [
-    ("01", "produce_keyed", "week01/round_trip_raises.py"),
-    ("02", "evolve", "week02/evolution_bad_default.py"),
-    ("03", "produce_trips", "week03/producer_acks1_inside.py"),
+    (p.parent.name[4:], m[1], p) for p in ANSWERS if (m := re.search(r'^INJECT = "(\w+)"', p.read_text(), re.M))
 ]
 
 
@@ -88,7 +88,7 @@ def inject(nb: dict, function: str, answer: Path) -> dict:
 
 
 @pytest.mark.notebook
-@pytest.mark.parametrize(("week", "function", "answer"), INJECTED, ids=[w for w, _, _ in INJECTED])
+@pytest.mark.parametrize(("week", "function", "answer"), INJECTED, ids=[f"week{w}-{a.stem}" for w, _, a in INJECTED])
 def test_notebook_goes_on_after_a_wrong_answer(week, function, answer, stack, tmp_path):
     """Fails when a wrong answer stops Run All, or the notebook's exercises do not count exactly one ❌ for it."""
     import json
@@ -99,9 +99,9 @@ def test_notebook_goes_on_after_a_wrong_answer(week, function, answer, stack, tm
 
     source = notebooks.notebook_for(week, "instructor")
     path = tmp_path / source.name
-    path.write_text(json.dumps(inject(json.loads(source.read_text()), function, ANSWERS_DIR / answer)))
+    path.write_text(json.dumps(inject(json.loads(source.read_text()), function, answer)))
     result = notebooks.run(path, {"target": "local", "smoke": True, "strict": False}, out_dir=tmp_path / "out")
-    assert result.ok, f"{answer} stopped the notebook: {result.error} (see {result.output})"
+    assert result.ok, f"{answer.name} stopped the notebook: {result.error} (see {result.output})"
     cells = _exercise_outputs(result.output)
     graded = [line[0] for lines in cells for line in lines if line.startswith(("✅", "❌"))]
     assert graded.count("❌") == 1 and graded.count("✅") == len(cells) - 1, f"{answer}: {graded}"

@@ -2,6 +2,7 @@
 
 EXERCISE = "evolution"
 EXPECT = "❌"
+INJECT = "evolve"  # also run in the week's notebook: Run All goes on
 KEYWORDS = ("the default of `tip_percent` is not a double",)
 
 
