@@ -38,6 +38,17 @@ def test_any_error_is_one_line_with_the_learners_frame(capsys):
         grade(mine, strict=True)
 
 
+def test_the_labs_own_error_is_not_blamed_on_the_learner():
+    """Fails when a service the check needs (a LabError from the lab's code) is reported as the learner's bug."""
+    from lab.wait import until
+
+    def check():
+        until(lambda: False, service="kafka", timeout=0.01, interval=0.005)
+
+    line = grade(check).line
+    assert line.startswith("❌ The check could not finish: ServiceNotReady: kafka not ready"), line
+
+
 @pytest.mark.parametrize(
     "desc, line",
     [

@@ -86,7 +86,8 @@ def grade(check: Callable[..., Any], *args: Any, strict: bool = False, **kwargs:
             raise
         return graded
     except Exception as exc:  # noqa: BLE001 - any learner error is one line, never a traceback in the cell
-        graded = _said(False, f"❌ Your code raised {learner.describe(exc)}")
+        who = "Your code raised" if learner.from_learner(exc) else "The check could not finish:"
+        graded = _said(False, f"❌ {who} {learner.describe(exc)}")
         if strict:
             raise
         return graded

@@ -129,6 +129,17 @@ def root_cause(exc: BaseException) -> tuple[str, str]:
     return kind, _first_line(str(exc)) or "(no message)"
 
 
+def from_learner(exc: BaseException) -> bool:
+    """Whether the learner's code raised `exc` (it ran inside `call`/`within`, or it is no LabError raised by the lab
+    itself): a LabError raised by the lab's own code while the check ran is the lab's (a service down, say)."""
+    from lab.errors import LabError
+
+    if getattr(exc, "lab_from_learner", False) or not isinstance(exc, LabError):
+        return True
+    frames = traceback.extract_tb(exc.__traceback__)
+    return bool(frames) and _is_learner_file(frames[-1].filename)
+
+
 def describe(exc: BaseException) -> str:
     """One line for an exception raised by learner code: kind, message (root cause) and the learner's frame.
 
@@ -172,6 +183,8 @@ def within(fn: Callable[..., Any], *args: Any, timeout_s: float | None = None, w
         try:
             box["value"] = fn(*args, **kwargs)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller below
+            with contextlib.suppress(AttributeError):
+                exc.lab_from_learner = True  # grade() tells the learner's errors from the lab's own
             box["error"] = exc
 
     worker = threading.Thread(target=run, name=f"learner-{getattr(fn, '__name__', 'fn')}", daemon=True)
