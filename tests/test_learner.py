@@ -116,6 +116,11 @@ def test_a_shortcut_reached_at_run_time_is_refused():
 
     with pytest.raises(CheckFailed, match="calls `lab.kraft.committed_offsets`.*client API"):
         learner.call(sneaky, "t", refuse=["lab.kraft.committed_offsets"], timeout_s=20)
+    with pytest.raises(CheckFailed, match="calls `lab.kraft.committed_offsets`"):
+        learner.call(sneaky, "t", refuse=["lab.kraft.*"], timeout_s=20)
+    assert lab.kraft.committed_offsets.__module__ == "lab.lessons.kraft" and not hasattr(
+        lab.kraft.committed_offsets, "__wrapped__"
+    ), "the lab's functions are given back after the call"
 
 
 def test_a_hanging_function_is_bounded():

@@ -407,6 +407,14 @@ def watching(refusals: Refusals) -> Iterator[list[str]]:
             if inspect.isfunction(raw) and id(raw) == key:
                 setattr(owner, attr, wrap(raw, name))
                 patched.append((owner, attr, raw))
+    for module_name in refusals.modules:  # a whole refused module: its public functions (not the checks' own)
+        module = sys.modules.get(module_name)
+        if module is None or module_name in ALWAYS_REFUSED or module_name.startswith(ALWAYS_REFUSED[0] + "."):
+            continue
+        for attr, raw in list(vars(module).items()):
+            if inspect.isfunction(raw) and raw.__module__ == module_name and not attr.startswith("_"):
+                setattr(module, attr, wrap(raw, f"{_short(module_name)}.{attr}"))
+                patched.append((module, attr, raw))
     try:
         yield called
     finally:
