@@ -42,6 +42,7 @@ _MESSAGE_CHARS = 300
 
 
 # ---------------------------------------------------------------------------------------------------- errors
+@functools.lru_cache(maxsize=1024)
 def _is_learner_file(filename: str) -> bool:
     """A frame of the learner's code: a notebook cell or a file of theirs, not the lab, a library or Python."""
     if filename.startswith("<frozen") or filename.startswith("<string"):
