@@ -10,8 +10,11 @@ def check_cql_port(answer) -> str:
     """The learner names the CQL port of the Cassandra they are connected to."""
     from lab.services import cassandra
 
-    expect(answer is not None, "set `answer` to a port number (hint: a connection getter of lab.cassandra)")
-    expect(int(answer) == cassandra.cql_port(), f"{answer} is not the CQL port this lab uses")
+    expect(answer is not None, "cql_port() returned None: return the port number (hint: a getter of lab.cassandra)")
+    expect(
+        isinstance(answer, int) and answer == cassandra.cql_port(),
+        f"{answer!r} is not the CQL port this lab uses (an int, from a lab.cassandra getter)",
+    )
     return f"Cassandra speaks CQL on port {answer}"
 
 
@@ -22,7 +25,7 @@ def check_biggest_service(answer) -> str:
     rows = [r for r in stack.status() if r.get("running")]
     expect(rows, "no service is running: run the 'Start the stack' cell first")
     biggest = max(rows, key=lambda r: r.get("rss") or 0)["name"]
-    expect(answer is not None, "set `answer` to a service name, e.g. 'kafka'")
+    expect(answer is not None, "heaviest_service returned None: return a service name, e.g. 'kafka'")
     expect(answer == biggest, f"{answer!r} is not the largest: look at the rss column again")
     return f"{biggest} uses the most memory ({(max(r.get('rss') or 0 for r in rows)) / 2**20:.0f} MiB)"
 

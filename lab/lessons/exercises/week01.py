@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from lab.lessons import kraft
-from lab.lessons.exercises import expect
+from lab.lessons.exercises import call, expect, learner
 from lab.pipeline import topics
 from lab.wait import until
 
@@ -27,11 +27,15 @@ def _fresh(topic: str, partitions: int) -> None:
     topics.create(topic, partitions)
 
 
+PRODUCE_SHORTCUTS = ("lab.kraft.*", "lab.produce.*", "lab.topics.*")
+CLIENT_HINT = "confluent_kafka: Producer, Consumer, AdminClient"
+
+
 def check_create_topic(create_topic: Callable, admin, topic: str, partitions: int = 4) -> str:
     """`create_topic(admin, name, partitions, config)` makes a topic the broker reports with that partition count
     and config."""
     topics.delete_topics([topic])
-    create_topic(admin, topic, partitions, dict(TOPIC_CONFIG))
+    call(create_topic, admin, topic, partitions, dict(TOPIC_CONFIG), refuse=PRODUCE_SHORTCUTS, hint=CLIENT_HINT)
     n = until(lambda: topics.partitions_of(topic), service=f"topic {topic}", timeout=30)
     expect(n == partitions, f"the broker reports {n} partitions for {topic!r}, not {partitions}: pass num_partitions")
     configs = topics.describe(topic)["config"]
@@ -45,64 +49,116 @@ def round_trip_records(n: int = 30, keys: int = 6) -> list[tuple[str, str]]:
     return [(f"zone-{i % keys}", f"trip {i}") for i in range(n)]
 
 
+def _lab_consume_all(conf: dict, topic: str, group: str, n: int, timeout_s: float = 30) -> list[tuple]:
+    """The lab's version of the `consume_all` exercise (for a check that needs it when the learner's is missing)."""
+    return [
+        (d.key, d.value, d.partition, d.offset) for d in kraft.consume(topic, group, max_messages=n, timeout=timeout_s)
+    ]
+
+
 def check_round_trip(produce_keyed: Callable, consume_all: Callable, topic: str, group: str, n: int = 30) -> str:
-    """The learner's producer delivers every keyed record once, one partition per key; their consumer reads them
-    back in per-key order and commits, so the group's committed offsets reach the end of every partition."""
+    """The learner's producer — idempotent, acks=all, the *key* choosing the partition — delivers every record once;
+    their consumer reads them back in per-key order and commits, so the group's committed offsets reach the end of
+    every partition that holds records. The producer is judged by the config it was built with, not by its return."""
     _fresh(topic, 3)
     records = round_trip_records(n)
-    delivered = produce_keyed(_conf(), topic, records)
+    with learner.recording_producers(produce_keyed) as producers:
+        delivered = call(produce_keyed, _conf(), topic, records, refuse=PRODUCE_SHORTCUTS, hint=CLIENT_HINT)
+    problems = learner.producer_problems(producers, topic)
+    expect(not problems, "; ".join(problems))
+    forced = sorted(set().union(*(r.forced_partitions for r in producers if topic in r.topics)))
+    expect(
+        not forced,
+        f"your producer chose partition(s) {forced} itself: leave `partition` out, so the key decides where a record "
+        "lands (same key → same partition, different keys spread)",
+    )
     expect(
         delivered is not None and len(delivered) == n,
         f"{len(delivered or [])} delivery reports for {n} records: append one per successful delivery, then flush",
     )
     in_topic = topics.partition_counts(topic)
-    expect(sum(in_topic.values()) == n, f"the broker holds {sum(in_topic.values())} messages in {topic}, not {n}")
+    held = sum(in_topic.values())
+    expect(
+        held == n,
+        f"the broker holds {held} messages in {topic}, not {n}: "
+        + ("produce each record once (a retry without idempotence duplicates)" if held > n else "flush at the end"),
+    )
     where: dict[str, set[int]] = {}
     for key, partition, _offset in delivered:
-        where.setdefault(key, set()).add(partition)
+        where.setdefault(key.decode() if isinstance(key, bytes) else key, set()).add(partition)
     split = {k: sorted(p) for k, p in where.items() if len(p) > 1}
     expect(
         not split and set(where) == {k for k, _ in records},
-        f"keys must decide the partition: {split or sorted(where)} (produce with key=…)",
+        f"the key must decide the partition: keys seen {split or sorted(map(str, where))} (produce with key=…)",
     )
-    got = consume_all(_conf(), topic, group, n)
+    used = {p for p, c in in_topic.items() if c}
+    expect(
+        len(used) > 1,
+        f"all {n} records with {len(where)} different keys are in partition {sorted(used)}: the key must decide the "
+        "partition (no `partition=`, no partitioner that ignores the key)",
+    )
+    got = call(consume_all, _conf(), topic, group, n, refuse=(*PRODUCE_SHORTCUTS, "lab.topics.peek"), hint=CLIENT_HINT)
     expect(got is not None and len(got) == n, f"your consumer returned {len(got or [])} messages of {n}")
     expect(
-        sorted(v for _k, v, _p, _o in got) == sorted(v for _k, v in records),
+        sorted(str(v) for _k, v, _p, _o in got) == sorted(v for _k, v in records),
         "the values read differ from those produced (decode the bytes with .decode())",
     )
     for key in where:
-        order = [int(v.split()[1]) for k, v, _p, _o in got if k == key]
+        order = [int(str(v).split()[1]) for k, v, _p, _o in got if k == key]
         expect(order == sorted(order), f"key {key!r} came back out of order: {order[:6]}")
         expect({p for k, _v, p, _o in got if k == key} == where[key], f"key {key!r} was read from another partition")
-    committed = kraft.committed_offsets(topic, group)
-    ends = topics.partition_counts(topic)  # a fresh topic: the end offset is the message count
-    expect(committed == ends, f"the group committed {committed}, the partitions end at {ends}: commit after reading")
-    used = len(set().union(*where.values()))
-    return f"{n} records, {len(where)} keys in {used} partitions, order kept per key; committed {committed}"
+    committed = {p: o for p, o in kraft.committed_offsets(topic, group).items() if p in used}
+    ends = {p: c for p, c in in_topic.items() if p in used}  # a fresh topic: the end offset is the message count
+    expect(
+        committed == ends,
+        f"the group committed {committed}, the partitions end at {ends}: commit after reading (commit(asynchronous="
+        "False) before close())",
+    )
+    return f"{n} records, {len(where)} keys in {len(used)} partitions, order kept per key; committed {committed}"
+
+
+def _produce_to(topic: str, counts: dict[int, int], start: int = 0) -> None:
+    """The check's own input: `counts[p]` strings into partition p (chosen here on purpose, not by a key)."""
+    from confluent_kafka import Producer
+
+    producer = Producer({**_conf(), "enable.idempotence": True})
+    i = start
+    for partition, count in counts.items():
+        for _ in range(count):
+            producer.produce(topic, key=f"k{i % 5}".encode(), value=f"event {i}".encode(), partition=partition)
+            i += 1
+    producer.flush(30)
 
 
 def check_lag(consume_all: Callable, group_lag: Callable, topic: str, group: str, read: int = 15, n: int = 40) -> str:
-    """After the learner's consumer read and committed `read` of `n` messages, their `group_lag` equals the broker's
-    end offsets minus the group's committed offsets, per partition."""
-    _fresh(topic, 3)
-    kraft.produce_strings(topic, [f"event {i}" for i in range(n)], keys=[f"k{i % 5}" for i in range(n)])
-    got = consume_all(_conf(), topic, group, read)
-    expect(got is not None and len(got) == read, f"your consumer returned {len(got or [])} messages, asked for {read}")
+    """After a consumer in the group read and committed `read` of `n` messages, and more arrived (also in a partition
+    the group never read), the learner's `group_lag` equals the broker's end offsets minus the group's committed
+    offsets, per partition. Gradable alone: without the learner's `consume_all`, the lab's reads."""
+    _fresh(topic, 4)
+    first = {0: n // 2, 1: n // 4, 2: n - n // 2 - n // 4}  # partition 3 stays empty until after the read
+    _produce_to(topic, first)
+    consume = learner.fallback(consume_all, _lab_consume_all, "consume_all (the round trip's consumer)")
+    got = consume(_conf(), topic, group, read)
+    expect(got is not None and len(got) == read, f"consume_all returned {len(got or [])} messages, asked for {read}")
     committed = kraft.committed_offsets(topic, group)
     expect(
         sum(o for o in committed.values() if o >= 0) == read,
         f"the group committed {committed}: that is not the {read} messages read (commit once, after reading)",
     )
+    _produce_to(topic, {3: 4, 0: 2}, start=n)  # news: partition 3 has nothing committed, its whole log is lag
     ends = topics.partition_counts(topic)  # a fresh topic: the end offset is the message count
     want = {p: hi - max(committed.get(p, -1), 0) for p, hi in ends.items()}
-    lag = group_lag(_conf(), topic, group)
+    lag = call(group_lag, _conf(), topic, group, refuse=PRODUCE_SHORTCUTS, hint=CLIENT_HINT)
+    try:
+        mine = {int(p): int(v) for p, v in lag.items()}
+    except (AttributeError, TypeError, ValueError):
+        mine = None
     expect(
-        isinstance(lag, dict) and {int(p): int(v) for p, v in lag.items()} == want,
+        mine == want,
         f"your lag {lag} differs from the broker's end − committed {want} (a partition with nothing committed "
-        "lags by all its messages)",
+        "lags by all its messages, from its low watermark)",
     )
-    return f"lag {want}: {sum(want.values())} of {n} messages still to read, as the broker sees it"
+    return f"lag {want}: {sum(want.values())} messages still to read, as the broker sees it"
 
 
 def check_same_partition(deliveries, topic: str, count: int) -> str:
