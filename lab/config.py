@@ -103,6 +103,11 @@ DLQ_PARTITIONS = 1
 LIVE_TOPIC = "taxi-trips-live"  # week 9's live demo and replay run on their own topic
 LATE_TOPIC = "taxi-trips-late"  # the late-data demonstration (lab/lessons/late.py) has its own topic
 TOPIC_RETENTION_MS = 7 * 24 * 3600 * 1000
+# Replication of the lab's topics: 1 on the one-broker local and kind stacks; a cluster of three brokers sets
+# LAB_TOPIC_REPLICATION_FACTOR=3 and LAB_TOPIC_MIN_INSYNC_REPLICAS=2 (k8s/overlays/production does, for its pods).
+TOPIC_REPLICATION_FACTOR = 1
+TOPIC_REPLICATION_ENV = "LAB_TOPIC_REPLICATION_FACTOR"
+TOPIC_MIN_ISR_ENV = "LAB_TOPIC_MIN_INSYNC_REPLICAS"
 
 
 def week_topic(week: str) -> str:
@@ -207,6 +212,42 @@ def data_dir() -> Path:
 def tlc_base_url() -> str:
     """TLC base URL with the official layout (env LAB_TLC_BASE_URL); tests point it at file://…/shared/data/tlc."""
     return (os.environ.get("LAB_TLC_BASE_URL") or TLC_DEFAULT_BASE_URL).rstrip("/")
+
+
+def _positive_int(var: str, default: int) -> int:
+    raw = os.environ.get(var)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        from lab.errors import LabError
+
+        raise LabError(f"{var}={raw!r} is not a positive whole number: set it to 1, 2, 3 … or unset it")
+    return value
+
+
+def topic_replication() -> tuple[int, int]:
+    """(replication factor, min.insync.replicas) of the lab's topics.
+
+    Env LAB_TOPIC_REPLICATION_FACTOR (default TOPIC_REPLICATION_FACTOR, 1) and LAB_TOPIC_MIN_INSYNC_REPLICAS
+    (default: one less than the replication factor, at least 1: a write is acknowledged while one replica is down).
+
+    >>> topic_replication()
+    (1, 1)
+    """
+    factor = _positive_int(TOPIC_REPLICATION_ENV, TOPIC_REPLICATION_FACTOR)
+    min_isr = _positive_int(TOPIC_MIN_ISR_ENV, max(1, factor - 1))
+    if min_isr > factor:
+        from lab.errors import LabError
+
+        raise LabError(
+            f"{TOPIC_MIN_ISR_ENV}={min_isr} exceeds {TOPIC_REPLICATION_ENV}={factor}: no write could ever be "
+            f"acknowledged with acks=all; set it to at most {factor} (usually {max(1, factor - 1)})"
+        )
+    return factor, min_isr
 
 
 def _windows_table(name: str) -> str:
