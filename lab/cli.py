@@ -210,7 +210,7 @@ def _stream(args) -> int:
     running = stream.start(job, spark)
     print(
         f"streaming {job.topic} → Cassandra {config.KEYSPACE}: queries {', '.join(running.queries)}, "
-        f"trigger {job.trigger}, checkpoints under {job.checkpoint('').parent}",
+        f"trigger {job.trigger}, checkpoint {job.checkpoint_location(job.name)}",
         flush=True,
     )
     try:

@@ -78,6 +78,24 @@ JRE_IMAGE = "eclipse-temurin:17.0.15_6-jre"  # components/archive: runs the S3Pr
 KUBECTL_IMAGE = f"registry.k8s.io/kubectl:v{KUBERNETES_VERSION}"  # the snapshot CronJob execs nodetool in cassandra-0
 SPARK_BASE_IMAGE = "python:3.11-slim-bookworm"
 # In-cluster addresses (Service DNS name:port) of the kind target, for pods such as the Spark driver.
+# The production overlay (k8s/overlays/production): three of each stateful service, one per zone, on small nodes.
+PRODUCTION_OVERLAY = "production"
+ZONE_LABEL = "topology.kubernetes.io/zone"  # rack awareness (Kafka broker.rack) and spreading (every stateful pod)
+PROD_KAFKA_POOLS = {"controller": 3, "broker": 3}  # Strimzi KafkaNodePool name -> replicas (KRaft roles apart)
+PROD_TOPIC_REPLICATION = (3, 2)  # replication factor, min.insync.replicas (env of the overlay's pods: see topics)
+PROD_TOPIC_PARTITIONS = 12  # taxi-trips on three brokers: 4 leaders each (capacity plan, overlay README)
+PROD_CASSANDRA_NODES = 3
+PROD_CASSANDRA_RF = 3  # NetworkTopologyStrategy, for the lab keyspace and system_auth
+PROD_CASSANDRA_NUM_TOKENS = 16
+PROD_CASSANDRA_DC = "datacenter1"  # = LOCAL_DATACENTER: the datacenter every client names as its local one
+PROD_SPARK_EXECUTORS = 2
+PROD_REGISTRY_REPLICAS = 2  # KafkaSQL storage: every replica reads the same journal topic
+PROD_NODE = {"cpu": "4", "memory": "16Gi", "allocatable_cpu": "3800m", "allocatable_memory": "14Gi"}  # one node
+PROD_NODES_PER_ZONE, PROD_ZONES = 2, 3
+CHECKPOINT_BUCKET = "kappa-checkpoints"  # S3-compatible bucket of the Spark checkpoints (S3A)
+SPARK_K8S_IMAGE = "kappa-lab/spark-k8s:0.1.0"  # SPARK_IMAGE + Spark's pod entrypoint + the S3A jars
+HADOOP_AWS_VERSION = "3.3.4"  # = the hadoop-client of pyspark 3.5.7 (S3A must match it)
+AWS_SDK_BUNDLE_VERSION = "1.12.262"  # the AWS SDK v1 bundle hadoop-aws 3.3.4 is built against
 KIND_SERVICES = {
     "kafka": f"{KAFKA_CLUSTER}-kafka-bootstrap:9092",
     "registry": "apicurio-registry:8080",
