@@ -32,6 +32,7 @@ _LAYERS = {
         "backup",
         "s3proxy",
         "connect",
+        "controlplane",
     ),
     "pipeline": (
         "data",

@@ -50,6 +50,11 @@ KIND_VERSION = "v0.31.0"  # the kind release Strimzi 1.2's own CI uses (.azure/s
 KIND_NODE_IMAGE = "kindest/node:v1.35.0"  # kind v0.31.0's default node; Strimzi 1.2 needs Kubernetes >= 1.30
 KUBERNETES_VERSION = "1.35.0"  # the schema version tests validate rendered manifests against
 KIND_MIN_MEMORY_GIB = 8  # what Docker must be allowed to use for the whole kind stack
+# the Kubernetes control plane on loopback (lab.services.controlplane): real API server, controllers and scheduler,
+# kwok's fake nodes (no container runs)
+CONTROL_PLANE_K8S_VERSION = "1.37.2"
+CONTROL_PLANE_ETCD_VERSION = "3.7.3"
+CONTROL_PLANE_KWOK_VERSION = "0.8.0"
 HELM_VERSION = "v3.19.0"  # CI installs this helm; lab only needs `helm template`
 KUBECTL_MIN = "1.27"  # `kubectl kustomize` (kustomize v5) renders k8s/ on both targets (week 08);
 # Debian 12's kubernetes-client is 1.20: "json: unknown field labels"
@@ -195,6 +200,25 @@ KIND_HOST_PORTS = {
 }
 
 
+@dataclass(frozen=True)
+class ControlPlanePorts:
+    """Ports of the Kubernetes control plane on loopback (lab.services.controlplane: on demand and in the k8s test
+    tier), shifted by LAB_PORT_OFFSET like Ports; kept apart from Ports, which lists the stack's own listeners."""
+
+    api: int = 16443
+    etcd: int = 23790
+    etcd_peer: int = 23800
+    controller_manager: int = 20257
+    scheduler: int = 20259
+    kwok: int = 20247
+
+
+def control_plane_ports() -> ControlPlanePorts:
+    """The control plane's ports after the offset."""
+    off = port_offset()
+    return ControlPlanePorts(**{k: v + off for k, v in ControlPlanePorts().__dict__.items()})
+
+
 def port_offset() -> int:
     """The offset added to every local port (env LAB_PORT_OFFSET, default 0)."""
     return int(os.environ.get("LAB_PORT_OFFSET", "0"))
@@ -205,6 +229,12 @@ def ports() -> Ports:
     off = port_offset()
     base = Ports()
     return Ports(**{k: v + off for k, v in base.__dict__.items()})
+
+
+def shared_dir() -> Path:
+    """The read-only shared folder beside the clone (Strimzi's files, the control plane's binaries, TLC samples on the
+    build machines): env LAB_SHARED_DIR or <repo>/../shared."""
+    return Path(os.environ.get("LAB_SHARED_DIR", REPO_ROOT.parent / "shared")).resolve()
 
 
 def lab_home() -> Path:

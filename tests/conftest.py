@@ -14,16 +14,19 @@ from lab import config as lab_config
 REPO = Path(__file__).resolve().parent.parent
 SHARED_TLC = REPO.parent / "shared" / "data" / "tlc"
 STACK_MARKERS = ("stack", "spark", "notebook")
+FIXTURE_MARKERS = {"stack": STACK_MARKERS, "control_plane": ("k8s",)}  # fixture -> markers that select its tests
 
 # Tests read the TLC samples from the shared folder beside the clone, never from the TLC site.
 os.environ.setdefault("LAB_TLC_BASE_URL", SHARED_TLC.as_uri())
 
 
 def pytest_collection_modifyitems(items):
-    """A test using the `stack` fixture without a stack/spark/notebook marker gets `stack`, so -m selects it right."""
+    """A test using the `stack` fixture without a stack/spark/notebook marker gets `stack`, one using
+    `control_plane` gets `k8s`, so -m selects it right."""
     for item in items:
-        if "stack" in getattr(item, "fixturenames", ()) and not any(item.get_closest_marker(m) for m in STACK_MARKERS):
-            item.add_marker(pytest.mark.stack)
+        for fixture, markers in FIXTURE_MARKERS.items():
+            if fixture in getattr(item, "fixturenames", ()) and not any(item.get_closest_marker(m) for m in markers):
+                item.add_marker(getattr(pytest.mark, markers[0]))
 
 
 @pytest.fixture(scope="session")
@@ -49,6 +52,36 @@ def stack():
         started = [row["name"] for row in report if row["started"]]
         if started:
             lab_stack.down(started)
+
+
+@pytest.fixture(scope="session")
+def control_plane():
+    """The real Kubernetes control plane on loopback (lab.services.controlplane), once per session: one fake node
+    sized like a learner's Docker VM (env LAB_K8S_NODE_SIZE=github: the 4-CPU runner) carrying kind's own pods'
+    requests, a default StorageClass and static PVs. Yields the module; the driver (lab.deploy.kube) points at it.
+
+    Stopped and wiped at the end when this session started it (unless LAB_KEEP_STACK=1).
+    """
+    from lab.services import controlplane
+
+    was_running = controlplane.running()
+    try:
+        controlplane.start(nodes=1, size=os.environ.get("LAB_K8S_NODE_SIZE", "learner"))
+        controlplane.kind_system_pods("lab-node-0")
+    except BaseException:
+        if not was_running:
+            controlplane.stop(wipe=True)
+        raise
+    saved = {k: os.environ.get(k) for k in ("LAB_KUBECONFIG", "LAB_KUBE_CONTEXT")}
+    controlplane.use()
+    yield controlplane
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    if not was_running and os.environ.get("LAB_KEEP_STACK") != "1":
+        controlplane.stop(wipe=True)
 
 
 def _slug(text: str, limit: int = 40) -> str:

@@ -13,7 +13,7 @@ from lab import config
 from lab.deploy import kind, kube
 from lab.errors import KindError
 
-SCHEMAS = config.REPO_ROOT.parent / "shared" / "k8s-schemas" / f"strimzi-{config.STRIMZI_VERSION}"
+SCHEMAS = config.shared_dir() / "k8s-schemas" / f"strimzi-{config.STRIMZI_VERSION}"
 NO_HELM = [s for s in config.KIND_COMPONENTS if s != "grafana"]  # the Grafana chart needs helm and the chart repository
 
 

@@ -16,7 +16,7 @@ from lab.deploy import kind, kube, manifests
 
 REPO = config.REPO_ROOT
 K8S = REPO / "k8s"
-STRIMZI_SCHEMAS = REPO.parent / "shared" / "k8s-schemas" / f"strimzi-{config.STRIMZI_VERSION}"
+STRIMZI_SCHEMAS = config.shared_dir() / "k8s-schemas" / f"strimzi-{config.STRIMZI_VERSION}"
 KUSTOMIZATIONS = sorted(p.parent for p in K8S.rglob("kustomization.yaml") if "components" not in p.parts)
 
 

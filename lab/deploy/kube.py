@@ -79,13 +79,29 @@ def use_client(client) -> None:
     _client = client
 
 
+def given_cluster() -> tuple[str, str | None] | None:
+    """(context, kubeconfig) of a cluster the lab is told to use (env LAB_KUBE_CONTEXT, LAB_KUBECONFIG), else None.
+
+    On a given cluster `up` creates no kind cluster and loads no image: it applies and waits, as on kind
+    (lab.controlplane.use() points here at the control plane on loopback).
+    """
+    context, kubeconfig = os.environ.get("LAB_KUBE_CONTEXT"), os.environ.get("LAB_KUBECONFIG")
+    if not (context or kubeconfig):
+        return None
+    return context or "", kubeconfig
+
+
 def client():
-    """The API client of the kind cluster's context (kind-<KIND_CLUSTER>); KindError when there is no such cluster."""
+    """The API client of the given cluster (given_cluster()), else of the kind cluster's context (kind-<KIND_CLUSTER>);
+    KindError when there is no such cluster."""
     global _client
     if _client is None:
         from lab.deploy.kubeclient import KubeClient
 
-        _client = KubeClient(f"kind-{config.KIND_CLUSTER}")
+        given = given_cluster()
+        _client = (
+            KubeClient(given[0] or None, kubeconfig=given[1]) if given else KubeClient(f"kind-{config.KIND_CLUSTER}")
+        )
     return _client
 
 

@@ -12,15 +12,17 @@ class KubeClient:
     ----------
     context : str
         kubeconfig context, e.g. ``kind-kappa-lab`` (what `kind create cluster` writes).
+    kubeconfig : path, optional
+        the kubeconfig file (default: $KUBECONFIG or ~/.kube/config).
     """
 
-    def __init__(self, context: str):
+    def __init__(self, context: str, kubeconfig=None):
         from kubernetes import client, config
         from kubernetes.config.config_exception import ConfigException
         from kubernetes.dynamic import DynamicClient
 
         try:
-            api = config.new_client_from_config(context=context)
+            api = config.new_client_from_config(config_file=str(kubeconfig) if kubeconfig else None, context=context)
         except (ConfigException, FileNotFoundError) as exc:
             raise KindError(
                 f"no kubeconfig context {context!r} ({exc}): create the cluster with "

@@ -24,7 +24,7 @@ CRD_BASE_URL = (
 
 def schemas_dir() -> Path:
     """Strimzi's CRDs for offline validation: env LAB_K8S_SCHEMAS, else ../shared/k8s-schemas beside the clone."""
-    root = Path(os.environ.get("LAB_K8S_SCHEMAS", config.REPO_ROOT.parent / "shared" / "k8s-schemas"))
+    root = Path(os.environ.get("LAB_K8S_SCHEMAS", config.shared_dir() / "k8s-schemas"))
     return root / f"strimzi-{config.STRIMZI_VERSION}"
 
 
