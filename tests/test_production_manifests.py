@@ -209,6 +209,24 @@ def test_spark_runs_on_kubernetes_with_templates_rbac_and_s3a_checkpoints():
     assert "spark-stream" not in objects("Deployment") and "spark-checkpoints" not in objects("PersistentVolumeClaim")
 
 
+def test_the_drivers_arguments_are_lab_streams_own():
+    """What spark-submit hands the driver script parses with `lab stream`'s real parser into the job the plan says:
+    the checkpoint on the store, one Kafka-reading task per executor core."""
+    from lab import cli
+
+    args, confs = submit_confs()
+    app = args[next(i for i, a in enumerate(args) if a.startswith("local://")) + 1 :]
+    bucket = objects("ConfigMap")["checkpoint-store"]["data"]["bucket"]
+    job = stream.job_from_args(
+        cli.build_parser().parse_args(["stream", *(a.replace("$(CHECKPOINT_BUCKET)", bucket) for a in app)])
+    )
+    assert job.checkpoint_location(job.name) == f"s3a://{config.CHECKPOINT_BUCKET}/stream/{job.name}"
+    cores = int(confs["spark.executor.instances"]) * int(confs["spark.executor.cores"])
+    assert job.source_tasks == cores == 4
+    assert stream.job_from_args(cli.build_parser().parse_args(["stream", "--source-tasks", "0"])).source_tasks is None
+    assert stream.job_from_args(cli.build_parser().parse_args(["stream"])).source_tasks == stream.Job().source_tasks
+
+
 def test_the_driver_is_scraped_by_prometheus():
     driver = pod_template("driver-template.yaml")
     prom = yaml.safe_load(objects("ConfigMap")["prometheus-config"]["data"]["prometheus.yml"])

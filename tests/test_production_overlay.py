@@ -26,7 +26,7 @@ from lab.wait import until
 pytestmark = pytest.mark.k8s
 
 NS = "kappa-production"  # the overlay's kappa, renamed: the kind overlay's tests use kappa on the same control plane
-ZONES = ("zone-a", "zone-b", "zone-c")
+ZONES = tuple(f"zone-{c}" for c in "abcdefgh"[: config.PROD_ZONES])
 NODES = {f"prod-{zone}-{i}": zone for zone in ZONES for i in range(config.PROD_NODES_PER_ZONE)}
 POOL_LABEL = "lab.kappa/pool"
 PV_SIZE, PV_COUNT = "100Gi", 4  # Cassandra's three 100 GiB claims and Prometheus's 50 GiB one (the session's are 20)

@@ -460,4 +460,5 @@ def job_from_args(args) -> Job:
         checkpoint_root=args.checkpoint_root,
         base_url=args.base_url,
         allow_data_loss=args.allow_data_loss,
+        source_tasks=args.source_tasks or None,
     )
