@@ -45,9 +45,9 @@ KIND_SYSTEM_PODS = kind.KIND_SYSTEM_PODS  # kind's own pods: kind_system_pods() 
 PV_COUNT = 8
 _HOWTO = (
     "set LAB_K8S_BIN to a folder with etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl and "
-    "kwok (or to a .tar.xz of them): the official release binaries, fetched the way `kwokctl --runtime binary` "
-    "fetches them, or a build from Go modules (README, 'Kubernetes control plane'); on the build machines the "
-    "tarball is ../shared/k8s-control-plane/bin/ beside the clone"
+    "kwok (or to a .tar.xz of them): `make k8s-bin` downloads the official Linux release binaries into "
+    "<lab_home>/k8s/bin, the way `kwokctl --runtime binary` fetches them; or build them from Go modules (README, "
+    "'Kubernetes control plane'); on the build machines the tarball is ../shared/k8s-control-plane/bin/"
 )
 
 
