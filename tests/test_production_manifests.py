@@ -141,9 +141,11 @@ def test_cassandra_is_three_nodes_with_stable_seeds_spread_and_drained_before_st
     assert all(r["resourceNames"] == nodes for r in roles)
 
 
-def test_the_schema_job_makes_the_keyspaces_network_topology_rf_3():
-    job = objects("Job")["cassandra-schema"]["spec"]["template"]["spec"]["containers"][0]
-    env, script = env_of(job), job["args"][0]
+def test_the_schema_job_makes_the_keyspaces_network_topology_rf_3_then_applies_lab_cql_as_on_kind():
+    spec = objects("Job")["cassandra-schema"]["spec"]["template"]["spec"]
+    (init,) = spec["initContainers"]
+    env, script = env_of(init), init["args"][0]
+    assert init["image"] == config.CASSANDRA_IMAGE
     assert (env["NODES"], env["RF"], env["DC"], env["KEYSPACE"]) == (
         str(config.PROD_CASSANDRA_NODES),
         str(config.PROD_CASSANDRA_RF),
@@ -151,15 +153,19 @@ def test_the_schema_job_makes_the_keyspaces_network_topology_rf_3():
         config.KEYSPACE,
     )
     assert """nts="{'class': 'NetworkTopologyStrategy', '$DC': $RF}\"""" in script
-    # system_auth first (and repaired by reading it at ALL), the lab keyspace before lab/cql can create it RF 1
+    # system_auth first (and repaired by reading it at ALL), the role, the lab keyspace before lab/cql can create it
     order = [
         script.index("ALTER KEYSPACE system_auth WITH replication = $nts"),
         script.index("CONSISTENCY ALL"),
         script.index("CREATE ROLE IF NOT EXISTS"),
         script.index("CREATE KEYSPACE IF NOT EXISTS $KEYSPACE WITH replication = $nts"),
-        script.index("for f in /cql/*.cql"),
     ]
     assert order == sorted(order)
+    # then the kind overlay's own container, unchanged: lab/cql applied with its kappa.schema_versions books
+    kind_job = next(
+        d for d in kind.render("kind") if d["kind"] == "Job" and d["metadata"]["name"] == "cassandra-schema"
+    )
+    assert spec["containers"] == kind_job["spec"]["template"]["spec"]["containers"]
     assert "SimpleStrategy" in (config.CQL_DIR / "001_keyspace.cql").read_text(), "the local shape stays RF 1"
 
 
@@ -204,7 +210,7 @@ def test_spark_runs_on_kubernetes_with_templates_rbac_and_s3a_checkpoints():
     assert confs["spark.hadoop.fs.s3a.endpoint"] == "$(S3_ENDPOINT)"
     for name in ("driver-template.yaml", "executor-template.yaml"):
         env = pod_template(name)["spec"]["containers"][0]["env"]
-        keys = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in env if "valueFrom" in e}
+        keys = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in env if "secretKeyRef" in e.get("valueFrom", {})}
         assert keys["AWS_ACCESS_KEY_ID"]["name"] == "checkpoint-s3" and keys["AWS_SECRET_ACCESS_KEY"]["key"]
     assert "spark-stream" not in objects("Deployment") and "spark-checkpoints" not in objects("PersistentVolumeClaim")
 
@@ -267,7 +273,7 @@ def test_every_referenced_configmap_exists_and_every_secret_is_a_documented_prer
         for c in spec["containers"]:
             for e in c.get("env", []):
                 for kind_, key in (("Secret", "secretKeyRef"), ("ConfigMap", "configMapKeyRef")):
-                    if key in e.get("valueFrom", {}):
+                    if key in e.get("valueFrom", {}) and not e["valueFrom"][key].get("optional"):
                         refs.append((kind_, e["valueFrom"][key]["name"], e["valueFrom"][key]["key"]))
         for kind_, name, key in refs:
             if kind_ == "Secret":
