@@ -210,7 +210,7 @@ def _stream(args) -> int:
     running = stream.start(job, spark)
     print(
         f"streaming {job.topic} → Cassandra {config.KEYSPACE}: queries {', '.join(running.queries)}, "
-        f"trigger {job.trigger}, checkpoints under {job.checkpoint('').parent}",
+        f"trigger {job.trigger}, checkpoint {job.checkpoint_location(job.name)}",
         flush=True,
     )
     with _ctrl_c() as asked:
@@ -303,7 +303,14 @@ def _add_stream(sub) -> None:
     p.add_argument("--starting-offsets", default=d.starting_offsets, choices=["earliest", "latest"])
     p.add_argument("--max-offsets-per-trigger", type=int, default=None)
     p.add_argument("--name", default=d.name, help="query name (checkpoints are per name)")
-    p.add_argument("--checkpoint-root", default=None, help="default <LAB_HOME>/checkpoints")
+    p.add_argument("--checkpoint-root", default=None, help="default <LAB_HOME>/checkpoints, or s3a://bucket/path")
+    p.add_argument(
+        "--source-tasks",
+        type=int,
+        default=d.source_tasks,
+        help=f"Spark tasks reading Kafka per micro-batch (default {d.source_tasks}: the cores of local[2]; "
+        "on a cluster, the executors' cores; 0: one per Kafka partition)",
+    )
     p.add_argument("--reset", action="store_true", help="delete the checkpoints first")
     p.add_argument(
         "--allow-data-loss",

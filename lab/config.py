@@ -88,6 +88,24 @@ JRE_IMAGE = "eclipse-temurin:17.0.15_6-jre"  # components/archive: runs the S3Pr
 KUBECTL_IMAGE = f"registry.k8s.io/kubectl:v{KUBERNETES_VERSION}"  # the snapshot CronJob execs nodetool in cassandra-0
 SPARK_BASE_IMAGE = "python:3.11-slim-bookworm"
 # In-cluster addresses (Service DNS name:port) of the kind target, for pods such as the Spark driver.
+# The production overlay (k8s/overlays/production): three of each stateful service, one per zone, on small nodes.
+PRODUCTION_OVERLAY = "production"
+ZONE_LABEL = "topology.kubernetes.io/zone"  # rack awareness (Kafka broker.rack) and spreading (every stateful pod)
+PROD_KAFKA_POOLS = {"controller": 3, "broker": 3}  # Strimzi KafkaNodePool name -> replicas (KRaft roles apart)
+PROD_TOPIC_REPLICATION = (3, 2)  # replication factor, min.insync.replicas (env of the overlay's pods: see topics)
+PROD_TOPIC_PARTITIONS = 12  # taxi-trips on three brokers: 4 leaders each (capacity plan, overlay README)
+PROD_CASSANDRA_NODES = 3
+PROD_CASSANDRA_RF = 3  # NetworkTopologyStrategy, for the lab keyspace and system_auth
+PROD_CASSANDRA_NUM_TOKENS = 16
+PROD_CASSANDRA_DC = "datacenter1"  # = LOCAL_DATACENTER: the datacenter every client names as its local one
+PROD_SPARK_EXECUTORS = 2
+PROD_REGISTRY_REPLICAS = 2  # KafkaSQL storage: every replica reads the same journal topic
+PROD_NODE = {"cpu": "4", "memory": "16Gi", "allocatable_cpu": "3800m", "allocatable_memory": "14Gi"}  # one node
+PROD_NODES_PER_ZONE, PROD_ZONES = 2, 3
+CHECKPOINT_BUCKET = "kappa-checkpoints"  # S3-compatible bucket of the Spark checkpoints (S3A)
+SPARK_K8S_IMAGE = "kappa-lab/spark-k8s:0.1.0"  # SPARK_IMAGE + Spark's pod entrypoint + the S3A jars
+HADOOP_AWS_VERSION = "3.3.4"  # = the hadoop-client of pyspark 3.5.7 (S3A must match it)
+AWS_SDK_BUNDLE_VERSION = "1.12.262"  # the AWS SDK v1 bundle hadoop-aws 3.3.4 is built against
 KIND_SERVICES = {
     "kafka": f"{KAFKA_CLUSTER}-kafka-bootstrap:9092",
     "registry": "apicurio-registry:8080",
@@ -113,6 +131,11 @@ DLQ_PARTITIONS = 1
 LIVE_TOPIC = "taxi-trips-live"  # week 9's live demo and replay run on their own topic
 LATE_TOPIC = "taxi-trips-late"  # the late-data demonstration (lab/lessons/late.py) has its own topic
 TOPIC_RETENTION_MS = 7 * 24 * 3600 * 1000
+# Replication of the lab's topics: 1 on the one-broker local and kind stacks; a cluster of three brokers sets
+# LAB_TOPIC_REPLICATION_FACTOR=3 and LAB_TOPIC_MIN_INSYNC_REPLICAS=2 (k8s/overlays/production does, for its pods).
+TOPIC_REPLICATION_FACTOR = 1
+TOPIC_REPLICATION_ENV = "LAB_TOPIC_REPLICATION_FACTOR"
+TOPIC_MIN_ISR_ENV = "LAB_TOPIC_MIN_INSYNC_REPLICAS"
 
 
 def week_topic(week: str) -> str:
@@ -242,6 +265,42 @@ def data_dir() -> Path:
 def tlc_base_url() -> str:
     """TLC base URL with the official layout (env LAB_TLC_BASE_URL); tests point it at file://…/shared/data/tlc."""
     return (os.environ.get("LAB_TLC_BASE_URL") or TLC_DEFAULT_BASE_URL).rstrip("/")
+
+
+def _positive_int(var: str, default: int) -> int:
+    raw = os.environ.get(var)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        from lab.errors import LabError
+
+        raise LabError(f"{var}={raw!r} is not a positive whole number: set it to 1, 2, 3 … or unset it")
+    return value
+
+
+def topic_replication() -> tuple[int, int]:
+    """(replication factor, min.insync.replicas) of the lab's topics.
+
+    Env LAB_TOPIC_REPLICATION_FACTOR (default TOPIC_REPLICATION_FACTOR, 1) and LAB_TOPIC_MIN_INSYNC_REPLICAS
+    (default: one less than the replication factor, at least 1: a write is acknowledged while one replica is down).
+
+    >>> topic_replication()
+    (1, 1)
+    """
+    factor = _positive_int(TOPIC_REPLICATION_ENV, TOPIC_REPLICATION_FACTOR)
+    min_isr = _positive_int(TOPIC_MIN_ISR_ENV, max(1, factor - 1))
+    if min_isr > factor:
+        from lab.errors import LabError
+
+        raise LabError(
+            f"{TOPIC_MIN_ISR_ENV}={min_isr} exceeds {TOPIC_REPLICATION_ENV}={factor}: no write could ever be "
+            f"acknowledged with acks=all; set it to at most {factor} (usually {max(1, factor - 1)})"
+        )
+    return factor, min_isr
 
 
 def _windows_table(name: str) -> str:

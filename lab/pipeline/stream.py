@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lab import config
-from lab.errors import DataLost, StreamError
+from lab.errors import DataLost, LabError, StreamError
 from lab.pipeline import sink
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,12 @@ class Job:
 
     def checkpoint(self, query: str) -> Path:
         return checkpoint_root(self.checkpoint_root) / query
+
+    def checkpoint_location(self, query: str) -> str:
+        """What Spark gets as checkpointLocation: a folder, or a URI under an object-store root (s3a://bucket/…)."""
+        if self.checkpoint_root and "://" in self.checkpoint_root:
+            return f"{self.checkpoint_root.rstrip('/')}/{query}"
+        return str(self.checkpoint(query))
 
 
 def checkpoint_root(root: str | Path | None = None) -> Path:
@@ -374,7 +380,7 @@ def start(job: Job | None = None, spark=None, listeners=(), **settings) -> Runni
     running = Running(job)
     agg = windows(spark, job)
     writer = agg.writeStream.queryName(job.name).outputMode("update")
-    writer = writer.option("checkpointLocation", str(job.checkpoint(job.name)))
+    writer = writer.option("checkpointLocation", job.checkpoint_location(job.name))
     if job.sink == "memory":
         writer = writer.format("memory")
     else:
@@ -386,6 +392,11 @@ def start(job: Job | None = None, spark=None, listeners=(), **settings) -> Runni
 def reset(job: Job | None = None) -> None:
     """Delete the job's checkpoints: the next start reads the topic again from `starting_offsets`."""
     job = job or Job()
+    if job.checkpoint_location(job.name) != str(job.checkpoint(job.name)):
+        raise LabError(
+            f"the checkpoint {job.checkpoint_location(job.name)} is in an object store: delete it with the store's "
+            "own tools (e.g. `aws s3 rm --recursive`), then start the job again"
+        )
     shutil.rmtree(job.checkpoint(job.name), ignore_errors=True)
 
 
@@ -449,4 +460,5 @@ def job_from_args(args) -> Job:
         checkpoint_root=args.checkpoint_root,
         base_url=args.base_url,
         allow_data_loss=args.allow_data_loss,
+        source_tasks=args.source_tasks or None,
     )

@@ -10,11 +10,19 @@ TIMEOUT_S = 30.0
 
 
 def specs(trips: str = config.TRIPS_TOPIC, dlq: str = config.DLQ_TOPIC) -> dict[str, dict]:
-    """Partitions and topic configs of the trips topic and its dead-letter queue (DLQ)."""
-    common = {"cleanup.policy": "delete", "retention.ms": str(config.TOPIC_RETENTION_MS), "min.insync.replicas": "1"}
+    """Partitions, replication factor and topic configs of the trips topic and its dead-letter queue (DLQ).
+
+    The replication factor and min.insync.replicas come from configuration (config.topic_replication()).
+    """
+    replicas, min_isr = config.topic_replication()
+    common = {
+        "cleanup.policy": "delete",
+        "retention.ms": str(config.TOPIC_RETENTION_MS),
+        "min.insync.replicas": str(min_isr),
+    }
     return {
-        trips: {"partitions": config.TOPIC_PARTITIONS, "config": dict(common)},
-        dlq: {"partitions": config.DLQ_PARTITIONS, "config": dict(common)},
+        trips: {"partitions": config.TOPIC_PARTITIONS, "replicas": replicas, "config": dict(common)},
+        dlq: {"partitions": config.DLQ_PARTITIONS, "replicas": replicas, "config": dict(common)},
     }
 
 
@@ -49,8 +57,20 @@ def _statuses(answers: dict, done: str, benign_code, benign: str, verb: str) -> 
         elif answer.code() == benign_code:
             status[name] = benign
         else:
-            raise LabError(f"cannot {verb} topic {name}: {answer.str()}")
+            raise LabError(f"cannot {verb} topic {name}: {answer.str()}{_hint(answer)}")
     return status
+
+
+def _hint(answer) -> str:
+    """What to do about a refused replication factor (more replicas than brokers)."""
+    from confluent_kafka import KafkaError
+
+    if answer.code() != KafkaError.INVALID_REPLICATION_FACTOR:
+        return ""
+    return (
+        f". The replication factor comes from {config.TOPIC_REPLICATION_ENV} (and min.insync.replicas from "
+        f"{config.TOPIC_MIN_ISR_ENV}): set it to at most the number of brokers (1 on the local and kind stacks)"
+    )
 
 
 def ensure_topics(trips: str = config.TRIPS_TOPIC, dlq: str = config.DLQ_TOPIC) -> dict[str, str]:
@@ -64,7 +84,7 @@ def ensure_topics(trips: str = config.TRIPS_TOPIC, dlq: str = config.DLQ_TOPIC) 
 
     wanted = specs(trips, dlq)
     new = [
-        NewTopic(name, num_partitions=s["partitions"], replication_factor=1, config=s["config"])
+        NewTopic(name, num_partitions=s["partitions"], replication_factor=s["replicas"], config=s["config"])
         for name, s in wanted.items()
     ]
     admin = _admin()  # keep the client alive until its futures resolve
@@ -76,11 +96,14 @@ def ensure_topics(trips: str = config.TRIPS_TOPIC, dlq: str = config.DLQ_TOPIC) 
     return status
 
 
-def create(name: str, partitions: int, replication: int = 1, **configs: str) -> str:
+def create(name: str, partitions: int, replication: int | None = None, **configs: str) -> str:
     """Create one topic with `partitions` and topic `configs`; returns "created", or "exists" when it is there with
-    the same partition count (LabError when it differs: delete it first). Waits until every partition has a leader."""
+    the same partition count (LabError when it differs: delete it first). Waits until every partition has a leader.
+    `replication` defaults to the configured factor (config.topic_replication())."""
     from confluent_kafka import KafkaError
     from confluent_kafka.admin import NewTopic
+
+    replication = replication or config.topic_replication()[0]
 
     existing = partitions_of(name)
     if existing:
@@ -114,6 +137,8 @@ def _verify(topic: str, spec: dict) -> None:
     problems = []
     if info["partitions"] != spec["partitions"]:
         problems.append(f"{info['partitions']} partitions, expected {spec['partitions']}")
+    if info["replicas"] != spec["replicas"]:
+        problems.append(f"replication factor {info['replicas']}, expected {spec['replicas']}")
     for key, value in spec["config"].items():
         if effective.get(key) != value:
             problems.append(f"{key}={effective.get(key)}, expected {value}")
@@ -129,7 +154,8 @@ def describe(topic: str) -> dict:
 
     Returns
     -------
-    {"topic", "partitions", "leaders": {partition: broker id}, "config": {name: value}}
+    {"topic", "partitions", "replicas" (the replication factor), "leaders": {partition: broker id},
+    "config": {name: value}}
     """
     meta = _admin().list_topics(topic, timeout=10).topics.get(topic)
     if meta is None or meta.error:
@@ -137,6 +163,7 @@ def describe(topic: str) -> dict:
     return {
         "topic": topic,
         "partitions": len(meta.partitions),
+        "replicas": min(len(m.replicas) for m in meta.partitions.values()),
         "leaders": {p: m.leader for p, m in sorted(meta.partitions.items())},
         "config": _configs(topic),
     }

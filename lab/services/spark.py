@@ -100,12 +100,15 @@ def start(**overrides: str) -> pyspark.sql.SparkSession:  # noqa: F821
     os.environ["PYSPARK_PYTHON"] = sys.executable
     os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # no "hostname resolves to a loopback address" warning
-    settings = {**conf(), **{k.replace("__", "."): v for k, v in overrides.items()}}
-    log_file().parent.mkdir(parents=True, exist_ok=True)
-    settings["spark.driver.extraJavaOptions"] = (
-        f"{settings.get('spark.driver.extraJavaOptions', '')} -Dlog4j2.configurationFile={LOG_CONFIG}"
-        f" -Dlab.spark.log={log_file()}"
-    ).strip()
+    given = submitted()  # run by spark-submit (e.g. --master k8s://… on a cluster): its settings win over conf()'s
+    lab = {k: v for k, v in conf().items() if k not in given}
+    settings = {**lab, **{k.replace("__", "."): v for k, v in overrides.items()}}
+    if not given:  # our own driver JVM: Spark's log to a file (under spark-submit it keeps its console: the pod's log)
+        log_file().parent.mkdir(parents=True, exist_ok=True)
+        settings["spark.driver.extraJavaOptions"] = (
+            f"{settings.get('spark.driver.extraJavaOptions', '')} -Dlog4j2.configurationFile={LOG_CONFIG}"
+            f" -Dlab.spark.log={log_file()}"
+        ).strip()
     Path(settings["spark.local.dir"]).mkdir(parents=True, exist_ok=True)
     from pyspark.sql import SparkSession
 
@@ -119,6 +122,16 @@ def start(**overrides: str) -> pyspark.sql.SparkSession:  # noqa: F821
     _session.sparkContext.setLogLevel("WARN")
     _quiet(_session)
     return _session
+
+
+def submitted() -> dict[str, str]:
+    """The settings spark-submit gave this driver (its JVM's spark.* properties); {} when not run by spark-submit."""
+    if not os.environ.get("PYSPARK_GATEWAY_PORT"):  # set by spark-submit's PythonRunner for the driver script
+        return {}
+    from pyspark import SparkConf, SparkContext
+
+    SparkContext._ensure_initialized()  # connects to spark-submit's JVM
+    return dict(SparkConf().getAll())
 
 
 QUIET_LOGGERS = (  # warnings that are expected in the lab and would bury the notebook's output
