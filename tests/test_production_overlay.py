@@ -21,6 +21,7 @@ from kubernetes.utils import parse_quantity
 
 from lab import config
 from lab.deploy import kind, kube
+from lab.services import controlplane
 from lab.wait import until
 
 pytestmark = pytest.mark.k8s
@@ -73,29 +74,8 @@ def _node(api, name: str, zone: str) -> None:
     shape = config.PROD_NODE
     capacity = {"cpu": shape["cpu"], "memory": shape["memory"], "pods": "110", "ephemeral-storage": "100Gi"}
     allocatable = dict(capacity, cpu=shape["allocatable_cpu"], memory=shape["allocatable_memory"])
-    body = {
-        "apiVersion": "v1",
-        "kind": "Node",
-        "metadata": {
-            "name": name,
-            "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
-            "labels": {
-                "kubernetes.io/hostname": name,
-                "kubernetes.io/os": "linux",
-                "kubernetes.io/arch": "amd64",
-                "type": "kwok",
-                config.ZONE_LABEL: zone,
-                POOL_LABEL: "production",
-            },
-        },
-        "status": {"capacity": capacity, "allocatable": allocatable},
-    }
-    try:
-        api.core.create_node(body)
-    except ApiException as exc:
-        if exc.status != 409:
-            raise
-    api.core.patch_node_status(name, {"status": {"capacity": capacity, "allocatable": allocatable}})
+    labels = {config.ZONE_LABEL: zone, POOL_LABEL: "production"}
+    controlplane.add_node(name, "production", labels, api=api, capacity=capacity, allocatable=allocatable)
 
 
 def _crds(api) -> None:

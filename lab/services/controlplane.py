@@ -354,13 +354,21 @@ def client():
 
 
 def add_node(
-    name: str, size: str = "learner", labels: dict | None = None, taints: list | None = None, api=None
+    name: str,
+    size: str = "learner",
+    labels: dict | None = None,
+    taints: list | None = None,
+    api=None,
+    capacity: dict | None = None,
+    allocatable: dict | None = None,
 ) -> dict:
-    """Create (or resize) a fake node of NODE_SIZES[size]; kwok makes it Ready. Returns the Node."""
+    """Create (or resize) a fake node of NODE_SIZES[size] (or of `capacity`, of which `allocatable` is what pods may
+    use; default all of it); kwok makes it Ready. Returns the Node."""
     from kubernetes.client.rest import ApiException
 
     api = api or client()
-    res = NODE_SIZES[size]
+    res = capacity or NODE_SIZES[size]
+    usable = allocatable or res
     body = {
         "apiVersion": "v1",
         "kind": "Node",
@@ -377,7 +385,7 @@ def add_node(
             },
         },
         "spec": {"taints": taints or []},
-        "status": {"capacity": res, "allocatable": res},
+        "status": {"capacity": res, "allocatable": usable},
     }
     try:
         api.core.create_node(body)  # a Node's status may be set on create (what a kubelet registers)
@@ -385,7 +393,7 @@ def add_node(
         if exc.status != 409:
             raise
     # allocatable is what the scheduler reads: set it on the status subresource (also resizes an existing node)
-    return api.core.patch_node_status(name, {"status": {"capacity": res, "allocatable": res}}).to_dict()
+    return api.core.patch_node_status(name, {"status": {"capacity": res, "allocatable": usable}}).to_dict()
 
 
 def kind_system_pods(node: str, api=None) -> list[str]:
