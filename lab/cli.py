@@ -199,7 +199,7 @@ def _stream(args) -> int:
         argv = [a for a in sys.argv[1:] if a not in ("stream", "--print-submit")]
         print(" ".join(lab_spark.submit_command(argv)))
         return 0
-    job = stream.job_from_args(args)
+    job = job_from_args(args)
     if not _topic_there(job.topic, args.timeout or 3600):
         return 0  # Ctrl-C while waiting
     if args.reset:
@@ -231,6 +231,25 @@ def _stream(args) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def job_from_args(args):
+    """The Job that `lab stream` runs with these (argparse) arguments."""
+    from lab.pipeline.stream import Job
+
+    return Job(
+        topic=args.topic,
+        window=args.window,
+        watermark=args.watermark,
+        trigger=args.trigger,
+        starting_offsets=args.starting_offsets,
+        max_offsets_per_trigger=args.max_offsets_per_trigger,
+        name=args.name,
+        checkpoint_root=args.checkpoint_root,
+        base_url=args.base_url,
+        allow_data_loss=args.allow_data_loss,
+        source_tasks=args.source_tasks or None,
+    )
 
 
 def _topic_there(topic: str, timeout: float) -> bool:

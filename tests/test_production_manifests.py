@@ -223,14 +223,14 @@ def test_the_drivers_arguments_are_lab_streams_own():
     args, confs = submit_confs()
     app = args[next(i for i, a in enumerate(args) if a.startswith("local://")) + 1 :]
     bucket = objects("ConfigMap")["checkpoint-store"]["data"]["bucket"]
-    job = stream.job_from_args(
+    job = cli.job_from_args(
         cli.build_parser().parse_args(["stream", *(a.replace("$(CHECKPOINT_BUCKET)", bucket) for a in app)])
     )
     assert job.checkpoint_location(job.name) == f"s3a://{config.CHECKPOINT_BUCKET}/stream/{job.name}"
     cores = int(confs["spark.executor.instances"]) * int(confs["spark.executor.cores"])
     assert job.source_tasks == cores == 4
-    assert stream.job_from_args(cli.build_parser().parse_args(["stream", "--source-tasks", "0"])).source_tasks is None
-    assert stream.job_from_args(cli.build_parser().parse_args(["stream"])).source_tasks == stream.Job().source_tasks
+    assert cli.job_from_args(cli.build_parser().parse_args(["stream", "--source-tasks", "0"])).source_tasks is None
+    assert cli.job_from_args(cli.build_parser().parse_args(["stream"])).source_tasks == stream.Job().source_tasks
 
 
 def test_the_driver_is_scraped_by_prometheus():

@@ -49,9 +49,9 @@ def test_the_kafka_source_fails_on_data_loss_unless_allowed(no_broker):
 
 def test_lab_stream_takes_base_url_and_allow_data_loss_like_lab_produce():
     args = cli.build_parser().parse_args(["stream", "--base-url", "file:///somewhere/tlc", "--allow-data-loss"])
-    job = stream.job_from_args(args)
+    job = cli.job_from_args(args)
     assert job.base_url == "file:///somewhere/tlc" and job.allow_data_loss
-    default = stream.job_from_args(cli.build_parser().parse_args(["stream"]))
+    default = cli.job_from_args(cli.build_parser().parse_args(["stream"]))
     assert default.base_url is None and not default.allow_data_loss
     produce_flags = cli.build_parser()._subparsers._group_actions[0].choices["produce"]._option_string_actions
     assert "--base-url" in produce_flags

@@ -445,20 +445,3 @@ def active() -> list:
     from lab.services import spark as lab_spark
 
     return list(lab_spark.session().streams.active) if lab_spark.running() else []
-
-
-def job_from_args(args) -> Job:
-    """The Job that `lab stream` runs with these (argparse) arguments."""
-    return Job(
-        topic=args.topic,
-        window=args.window,
-        watermark=args.watermark,
-        trigger=args.trigger,
-        starting_offsets=args.starting_offsets,
-        max_offsets_per_trigger=args.max_offsets_per_trigger,
-        name=args.name,
-        checkpoint_root=args.checkpoint_root,
-        base_url=args.base_url,
-        allow_data_loss=args.allow_data_loss,
-        source_tasks=args.source_tasks or None,
-    )
