@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 # it fails on any error). The other weeks need smoke mode's parameters, which only papermill injects (tests/).
 NBVAL := --nbval-lax notebooks/00_environment.ipynb
 
-.PHONY: help setup prereqs venv jars demo test test-unit test-week lint format lab up down status bench strip release clean
+.PHONY: help setup prereqs venv jars demo test test-unit test-week lint format lab up down status bench strip release clean k8s-bin
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -53,6 +53,21 @@ format: venv ## apply ruff's fixes and formatting
 
 test: setup lint ## lint, unit tests, then the real-stack integration and notebook tests (smoke mode)
 	$(PY) -m pytest tests --doctest-modules lab -m "not kind" $(NBVAL) $(PYTEST_ARGS)
+
+# The k8s test tier's control plane (lab.services.controlplane): official Linux amd64 release binaries, the ones
+# `kwokctl --runtime binary` fetches. Not needed where ../shared/k8s-control-plane/bin/ holds the tarball.
+K8S_BIN := .lab/k8s/bin
+K8S_VERSION := $(shell sed -n 's/^CONTROL_PLANE_K8S_VERSION = "\(.*\)"/\1/p' lab/config.py)
+ETCD_VERSION := $(shell sed -n 's/^CONTROL_PLANE_ETCD_VERSION = "\(.*\)"/\1/p' lab/config.py)
+KWOK_VERSION := $(shell sed -n 's/^CONTROL_PLANE_KWOK_VERSION = "\(.*\)"/\1/p' lab/config.py)
+k8s-bin: ## download the control plane's binaries (Linux amd64) into .lab/k8s/bin for the k8s test tier
+	mkdir -p $(K8S_BIN)
+	for b in kube-apiserver kube-controller-manager kube-scheduler kubectl; do \
+	  curl -fsSLo $(K8S_BIN)/$$b https://dl.k8s.io/release/v$(K8S_VERSION)/bin/linux/amd64/$$b || exit 1; done
+	curl -fsSL https://github.com/etcd-io/etcd/releases/download/v$(ETCD_VERSION)/etcd-v$(ETCD_VERSION)-linux-amd64.tar.gz \
+	  | tar xz -C $(K8S_BIN) --strip-components=1 etcd-v$(ETCD_VERSION)-linux-amd64/etcd
+	curl -fsSLo $(K8S_BIN)/kwok https://github.com/kubernetes-sigs/kwok/releases/download/v$(KWOK_VERSION)/kwok-linux-amd64
+	chmod +x $(K8S_BIN)/*
 
 test-kind: venv ## the live kind-cluster tests (needs a running `lab --target kind up`; CI: kind.yml)
 	LAB_REQUIRE_KIND=1 $(PY) -m pytest tests -m kind $(PYTEST_ARGS)

@@ -344,7 +344,6 @@ def _add_notebooks(sub) -> None:
 
 def _kind(args) -> int:
     from lab.deploy import kind, kube
-    from lab.errors import KindError
 
     config.use("kind")
     if args.action == "secrets":
@@ -354,16 +353,12 @@ def _kind(args) -> int:
         kind.ensure_secrets()
         print(kind.run(["kubectl", "kustomize", str(kind.overlay_dir())], what="kubectl kustomize"), end="")
     elif args.action == "build":
-        images = {**kube.APP_IMAGES, "connect": config.CONNECT_IMAGE, "archive": config.CONNECT_IMAGE}
-        unknown = sorted(set(args.services) - set(images))
-        if unknown:
-            raise KindError(f"no image of ours for {', '.join(unknown)}: choose from {', '.join(images)}")
-        for image in dict.fromkeys(images[s] for s in args.services) if args.services else list(kind.IMAGES):
+        for image in kind.images_to_build(args.services):
             kind.build_image(image)
     elif args.action == "up":
         if not args.services:
-            for app, image in kube.missing_images().items():
-                print(f"skipping {app}: image {image} not built (see k8s/README.md, 'Images')")
+            for name, why in kube.skipped().items():
+                print(f"skipping {name}: {why}")
         print("ready: " + ", ".join(kube.up(args.services or None, timeout=args.timeout)))
     elif args.action == "down":
         print("deleted cluster" if kube.down() else "no cluster to delete")

@@ -47,7 +47,9 @@ STRIMZI_INSTALL_URL = (  # release asset; lab rewrites its `namespace: myproject
     f"{STRIMZI_VERSION}/strimzi-cluster-operator-{STRIMZI_VERSION}.yaml"
 )
 KIND_VERSION = "v0.31.0"  # the kind release Strimzi 1.2's own CI uses (.azure/scripts/setup-kind.sh)
-KIND_NODE_IMAGE = "kindest/node:v1.35.0"  # kind v0.31.0's default node; Strimzi 1.2 needs Kubernetes >= 1.30
+# kind v0.31.0's default node, pinned by digest as kind pins it (pkg/apis/config/defaults/image.go; the digest was read
+# from public sources, not pulled on the build machines); Strimzi 1.2 needs Kubernetes >= 1.30
+KIND_NODE_IMAGE = "kindest/node:v1.35.0@sha256:452d707d4862f52530247495d180205e029056831160e22870e37e3f6c1ac31f"
 KUBERNETES_VERSION = "1.35.0"  # the schema version tests validate rendered manifests against
 KIND_MIN_MEMORY_GIB = 8  # what Docker must be allowed to use for the whole kind stack
 # the Kubernetes control plane on loopback (lab.services.controlplane): real API server, controllers and scheduler,
@@ -60,14 +62,17 @@ KUBECTL_MIN = "1.27"  # `kubectl kustomize` (kustomize v5) renders k8s/ on both 
 # Debian 12's kubernetes-client is 1.20: "json: unknown field labels"
 GRAFANA_CHART_REPO = "https://grafana-community.github.io/helm-charts"  # grafana/helm-charts is deprecated (2026-01)
 GRAFANA_CHART = "grafana"
-GRAFANA_CHART_VERSION = "10.5.15"  # Grafana 12.3.1; the community repo mirrors the frozen repo's history
-GRAFANA_IMAGE_TAG = "12.3.1"  # the Cassandra plugin supports Grafana <= 12.x
+# Grafana 12.4.3; 10.5.15 (the frozen line) is `deprecated: true` in the community index. Every key of
+# k8s/base/grafana/values.yaml was checked against the chart's source at tag grafana-11.6.1 (values.yaml, _pod.tpl,
+# service.yaml); the chart is rendered only where helm runs (the kind workflow), not on the build machines
+GRAFANA_CHART_VERSION = "11.6.1"
+GRAFANA_IMAGE_TAG = "12.4.3"  # the chart's appVersion; the Cassandra plugin supports Grafana <= 12.x
 CASSANDRA_PLUGIN = "hadesarchitect-cassandra-datasource"
 CASSANDRA_PLUGIN_VERSION = "3.3.0"
 CASSANDRA_IMAGE = "cassandra:5.0.8"
 APICURIO_IMAGE = f"quay.io/apicurio/apicurio-registry:{APICURIO_VERSION}"
 REGISTRY_CCOMPAT_PATH = "/apis/ccompat/v7"  # Apicurio's Confluent-compatible API under the HTTP root
-PROMETHEUS_IMAGE = "quay.io/prometheus/prometheus:v2.53.5"
+PROMETHEUS_IMAGE = "quay.io/prometheus/prometheus:v3.13.2"  # 3.13 LTS (2.53 LTS ended 2025-07-31); kind only
 PRODUCER_IMAGE = "kappa-lab/producer:0.1.0"
 SPARK_IMAGE = "kappa-lab/spark-job:0.1.0"
 KIND_CLUSTER = "kappa-lab"

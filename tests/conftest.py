@@ -58,7 +58,8 @@ def stack():
 def control_plane():
     """The real Kubernetes control plane on loopback (lab.services.controlplane), once per session: one fake node
     sized like a learner's Docker VM (env LAB_K8S_NODE_SIZE=github: the 4-CPU runner) carrying kind's own pods'
-    requests, a default StorageClass and static PVs. Yields the module; the driver (lab.deploy.kube) points at it.
+    requests, a default StorageClass and static PVs. Yields the module (`control_plane.use()` points the driver,
+    lab.deploy.kube, at it: see tests/test_kube_cluster.py).
 
     Stopped and wiped at the end when this session started it (unless LAB_KEEP_STACK=1).
     """
@@ -72,14 +73,7 @@ def control_plane():
         if not was_running:
             controlplane.stop(wipe=True)
         raise
-    saved = {k: os.environ.get(k) for k in ("LAB_KUBECONFIG", "LAB_KUBE_CONTEXT")}
-    controlplane.use()
     yield controlplane
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
     if not was_running and os.environ.get("LAB_KEEP_STACK") != "1":
         controlplane.stop(wipe=True)
 

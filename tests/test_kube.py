@@ -398,3 +398,14 @@ def test_kubeclient_without_a_cluster_says_what_to_do(monkeypatch, tmp_path):
     monkeypatch.setenv("KUBECONFIG", str(empty))
     with pytest.raises(KindError, match="lab --target kind up"):
         KubeClient(f"kind-{config.KIND_CLUSTER}")
+
+
+def test_a_pod_may_override_an_in_cluster_address(monkeypatch):
+    """LAB_SERVICE_<NAME> replaces config.KIND_SERVICES in a pod (tests/test_images.py points pods at the stack)."""
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1")
+    monkeypatch.delenv("LAB_SERVICE_REGISTRY", raising=False)
+    assert kube.endpoint("schema_registry") == f"http://{config.KIND_SERVICES['registry']}/apis/ccompat/v7"
+    monkeypatch.setenv("LAB_SERVICE_REGISTRY", "127.0.0.1:8381")
+    monkeypatch.setenv("LAB_SERVICE_KAFKA", "127.0.0.1:9392")
+    assert kube.endpoint("schema_registry") == "http://127.0.0.1:8381/apis/ccompat/v7"
+    assert kube.endpoint("kafka") == "127.0.0.1:9392"

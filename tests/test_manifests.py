@@ -132,7 +132,8 @@ def test_kind_config_matches_config():
     assert cfg["name"] == config.KIND_CLUSTER
     (node,) = cfg["nodes"]
     assert node["image"] == config.KIND_NODE_IMAGE
-    assert config.KIND_NODE_IMAGE.endswith(f"v{config.KUBERNETES_VERSION}")
+    assert config.KIND_NODE_IMAGE.split("@")[0].endswith(f"v{config.KUBERNETES_VERSION}")
+    assert re.fullmatch(r"sha256:[0-9a-f]{64}", config.KIND_NODE_IMAGE.split("@")[1]), "B9: pinned by digest"
     mappings = {m["containerPort"]: m["hostPort"] for m in node["extraPortMappings"]}
     assert mappings == {config.KIND_NODEPORTS[k]: config.KIND_HOST_PORTS[k] for k in config.KIND_NODEPORTS}
     assert {m["listenAddress"] for m in node["extraPortMappings"]} == {"127.0.0.1"}
@@ -223,6 +224,7 @@ def test_archive_component_matches_the_local_archive():
         "iceberg.catalog.s3.endpoint",
         "iceberg.catalog.s3.access-key-id",
         "iceberg.catalog.s3.secret-access-key",
+        "iceberg.catalog.s3.staging-dir",  # B3: on the PVC in the pod (Strimzi's /tmp is 5 MiB); the host's /tmp locally
     }  # where things are in the cluster; everything else the same
     assert {k: v for k, v in here.items() if k not in site} == {
         k: v for k, v in local.items() if k not in site | {"name", "tasks.max"}
@@ -237,8 +239,11 @@ def test_archive_component_matches_the_local_archive():
         in store["initContainers"][0]["command"][-1]
     )
     assert "mkdir -p -m 700 /data/" + config.ARCHIVE_BUCKET in store["containers"][0]["args"][0]
-    # the shared CRD folder holds no KafkaConnect/KafkaConnector schema: they are not schema-validated here
-    assert not {"KafkaConnect", "KafkaConnector"} & set(crd_schemas()), "a CRD arrived: validate them like the rest"
+    # B3: Strimzi's /tmp is a 5 MiB memory volume by default; Iceberg's S3FileIO stages whole data files there
+    assert kc["spec"]["template"]["pod"]["tmpDirSizeLimit"] == "512Mi"
+    assert here["iceberg.catalog.s3.staging-dir"] == "/var/lib/archive/staging"  # on the PVC, not in /tmp
+    assert {"KafkaConnect", "KafkaConnector"} <= set(crd_schemas())  # validated like the rest (041, 047)
+    assert manifests.validate([kc, connector], crd_schemas()) == []
     wrong_api = dict(kc, apiVersion="kafka.strimzi.io/v1beta2")
     assert "is not a Strimzi" in manifests.validate([wrong_api], crd_schemas())[0]
 

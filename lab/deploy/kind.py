@@ -20,6 +20,13 @@ IMAGES = {  # image -> Dockerfile; build context is the repository root
     config.SPARK_IMAGE: K8S / "images" / "spark" / "Dockerfile",
     config.CONNECT_IMAGE: K8S / "images" / "connect" / "Dockerfile",  # Strimzi's Kafka image + the Iceberg sink
 }
+DEFAULT_IMAGES = (config.PRODUCER_IMAGE, config.SPARK_IMAGE)  # what the default overlay (k8s/overlays/kind) deploys
+BUILD_NAMES = {  # `lab kind build NAME…`: the service or component each image is for
+    "producer": config.PRODUCER_IMAGE,
+    "spark": config.SPARK_IMAGE,
+    "connect": config.CONNECT_IMAGE,
+    "archive": config.CONNECT_IMAGE,
+}
 _INSTALL = {
     "docker": "install Docker Desktop (macOS/Windows) or Docker Engine (Linux): https://docs.docker.com/get-docker/",
     "kind": f"install kind {config.KIND_VERSION}: https://kind.sigs.k8s.io/docs/user/quick-start/#installation",
@@ -54,17 +61,97 @@ def run(cmd: list[str], *, timeout: float = 600, what: str | None = None) -> str
     return out.stdout
 
 
-def docker_memory_gib() -> float:
-    """Memory the Docker engine may use, in GiB; KindError when the engine does not answer."""
+def _docker_info(field: str) -> str:
     try:
-        text = run(["docker", "info", "--format", "{{.MemTotal}}"], timeout=30, what="docker info")
+        return run(["docker", "info", "--format", "{{." + field + "}}"], timeout=30, what="docker info").strip()
     except KindError as exc:
         raise KindError(f"the Docker engine is not reachable; start Docker Desktop / dockerd first.\n{exc}") from exc
-    return int(text.strip() or 0) / 2**30
+
+
+def docker_memory_gib() -> float:
+    """Memory the Docker engine may use, in GiB; KindError when the engine does not answer."""
+    return int(_docker_info("MemTotal") or 0) / 2**30
+
+
+def docker_cpus() -> int:
+    """CPUs the Docker engine may use (its VM's on macOS/Windows); KindError when the engine does not answer."""
+    return int(_docker_info("NCPU") or 0)
+
+
+def millicores(quantity: str | int | float | None) -> int:
+    """A Kubernetes CPU quantity in millicores.
+
+    >>> millicores("250m"), millicores("2"), millicores(0.5), millicores(None)
+    (250, 2000, 500, 0)
+    """
+    if quantity is None:
+        return 0
+    text = str(quantity)
+    return int(text[:-1]) if text.endswith("m") else round(float(text) * 1000)
+
+
+def _pod_cpu(spec: dict) -> int:
+    """A pod's CPU request as the scheduler counts it: its containers' sum, or its largest init container if more."""
+
+    def req(c: dict) -> int:
+        return millicores(((c.get("resources") or {}).get("requests") or {}).get("cpu"))
+
+    return max(sum(req(c) for c in spec.get("containers", [])), *[req(c) for c in spec.get("initContainers", [])], 0)
+
+
+def cpu_requests(docs: list[dict], running_apps: bool = True) -> dict[str, int]:
+    """Millicores each pod-making object requests once everything runs: 'Kind/name' → m. Deployments and StatefulSets
+    count their replicas (the idle apps with 1 when `running_apps`), Strimzi's Kafka its node pools' brokers and its
+    entity operator, Grafana's chart its values; Jobs that run once at start (the schema Job) and CronJobs do not."""
+    out = {}
+    for doc in docs:
+        kind_, name, spec = doc.get("kind"), doc["metadata"]["name"], doc.get("spec") or {}
+        if kind_ in ("Deployment", "StatefulSet"):
+            replicas = spec.get("replicas", 1) or (1 if running_apps and name in _IDLE_APPS else 0)
+            out[f"{kind_}/{name}"] = replicas * _pod_cpu(spec["template"]["spec"])
+        elif kind_ == "Job" and name in _IDLE_APPS and running_apps:
+            out[f"{kind_}/{name}"] = _pod_cpu(spec["template"]["spec"])
+        elif kind_ == "KafkaNodePool":
+            out[f"{kind_}/{name}"] = spec.get("replicas", 1) * millicores(
+                spec.get("resources", {}).get("requests", {}).get("cpu")
+            )
+        elif kind_ == "Kafka":
+            operators = (spec.get("entityOperator") or {}).values()
+            out[f"{kind_}/{name} (entity operator)"] = sum(
+                millicores(((op or {}).get("resources") or {}).get("requests", {}).get("cpu")) for op in operators
+            )
+    return out
+
+
+_IDLE_APPS = ("spark-stream", "producer")  # deployed idle (0 replicas, a suspended Job); started by lab.kube.start_app
+# kind's own pods on its one node (kind v0.31.0: the control plane's static pods, coredns x2, kindnet) and their
+# CPU/memory requests: the share of the Docker VM the lab's pods cannot have
+KIND_SYSTEM_PODS = {
+    "etcd": ("100m", "100Mi"),
+    "kube-apiserver": ("250m", "0"),
+    "kube-controller-manager": ("200m", "0"),
+    "kube-scheduler": ("100m", "0"),
+    "coredns-1": ("100m", "70Mi"),
+    "coredns-2": ("100m", "70Mi"),
+    "kindnet": ("100m", "50Mi"),
+}
+
+
+def cpu_needed(docs: list[dict] | None = None) -> int:
+    """Millicores the kind node must have for the whole stack with Spark and the producer running: kind's own pods,
+    Strimzi's operator, the rendered overlay, Grafana's chart values."""
+    if docs is None:
+        grafana = yaml.safe_load(GRAFANA_VALUES.read_text())
+        docs = render("kind") + strimzi_manifests() + [
+            {"kind": "Deployment", "metadata": {"name": "grafana"},
+             "spec": {"replicas": 1, "template": {"spec": {"containers": [{"resources": grafana.get("resources")}]}}}}
+        ]  # fmt: skip
+    system = sum(millicores(cpu) for cpu, _ in KIND_SYSTEM_PODS.values())
+    return system + sum(cpu_requests(docs).values())
 
 
 def preflight(min_gib: float = config.KIND_MIN_MEMORY_GIB) -> None:
-    """Check docker, kind, kubectl, helm and Docker's memory before creating anything."""
+    """Check docker, kind, kubectl, helm, Docker's memory and CPUs before creating anything."""
     for tool in ("docker", "kind", "kubectl", "helm"):
         require(tool)
     have = docker_memory_gib()
@@ -72,6 +159,20 @@ def preflight(min_gib: float = config.KIND_MIN_MEMORY_GIB) -> None:
         raise KindError(
             f"Docker may use {have:.1f} GiB, the kind stack needs >= {min_gib} GiB: raise the memory "
             f"limit in Docker Desktop (Settings > Resources) or free memory, then retry."
+        )
+    check_cpus(docker_cpus(), cpu_needed())
+
+
+def check_cpus(cpus: int, needed_m: int) -> None:
+    """KindError saying what to do when `cpus` cannot hold `needed_m` millicores of requests (pods would stay Pending:
+    Insufficient cpu)."""
+    if cpus * 1000 < needed_m:
+        want = -(-needed_m // 1000)
+        raise KindError(
+            f"Docker may use {cpus} CPU(s), the kind stack requests {needed_m / 1000:.2f} CPU once Spark and the "
+            f"producer run (kind's own pods included), so the scheduler would leave pods Pending (Insufficient cpu): "
+            f"give Docker >= {want} CPUs (Docker Desktop: Settings > Resources; Colima: `colima start --cpu {want}`; "
+            f"Rancher Desktop: Preferences > Virtual Machine), then retry."
         )
 
 
@@ -116,6 +217,15 @@ def image_present(image: str) -> bool:
     """True when the local Docker engine has `image` (built or pulled)."""
     require("docker")
     return subprocess.run(["docker", "image", "inspect", image], capture_output=True).returncode == 0
+
+
+def images_to_build(names: list[str] | None = None) -> list[str]:
+    """The images `lab kind build [NAME…]` builds: those named (BUILD_NAMES), else the default overlay's only
+    (DEFAULT_IMAGES: the archive's Connect image needs `lab setup --only iceberg` first and is built when named)."""
+    unknown = sorted(set(names or ()) - set(BUILD_NAMES))
+    if unknown:
+        raise KindError(f"no image of ours for {', '.join(unknown)}: choose from {', '.join(BUILD_NAMES)}")
+    return list(dict.fromkeys(BUILD_NAMES[n] for n in names)) if names else list(DEFAULT_IMAGES)
 
 
 def build_image(image: str) -> None:
@@ -178,11 +288,22 @@ def render(overlay: str = "kind", path: Path | None = None) -> list[dict]:
     return [d for d in yaml.safe_load_all(text) if d]
 
 
+def strimzi_install_dir() -> Path:
+    """Strimzi's install/cluster-operator files of the pinned release in the shared folder (the release asset is these
+    files in order): used where they exist, so no download is needed (the build machines)."""
+    return config.shared_dir() / "k8s-schemas" / f"strimzi-{config.STRIMZI_VERSION}" / "install"
+
+
 def strimzi_manifests(namespace: str = config.NAMESPACE) -> list[dict]:
-    """The pinned Strimzi install file (downloaded once into LAB_HOME), its namespace rewritten to `namespace`."""
+    """The pinned Strimzi install file, its namespace rewritten to `namespace`: the release asset (downloaded once into
+    LAB_HOME), or the same objects from the shared install files (strimzi_install_dir()) when those exist."""
     import requests
 
     cache = config.lab_home() / "kind" / Path(config.STRIMZI_INSTALL_URL).name
+    shared = sorted(strimzi_install_dir().glob("*.yaml"))
+    if not cache.exists() and shared:
+        docs = [d for path in shared for d in yaml.safe_load_all(path.read_text()) if d]
+        return set_namespace(docs, namespace)
     if not cache.exists():
         resp = requests.get(config.STRIMZI_INSTALL_URL, timeout=120)
         if resp.status_code != 200:

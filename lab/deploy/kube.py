@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import shutil
 from collections.abc import Iterable
 
 from lab import config
@@ -120,17 +123,70 @@ def ordered(docs: Iterable[dict]) -> list[dict]:
     return sorted(docs, key=lambda d: rank.get(d.get("kind"), len(KIND_ORDER) - 1.5))
 
 
+TEMPLATE_HASH = "kappa-lab/template-hash"  # annotation on a Job: the hash of the pod template it was created with
+
+
+def template_hash(doc: dict) -> str:
+    """A short hash of a Job's pod template as rendered (what the API server refuses to change in place).
+
+    >>> template_hash({"spec": {"template": {"a": 1}}}) == template_hash({"spec": {"template": {"a": 1}}})
+    True
+    """
+    text = json.dumps((doc.get("spec") or {}).get("template"), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def api_message(exc: Exception, limit: int = 400) -> str:
+    """The API server's own message in an error (its Status body's message, long ones cut in the middle).
+
+    >>> api_message(Exception('{"kind": "Status", "message": "namespaces not found", "code": 404}'))
+    'namespaces not found (HTTP 404)'
+    """
+    body = getattr(exc, "body", None) or str(exc)
+    try:
+        status = json.loads(body)
+        text = f"{status['message']} (HTTP {status.get('code')})"
+    except (ValueError, KeyError, TypeError):
+        text = str(body)
+    return text if len(text) <= limit else f"{text[: limit // 2]} … {text[-limit // 2 :]}"
+
+
+def _replace_changed_job(doc: dict, timeout: float = 120) -> bool:
+    """A Job's pod template is immutable: when the rendered one differs from the live Job's (TEMPLATE_HASH), delete
+    the live Job and its pods and wait until it is gone, so the apply creates it anew. True when it was replaced."""
+    name = doc["metadata"]["name"]
+    live = client().get("batch/v1", "Job", name, config.NAMESPACE)
+    if live is None or (live["metadata"].get("annotations") or {}).get(TEMPLATE_HASH) == template_hash(doc):
+        return False
+    client().delete("batch/v1", "Job", name, config.NAMESPACE, propagation="Foreground")
+    until(
+        lambda: client().get("batch/v1", "Job", name, config.NAMESPACE) is None,
+        service=f"Job/{name} deleted (its pod template changed)",
+        timeout=timeout,
+        interval=0.5,
+    )
+    return True
+
+
 def apply(docs: Iterable[dict]) -> list[str]:
-    """Server-side apply every object in order; returns 'Kind/name' of each, KindError naming the one that failed."""
+    """Server-side apply every object in order; returns 'Kind/name' of each, KindError naming the one that failed.
+
+    A Job whose pod template changed since it was created (image, env, script) is deleted and created anew: the API
+    server refuses to change a Job's template in place (`field is immutable`).
+    """
     done = []
     for doc in ordered(docs):
         ref = f"{doc['kind']}/{doc['metadata']['name']}"
         try:
+            if doc["kind"] == "Job":
+                meta = doc["metadata"] = dict(doc["metadata"])
+                meta["annotations"] = {**(meta.get("annotations") or {}), TEMPLATE_HASH: template_hash(doc)}
+                _replace_changed_job(doc)
             client().apply(doc, namespace=config.NAMESPACE, field_manager=FIELD_MANAGER)
         except KindError:
             raise
         except Exception as exc:  # noqa: BLE001 - the API's answer is the message
-            raise KindError(f"applying {ref} failed: {getattr(exc, 'body', None) or exc}") from exc
+            raise KindError(f"applying {ref} failed: {api_message(exc)}") from exc
         done.append(ref)
     return done
 
@@ -186,7 +242,10 @@ def wait_for(api_version: str, kind_: str, name: str, timeout: float = 600, inte
             probe, service=f"{kind_}/{name}", timeout=timeout, interval=interval, alive=lambda: failed(last["obj"])
         )
     except (ServiceNotReady, ServiceStartError) as exc:
-        events = "\n".join(f"  {e}" for e in client().events(kind_, name, config.NAMESPACE)[-8:]) or "  (none)"
+        found = client().events(kind_, name, config.NAMESPACE)[-8:]
+        if hasattr(client(), "pod_warnings"):  # its pods' (FailedScheduling: the scheduler's own verdict)
+            found += client().pod_warnings(name, config.NAMESPACE)[-4:]
+        events = "\n".join(f"  {e}" for e in found) or "  (none)"
         what = f"not ready after {exc.waited_s:.0f}s" if isinstance(exc, ServiceNotReady) else "failed"
         raise KindError(
             f"{kind_}/{name} in namespace {config.NAMESPACE} {what}: {ready(last['obj'])[1]}\n"
@@ -222,29 +281,43 @@ def manifests(names: Iterable[str] = config.KIND_COMPONENTS) -> list[dict]:
 
 
 def missing_images() -> dict[str, str]:
-    """The apps whose image was neither built nor loaded: app → image (`lab up` on kind leaves them out and says so)."""
+    """The apps whose image was neither built nor loaded: app → image (`lab up` on kind leaves them out and says so).
+    None on a given cluster (given_cluster()): its images are its own business, the lab loads none."""
+    if given_cluster():
+        return {}
     return {name: image for name, image in APP_IMAGES.items() if not kind.image_present(image)}
 
 
+def skipped() -> dict[str, str]:
+    """Services `up` leaves out by default: service → why (an app whose image is missing on kind; Grafana on a given
+    cluster without helm, whose chart only `helm template` renders)."""
+    out = {app: f"image {image} not built (see k8s/README.md, 'Images')" for app, image in missing_images().items()}
+    if given_cluster() and not shutil.which("helm"):
+        out["grafana"] = "helm is not on PATH (its chart is rendered with `helm template`)"
+    return out
+
+
 def default_services() -> list[str]:
-    """Every service, except apps whose image is missing (missing_images(); the CLI names them)."""
-    missing = missing_images()
-    return [name for name in config.KIND_COMPONENTS if name not in missing]
+    """Every service, except those skipped() names (the CLI says why)."""
+    left_out = skipped()
+    return [name for name in config.KIND_COMPONENTS if name not in left_out]
 
 
 def up(names: Iterable[str] | None = None, timeout: float = 600) -> list[str]:
-    """Create the cluster if needed, install Strimzi, apply the lab and wait for `names` (default: all buildable)."""
+    """Create the kind cluster if needed (not on a given cluster), install Strimzi, apply the lab and wait for `names`
+    (default: default_services())."""
     unknown = set(names or ()) - set(config.KIND_COMPONENTS)
     if unknown:
         raise KindError(
             f"unknown service(s) {', '.join(sorted(unknown))}: choose from {', '.join(config.KIND_COMPONENTS)}"
         )
-    kind.preflight()
     names = [n for n in config.KIND_COMPONENTS if n in set(names)] if names is not None else default_services()
-    kind.create_cluster()
-    for name in names:
-        if name in APP_IMAGES:
-            kind.load_image(APP_IMAGES[name])
+    if not given_cluster():  # a given cluster exists already and gets its images its own way
+        kind.preflight()
+        kind.create_cluster()
+        for name in names:
+            if name in APP_IMAGES:
+                kind.load_image(APP_IMAGES[name])
     docs = manifests(names)
     apply([d for d in docs if d["kind"] == "Namespace"])  # Strimzi's operator objects go into it
     install_strimzi(timeout=timeout)
@@ -295,9 +368,16 @@ def start_app(name: str, timeout: float = 600, interval: float = 2.0) -> dict:
         ) from exc
 
 
-def stop_app(name: str) -> None:
-    """Return an app to idle (0 replicas; the Job suspended, which ends its pod)."""
+def stop_app(name: str, timeout: float = 300, interval: float = 1.0) -> None:
+    """Return an app to idle (0 replicas; the Job suspended, which ends its pod) and wait until its pods have ended,
+    so nothing it writes arrives after this returns."""
     apply([_app(name, False)])
+    until(
+        lambda: not client().running_pods(PODS[name], config.NAMESPACE),
+        service=f"{name}'s pods ended",
+        timeout=timeout,
+        interval=interval,
+    )
 
 
 def stop(name: str, timeout: float = 300, interval: float = 2.0) -> bool:
@@ -331,7 +411,19 @@ def stop(name: str, timeout: float = 300, interval: float = 2.0) -> bool:
 
 
 def down() -> bool:
-    """Delete the kind cluster and everything in it (the reset of the kind target); True when there was one."""
+    """Delete the kind cluster and everything in it (the reset of the kind target); True when there was one.
+    On a given cluster: delete the lab's namespace (and so everything in it) and wait until it is gone."""
+    if given_cluster():
+        if client().get("v1", "Namespace", config.NAMESPACE, config.NAMESPACE) is None:
+            return False
+        client().delete("v1", "Namespace", config.NAMESPACE, config.NAMESPACE)
+        until(
+            lambda: client().get("v1", "Namespace", config.NAMESPACE, config.NAMESPACE) is None,
+            service=f"namespace {config.NAMESPACE} deleted",
+            timeout=300,
+            interval=1.0,
+        )
+        return True
     use_client(None)
     return kind.delete_cluster()
 

@@ -81,6 +81,37 @@ class KubeClient:
             return None
         return obj.to_dict()
 
+    def delete(self, api_version: str, kind: str, name: str, namespace: str, propagation: str = "Background") -> bool:
+        """Delete an object (its dependents by `propagation`); False when it did not exist."""
+        from kubernetes.dynamic.exceptions import NotFoundError
+
+        res = self._resource(api_version, kind)
+        try:
+            res.delete(
+                name=name,
+                namespace=namespace if res.namespaced else None,
+                body={"propagationPolicy": propagation},
+            )
+        except NotFoundError:
+            return False
+        return True
+
+    def list_all(self, api_version: str, kind: str) -> list[dict]:
+        """Every object of a kind in every namespace (or of a cluster-scoped kind), as dicts."""
+        return [o.to_dict() for o in self._resource(api_version, kind).get().items]
+
+    def patch_status(self, api_version: str, kind: str, name: str, namespace: str, status: dict) -> dict:
+        """Merge `status` into an object's status subresource (what a controller writes)."""
+        res = self._resource(api_version, kind)
+        out = self.dynamic.patch(
+            res.status,
+            body={"status": status},
+            name=name,
+            namespace=namespace if res.namespaced else None,
+            content_type="application/merge-patch+json",
+        )
+        return out.to_dict()
+
     def events(self, kind: str, name: str, namespace: str) -> list[str]:
         """Recent events of an object, oldest first, as 'Type Reason: message' lines."""
         sel = f"involvedObject.kind={kind},involvedObject.name={name}"
@@ -88,9 +119,27 @@ class KubeClient:
         items.sort(key=lambda e: str(e.last_timestamp or e.event_time or e.metadata.creation_timestamp))
         return [f"{e.type} {e.reason}: {e.message}" for e in items]
 
+    def pod_warnings(self, owner: str, namespace: str) -> list[str]:
+        """Warning events of the pods named after `owner` (a Deployment's, StatefulSet's or Job's pods), oldest first,
+        as 'pod: Reason: message' lines."""
+        items = self.core.list_namespaced_event(namespace, field_selector="involvedObject.kind=Pod,type=Warning").items
+        items = [e for e in items if e.involved_object.name.startswith(f"{owner}-")]
+        items.sort(key=lambda e: str(e.last_timestamp or e.event_time or e.metadata.creation_timestamp))
+        return [f"{e.involved_object.name}: {e.reason}: {e.message}" for e in items]
+
     def pods(self, selector: str, namespace: str) -> list[str]:
         """Names of the pods matching a label selector."""
         return [p.metadata.name for p in self.core.list_namespaced_pod(namespace, label_selector=selector).items]
+
+    def running_pods(self, selector: str, namespace: str) -> list[str]:
+        """Names of the pods matching a label selector that have not ended (not Succeeded/Failed, or still there
+        while being deleted)."""
+        pods = self.core.list_namespaced_pod(namespace, label_selector=selector).items
+        return [
+            p.metadata.name
+            for p in pods
+            if p.metadata.deletion_timestamp or (p.status and p.status.phase not in ("Succeeded", "Failed"))
+        ]
 
     def log(self, pod: str, namespace: str, tail: int) -> str:
         """The last `tail` lines of a pod's (first container's) log."""

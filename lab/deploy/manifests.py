@@ -12,10 +12,14 @@ from lab.deploy import kind
 from lab.errors import ManifestError
 
 STRIMZI_API = config.STRIMZI_API
-CRD_FILES = ("040-Crd-kafka.yaml", "043-Crd-kafkatopic.yaml", "044-Crd-kafkauser.yaml", "045-Crd-kafkanodepool.yaml")
-# Strimzi kinds whose CRD the shared schema folder does not hold (components/archive): checked for their API version
-# only, never against a schema; the offline tests compare their settings with the local archive's instead
-WITHOUT_SHARED_CRD = ("KafkaConnect", "KafkaConnector")
+CRD_FILES = (
+    "040-Crd-kafka.yaml",
+    "041-Crd-kafkaconnect.yaml",  # components/archive
+    "043-Crd-kafkatopic.yaml",
+    "044-Crd-kafkauser.yaml",
+    "045-Crd-kafkanodepool.yaml",
+    "047-Crd-kafkaconnector.yaml",  # components/archive
+)
 CRD_BASE_URL = (
     f"https://raw.githubusercontent.com/strimzi/strimzi-kafka-operator/{config.STRIMZI_VERSION}"
     "/packaging/install/cluster-operator"
@@ -46,7 +50,7 @@ def fetch_crds(folder: Path | None = None) -> Path:
 def crd_schemas(folder: Path | None = None) -> dict[str, dict]:
     """kind -> openAPIV3Schema of Strimzi's v1 custom resources; ManifestError saying how to get the files."""
     folder = folder or schemas_dir()
-    files = sorted(folder.glob("*-Crd-*.yaml"))
+    files = sorted({p.name: p for p in [*folder.glob("install/*-Crd-*.yaml"), *folder.glob("*-Crd-*.yaml")]}.values())
     if not files:
         raise ManifestError(
             f"no Strimzi CRDs in {folder}: put the shared k8s-schemas folder beside the clone, "
@@ -92,8 +96,6 @@ def validate(docs: list[dict], crds: dict[str, dict] | None = None) -> list[str]
         ref = f"{doc.get('kind')}/{doc.get('metadata', {}).get('name')}"
         if doc.get("apiVersion", "").startswith("kafka.strimzi.io/"):
             crds = crds if crds is not None else crd_schemas()
-            if doc["apiVersion"] == STRIMZI_API and doc["kind"] in WITHOUT_SHARED_CRD and doc["kind"] not in crds:
-                continue  # no schema to validate against here (see WITHOUT_SHARED_CRD)
             if doc["apiVersion"] != STRIMZI_API or doc["kind"] not in crds:
                 problems.append(
                     f"{ref}: {doc['apiVersion']} {doc['kind']} is not a Strimzi {config.STRIMZI_VERSION} resource"

@@ -25,6 +25,7 @@ from pathlib import Path
 import yaml
 
 from lab import config
+from lab.deploy import kind
 from lab.errors import LabError, ServiceStartError
 from lab.services.process import LocalProcess
 from lab.wait import until
@@ -40,23 +41,13 @@ NODE_SIZES = {
     "learner": {"cpu": "2", "memory": "8Gi", "pods": "110", "ephemeral-storage": "60Gi"},
     "github": {"cpu": "4", "memory": "16Gi", "pods": "110", "ephemeral-storage": "70Gi"},
 }
-# kind's own pods on its one node (kind v0.31.0: control plane static pods, coredns x2, kindnet) and their CPU/memory
-# requests: created on a fake node by kind_system_pods(), so the scheduler sees the node as kind leaves it.
-KIND_SYSTEM_PODS = {
-    "etcd": ("100m", "100Mi"),
-    "kube-apiserver": ("250m", "0"),
-    "kube-controller-manager": ("200m", "0"),
-    "kube-scheduler": ("100m", "0"),
-    "coredns-1": ("100m", "70Mi"),
-    "coredns-2": ("100m", "70Mi"),
-    "kindnet": ("100m", "50Mi"),
-}
+KIND_SYSTEM_PODS = kind.KIND_SYSTEM_PODS  # kind's own pods: kind_system_pods() puts their requests on a node
 PV_COUNT = 8
 _HOWTO = (
     "set LAB_K8S_BIN to a folder with etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl and "
-    "kwok (or to a .tar.xz of them): the official release binaries, fetched the way `kwokctl --runtime binary` "
-    "fetches them, or a build from Go modules (README, 'Kubernetes control plane'); on the build machines the "
-    "tarball is ../shared/k8s-control-plane/bin/ beside the clone"
+    "kwok (or to a .tar.xz of them): `make k8s-bin` downloads the official Linux release binaries into "
+    "<lab_home>/k8s/bin, the way `kwokctl --runtime binary` fetches them; or build them from Go modules (README, "
+    "'Kubernetes control plane'); on the build machines the tarball is ../shared/k8s-control-plane/bin/"
 )
 
 
@@ -262,8 +253,8 @@ def _probe(name: str):
 
 
 def running() -> bool:
-    """True when every component's process of this LAB_HOME runs."""
-    return all(proc.running() for proc in _procs().values())
+    """True when every component's process of this LAB_HOME runs (and the Strimzi status stand-in)."""
+    return all(proc.running() for proc in _procs().values()) and _standin_proc().running()
 
 
 def status() -> list[dict]:
@@ -305,6 +296,16 @@ def start(nodes: int = 1, size: str = "learner", pvs: int = PV_COUNT, timeout: f
         timeout=timeout,
         log_tail=_procs()["kube-controller-manager"].tail,
     )
+    standin = _standin_proc()
+    if not standin.running():
+        standin.spawn([sys.executable, "-m", "lab.services.controlplane", "standin"], env={"PYTHONUNBUFFERED": "1"})
+    until(
+        lambda: "watching" in standin.tail(),
+        service=f"k8s {STANDIN}",
+        timeout=timeout,
+        log_tail=standin.tail,
+        alive=standin.exit_reason,
+    )
     if progress:
         progress(f"k8s: control plane up in {time.monotonic() - t0:.1f}s; KUBECONFIG={kubeconfig()}")
     return kubeconfig()
@@ -324,7 +325,8 @@ def wait_ready(name: str | None = None, timeout: float = 180.0) -> None:
 def stop(wipe: bool = False, timeout: float = 30.0) -> list[str]:
     """Stop the components (reverse order, by pid file); `wipe` also deletes the state (etcd data, PKI). Returns the
     names of those stopped."""
-    stopped = [name for name, proc in reversed(list(_procs().items())) if proc.stop(timeout=timeout)]
+    procs = [(STANDIN, _standin_proc()), *reversed(list(_procs().items()))]
+    stopped = [name for name, proc in procs if proc.stop(timeout=timeout)]
     if wipe:
         shutil.rmtree(home() / "etcd", ignore_errors=True)
         for path in home().glob("*.kubeconfig"):
@@ -455,9 +457,105 @@ def _wait_nodes_ready(api, timeout: float) -> None:
     until(ready, service="k8s kwok (fake nodes Ready)", timeout=timeout, log_tail=_procs()["kwok"].tail)
 
 
+# --- the one stand-in: the status Strimzi's operator would write ------------------------------------------------------
+
+STANDIN = "strimzi-status-standin"
+STANDIN_KINDS = ("Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser", "KafkaConnect", "KafkaConnector")
+STANDIN_REASON = "StatusStandIn"
+STANDIN_MESSAGE = (
+    "status written by the lab's stand-in for Strimzi's operator (lab.services.controlplane): no broker runs here"
+)
+
+
+def _standin_proc() -> LocalProcess:
+    key = (str(config.lab_home()), config.control_plane_ports().api, STANDIN)
+    if key not in _PROCS:
+        _PROCS[key] = {STANDIN: LocalProcess(f"k8s-{STANDIN}")}
+    return _PROCS[key][STANDIN]
+
+
+def standin_status(obj: dict) -> dict:
+    """The status Strimzi's operator would write once `obj` (a Strimzi custom resource) is reconciled: Ready, with
+    the fields the lab reads (Kafka's listeners, a pool's node ids, a topic's name, a user's Secret).
+
+    >>> standin_status({"kind": "KafkaTopic", "metadata": {"name": "t", "generation": 2}, "spec": {}})["topicName"]
+    't'
+    """
+    meta, spec, kind_ = obj["metadata"], obj.get("spec") or {}, obj["kind"]
+    status = {
+        "observedGeneration": meta.get("generation", 1),
+        "conditions": [
+            {
+                "type": "Ready",
+                "status": "True",
+                "reason": STANDIN_REASON,
+                "message": STANDIN_MESSAGE,
+                "lastTransitionTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            }
+        ],
+    }
+    if kind_ == "Kafka":
+        ns, name = meta.get("namespace"), meta["name"]
+        status["kafkaVersion"] = (spec.get("kafka") or {}).get("version")
+        status["clusterId"] = "stand-in"
+        status["listeners"] = [
+            {"name": x["name"], "bootstrapServers": f"{name}-kafka-bootstrap.{ns}.svc:{x['port']}"}
+            for x in (spec.get("kafka") or {}).get("listeners", [])
+        ]
+    elif kind_ == "KafkaNodePool":
+        status["replicas"] = spec.get("replicas", 0)
+        status["nodeIds"] = list(range(spec.get("replicas", 0)))
+        status["roles"] = spec.get("roles", [])
+    elif kind_ == "KafkaTopic":
+        status["topicName"] = spec.get("topicName") or meta["name"]
+    elif kind_ == "KafkaUser":
+        status["username"] = status["secret"] = meta["name"]
+    return status
+
+
+def standin_pass(api) -> list[str]:
+    """One pass: every Strimzi resource not yet reconciled (observedGeneration behind) in a namespace whose
+    strimzi-cluster-operator Deployment is Available gets standin_status(). Returns 'Kind/ns/name' of each set."""
+    from kubernetes.dynamic.exceptions import ResourceNotFoundError
+
+    operators = {
+        d["metadata"]["namespace"]
+        for d in api.list_all("apps/v1", "Deployment")
+        if d["metadata"]["name"] == "strimzi-cluster-operator" and (d.get("status") or {}).get("availableReplicas")
+    }
+    done = []
+    for kind_ in STANDIN_KINDS:
+        try:
+            objs = api.list_all(config.STRIMZI_API, kind_)
+        except (LabError, ResourceNotFoundError):
+            continue  # the CRD is not installed (yet)
+        for obj in objs:
+            meta = obj["metadata"]
+            seen = (obj.get("status") or {}).get("observedGeneration")
+            if meta["namespace"] in operators and seen != meta.get("generation") and not meta.get("deletionTimestamp"):
+                api.patch_status(config.STRIMZI_API, kind_, meta["name"], meta["namespace"], standin_status(obj))
+                done.append(f"{kind_}/{meta['namespace']}/{meta['name']}")
+    return done
+
+
+def _standin_loop() -> None:
+    api = client()
+    print(f"{STANDIN}: watching {', '.join(STANDIN_KINDS)} (status only; Strimzi's operator does not run)", flush=True)
+    while True:
+        try:
+            for ref in standin_pass(api):
+                print(f"{STANDIN}: {ref} Ready", flush=True)
+        except Exception as exc:  # noqa: BLE001 - keep standing in; the log says what failed
+            print(f"{STANDIN}: pass failed: {type(exc).__name__}: {exc}", flush=True)
+            api = client()
+        time.sleep(1.0)
+
+
 if __name__ == "__main__":  # python -m lab.services.controlplane start|stop|status
     action = sys.argv[1] if len(sys.argv) > 1 else "status"
-    if action == "start":
+    if action == "standin":
+        _standin_loop()
+    elif action == "start":
         start(progress=print)
     elif action == "stop":
         print("stopped: " + (", ".join(stop(wipe="--wipe" in sys.argv)) or "nothing"))

@@ -77,8 +77,8 @@ def up(names: list[str] | None = None, progress=None) -> list[dict]:
             )
         t0 = time.monotonic()
         if progress and not names:
-            for app, image in kube.missing_images().items():
-                progress(f"kind: skipping {app}: image {image} not built (see k8s/README.md, 'Images')")
+            for name, why in kube.skipped().items():
+                progress(f"kind: skipping {name}: {why}")
         done = kube.up([ALIASES.get(n, n) for n in names] if names else None)
         if progress:
             progress(f"kind: {', '.join(done)} ready in {time.monotonic() - t0:.0f}s")
