@@ -18,7 +18,6 @@ import lab
 from lab import config
 from lab.lessons.exercises import grade, week08
 from lab.lessons.notebooks import INSTRUCTOR_DIR
-from lab.wait import until
 
 NOTEBOOK = INSTRUCTOR_DIR / "08_deploy.ipynb"
 SOLUTION_CELLS = {  # exercise -> the instructor notebook's cell (id) that defines the answer and grades it
@@ -31,9 +30,15 @@ SOLUTION_CELLS = {  # exercise -> the instructor notebook's cell (id) that defin
 
 @pytest.fixture(scope="module")
 def cluster(control_plane):
+    """The session's control plane as a learner's practice cluster: its node as the fixture made it (kind's own pods
+    only). A stack an earlier module deployed (tests/test_kube_cluster.py leaves `lab --target kind up` in namespace
+    kappa: ~1 CPU of requests) is removed first, else the exercises' pods could not fit the 2-CPU node."""
     from lab.services import controlplane
 
-    return week08.Cluster(control_plane.client(), str(controlplane.kubeconfig()), controlplane.CONTEXT, True, "test")
+    api = control_plane.client()
+    practice = week08.Cluster(api, str(controlplane.kubeconfig()), controlplane.CONTEXT, True, "test")
+    week08.drop_namespace(config.NAMESPACE, practice)  # nothing to do when there is no such namespace
+    return practice
 
 
 @pytest.fixture
@@ -42,20 +47,7 @@ def namespace(cluster, request):
     2-CPU node as the session left it."""
     ns = week08.exercise_namespace(f"t{request.node.callspec.id}"[:40].lower().strip("-"), cluster)
     yield ns
-    drop(cluster, ns)
-
-
-def drop(cluster, ns: str) -> None:
-    """Delete a namespace's workloads and pods (waiting until they are gone: their CPU is free again) and then it."""
-    from kubernetes.client import AppsV1Api, BatchV1Api
-
-    apps, batch, core = AppsV1Api(cluster.api.api), BatchV1Api(cluster.api.api), cluster.api.core
-    for delete in (apps.delete_collection_namespaced_stateful_set, apps.delete_collection_namespaced_deployment,
-                   batch.delete_collection_namespaced_job):  # fmt: skip
-        delete(ns, propagation_policy="Background")
-    core.delete_collection_namespaced_pod(ns, grace_period_seconds=0)
-    until(lambda: not core.list_namespaced_pod(ns).items, service=f"namespace {ns} emptied", timeout=60)
-    core.delete_namespace(ns)
+    week08.drop_namespace(ns, cluster)
 
 
 def judged(check, capsys) -> tuple[bool, str]:
@@ -78,7 +70,7 @@ def test_the_instructor_solution_passes(exercise, cluster, capsys, monkeypatch):
     exec(compile(source, f"{NOTEBOOK.name}:{exercise}", "exec"), {"lab": lab, "strict": True, "smoke": True})
     out = capsys.readouterr().out
     for ns in cluster.api.core.list_namespace(label_selector=f"lab.kappa/week08={exercise}").items:
-        drop(cluster, ns.metadata.name)
+        week08.drop_namespace(ns.metadata.name, cluster)
     assert "✅" in out and "❌" not in out, out
 
 
@@ -216,6 +208,12 @@ def job(**change) -> dict:
 
 PRODUCER = {  # case: (job, dockerfile, expected start, key words)
     "written-differently": (job(), DOCKERFILE, "✅", ["Succeeded", "Complete"]),
+    "the-labs-own-dockerfile": (
+        job(),
+        (config.REPO_ROOT / "k8s/images/producer/Dockerfile").read_text(),
+        "✅",
+        ["image-build contract"],
+    ),  # fmt: skip
     "restart-always": (
         job(restart="Always"),
         DOCKERFILE,
@@ -226,7 +224,7 @@ PRODUCER = {  # case: (job, dockerfile, expected start, key words)
         job(),
         DOCKERFILE.replace("README.md", "requirements.txt"),
         "❌",
-        ["requirements.txt", "no such file"],
+        ["requirements.txt", "no such file", "as cloned"],
     ),  # fmt: skip
     "latest-base": (
         job(),

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import copy
 import secrets
+from dataclasses import dataclass
+from typing import Any
 
 from lab import config
 from lab.deploy import kind, kube, manifests
@@ -168,18 +170,17 @@ _PV_LABEL = "week08"
 _started_here: list[bool] = []
 
 
+@dataclass
 class Cluster:
-    """Where the week's Kubernetes exercises run: an API client, the kubeconfig and context kubectl uses, and whether
-    it is the lab's control plane (fake nodes: no container runs; static PVs the lab provides) or a real cluster."""
+    """Where the week's Kubernetes exercises run: an API client (lab.deploy.kubeclient.KubeClient), the kubeconfig
+    and context kubectl uses, whether it is the lab's control plane (fake nodes: no container runs; static PVs the lab
+    provides) or a real cluster, and a name to show."""
 
-    def __init__(self, api, kubeconfig: str | None, context: str | None, lab_control_plane: bool, name: str):
-        self.api, self.kubeconfig, self.context, self.lab_control_plane, self.name = (
-            api,
-            kubeconfig,
-            context,
-            lab_control_plane,
-            name,
-        )
+    api: Any
+    kubeconfig: str | None
+    context: str | None
+    lab_control_plane: bool
+    name: str
 
 
 _CLUSTER: list[Cluster] = []
@@ -230,16 +231,37 @@ def stop_practice_cluster() -> str:
 
 
 def exercise_namespace(exercise: str, cluster: Cluster | None = None) -> str:
-    """A fresh namespace for one exercise run (`w08-<exercise>-<random>`); earlier runs' namespaces are deleted."""
-    api = (cluster or practice_cluster()).api
+    """A fresh namespace for one exercise run (`w08-<exercise>-<random>`); earlier runs' namespaces are dropped
+    first, so their pods no longer hold the node's CPU."""
+    cluster = cluster or practice_cluster()
+    api = cluster.api
     for old in api.core.list_namespace(label_selector=f"{_NS_LABEL}={exercise}").items:
-        if not old.metadata.deletion_timestamp:
-            api.core.delete_namespace(old.metadata.name)
+        drop_namespace(old.metadata.name, cluster)
     name = f"w08-{exercise}-{secrets.token_hex(3)}"
     api.core.create_namespace({"metadata": {"name": name, "labels": {_NS_LABEL: exercise}}})
     until(lambda: api.core.read_namespaced_service_account("default", name),
           service=f"namespace {name} (its default ServiceAccount)", timeout=WAIT_S)  # fmt: skip
     return name
+
+
+def drop_namespace(namespace: str, cluster: Cluster | None = None) -> None:
+    """Delete a namespace's workloads and pods, wait (bounded) until the pods are gone, then delete the namespace."""
+    from kubernetes.client import AppsV1Api, BatchV1Api
+    from kubernetes.client.rest import ApiException
+
+    cluster = cluster or practice_cluster()
+    apps, batch, core = AppsV1Api(cluster.api.api), BatchV1Api(cluster.api.api), cluster.api.core
+    try:
+        for delete in (apps.delete_collection_namespaced_stateful_set, apps.delete_collection_namespaced_deployment,
+                       batch.delete_collection_namespaced_job):  # fmt: skip
+            delete(namespace, propagation_policy="Background")
+        core.delete_collection_namespaced_pod(namespace, grace_period_seconds=0)
+        until(lambda: not core.list_namespaced_pod(namespace).items, service=f"the pods of namespace {namespace} gone",
+              timeout=WAIT_S if cluster.lab_control_plane else KIND_WAIT_S)  # fmt: skip
+        core.delete_namespace(namespace)
+    except ApiException as exc:
+        if exc.status != 404:  # already gone
+            raise
 
 
 def _call(fn, what: str):
@@ -466,10 +488,27 @@ def _dockerfile_lines(text: str) -> list[tuple[str, str]]:
     return lines
 
 
+def _in_clone(src: str, context) -> bool:
+    """True when the COPY/ADD source `src` exists in a fresh clone (git-tracked; the rule of the image-build contract,
+    tests/test_image_builds.py: what only exists on this machine, e.g. under .lab/, does not count); on a copy that is
+    not a git checkout, on disk."""
+    import fnmatch
+    import glob
+    import subprocess
+
+    out = subprocess.run(["git", "ls-files"], cwd=context, capture_output=True, text=True)
+    if out.returncode:
+        return bool(glob.glob(str(context / src)))
+    path = src.rstrip("/").removeprefix("./") or "."
+    files = out.stdout.split()
+    return path == "." or any(
+        fnmatch.fnmatch(f, path) or f.startswith(path + "/") or fnmatch.fnmatch(f, path + "/*") for f in files
+    )
+
+
 def dockerfile_problems(text: str, context=None) -> list[str]:
     """The image-build contract for one Dockerfile built from `context` (default the repository root, after the
     documented setup steps): pinned base images, every COPY/ADD source present, a non-root USER, `lab produce` run."""
-    import glob
     import json
     import shlex
     from pathlib import Path
@@ -506,9 +545,9 @@ def dockerfile_problems(text: str, context=None) -> list[str]:
                     problems.append(f"{word} {src}: downloads at build time; copy a file of the repository instead")
                 elif ".." in Path(src).parts or src.startswith("/"):
                     problems.append(f"{word} {src}: outside the build context ({context})")
-                elif not glob.glob(str(context / src)):
-                    problems.append(f"{word} {src}: no such file in the build context ({context}) — the build stops "
-                                    "there")  # fmt: skip
+                elif not _in_clone(src, context):
+                    problems.append(f"{word} {src}: no such file in the build context (the repository as cloned, "
+                                    f"{context}) — the build stops there")  # fmt: skip
         elif word == "USER":
             user = args.split(":")[0]
     if user is None:
