@@ -398,3 +398,29 @@ def test_overlay_answers_refused_offline(case, tmp_path, capsys):
     assert line.startswith(expect) and not ok, line
     missing = [w for w in words if w.lower() not in line.lower()]
     assert not missing, f"the line lacks {missing}: {line}"
+
+
+# --- the Dockerfile lint alone (unit tier) --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "dockerfile, problem",
+    [
+        ("FROM python@sha256:" + "a" * 64 + "\nUSER 1000\nCMD lab produce\n", None),  # a digest pins it
+        ("FROM python:3.11 AS b\nFROM b\nCOPY --from=b /x /y\nUSER 1000\nCMD lab produce\n", None),  # a stage
+        ("FROM python:3.11\nCOPY \\\n  lab \\\n  ./lab\nUSER app:app\nENTRYPOINT lab produce\n", None),
+        ("FROM python\nUSER 1000\nCMD lab produce\n", "has no tag"),
+        ("FROM python:3.11\nADD https://example.org/x.tgz /x\nUSER 1000\nCMD lab produce\n", "downloads at build"),
+        ("FROM python:3.11\nCOPY ../secrets /s\nUSER 1000\nCMD lab produce\n", "outside the build context"),
+        ("FROM python:3.11\nCOPY .lab/jars/spark /jars\nUSER 1000\nCMD lab produce\n", "no such file"),
+        ("FROM python:3.11\nUSER 1000\nUSER root\nCMD lab produce\n", "USER root"),
+        ("FROM python:3.11\nUSER 1000\nCMD lab stream\n", "lab produce"),
+        ("", "starts with FROM"),
+    ],
+)
+def test_dockerfile_lint(dockerfile, problem):
+    problems = week08.dockerfile_problems(dockerfile)
+    if problem is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1 and problem in problems[0], problems
