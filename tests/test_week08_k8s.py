@@ -129,6 +129,15 @@ spec:
     return [svc, sts]
 
 
+def labs_own(*kinds: str):
+    """The kind overlay's own objects of these kinds (cassandra's / the producer's), as a shortcut would return them;
+    a single kind gives the one object."""
+    from lab.deploy import kind
+
+    docs = [d for d in kind.render() if d["kind"] in kinds and d["metadata"]["name"] in ("cassandra", "producer")]
+    return docs[0] if len(kinds) == 1 else docs
+
+
 def _raises():
     raise KeyError("spec")
 
@@ -144,6 +153,15 @@ CASSANDRA = {  # case: (answer, expected start, key words)
     "no-resources": (lambda: cassandra_yaml(drop="resources"), "❌", ["requests.cpu", "limits.memory"]),
     "latest-image": (lambda: cassandra_yaml(image="cassandra:latest"), "❌", [":latest", "pin"]),
     "crashes": (_raises, "❌", ["raised KeyError"]),
+    "the-labs-own": (lambda: labs_own("StatefulSet", "Service"), "❌", ["lab's own", "k8s/base"]),
+    "read-from-k8s-base": (
+        lambda: (
+            list(yaml.safe_load_all((config.REPO_ROOT / "k8s/base/cassandra/statefulset.yaml").read_text()))
+            + [yaml.safe_load_all((config.REPO_ROOT / "k8s/base/cassandra/service.yaml").read_text()).__next__()]
+        ),
+        "❌",
+        ["lab's own"],
+    ),  # fmt: skip
 }
 
 
@@ -211,9 +229,10 @@ PRODUCER = {  # case: (job, dockerfile, expected start, key words)
     "the-labs-own-dockerfile": (
         job(),
         (config.REPO_ROOT / "k8s/images/producer/Dockerfile").read_text(),
-        "✅",
-        ["image-build contract"],
+        "❌",
+        ["lab's own Dockerfile", "write yours"],
     ),  # fmt: skip
+    "the-labs-own-job": (lambda: labs_own("Job"), DOCKERFILE, "❌", ["lab's own", "write yours"]),
     "restart-always": (
         job(restart="Always"),
         DOCKERFILE,
@@ -244,7 +263,10 @@ def test_producer_answers(case, cluster, namespace, capsys):
     ns = namespace
     ok, line = judged(
         lambda: week08.check_producer(
-            lambda: copy.deepcopy(the_job), lambda: dockerfile, namespace=ns, cluster=cluster
+            lambda: the_job() if callable(the_job) else copy.deepcopy(the_job),
+            lambda: dockerfile,
+            namespace=ns,
+            cluster=cluster,
         ),
         capsys,
     )

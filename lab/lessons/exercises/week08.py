@@ -316,6 +316,21 @@ def _apply(cluster: Cluster, docs: list[dict], namespace: str, dry_run: bool = F
     return out
 
 
+def _refuse_the_labs_own(docs: list[dict]) -> None:
+    """CheckFailed when an object is the kind overlay's own (its part-of label, or the same spec: read from k8s/base
+    or lab.kind.render()), not the learner's."""
+    for doc in docs:
+        mine = {k: v for k, v in (doc.get("spec") or {}).items() if k != "suspend"}
+        for ours in _base_render():
+            if ours["kind"] != doc["kind"]:
+                continue
+            labelled = (doc["metadata"].get("labels") or {}).get("app.kubernetes.io/part-of") == "kappa-lab"
+            same = mine == {k: v for k, v in (ours.get("spec") or {}).items() if k != "suspend"}
+            expect(not (labelled or same),
+                   f"{doc['kind']}/{doc['metadata']['name']} is the lab's own ({ours['kind']}/{ours['metadata']['name']} "
+                   "of k8s/base): write yours with the fields the exercise asks for")  # fmt: skip
+
+
 def _image_problem(image) -> str | None:
     """Why an image reference is not pinned (None when it is)."""
     if not isinstance(image, str) or not image:
@@ -409,6 +424,7 @@ def check_cassandra(objects, namespace: str | None = None, cluster: Cluster | No
     docs = _docs(_call(objects, "your cassandra_manifests()"), "cassandra_manifests()")
     sets = [d for d in docs if d["kind"] == "StatefulSet"]
     expect(len(sets) == 1, f"return one StatefulSet (and its Service): got kinds {[d['kind'] for d in docs]}")
+    _refuse_the_labs_own(docs)
     cluster = cluster or _checked_cluster()
     namespace = namespace or exercise_namespace("cassandra", cluster)
     _ensure_volumes(cluster, int((sets[0].get("spec") or {}).get("replicas") or 1))
@@ -565,10 +581,16 @@ def check_producer(job, dockerfile, namespace: str | None = None, cluster: Clust
     Dockerfile is held to the image-build contract, the Job applied to the practice cluster until its pod Succeeded."""
     text = _call(dockerfile, "your producer_dockerfile()")
     expect(isinstance(text, str) and text.strip(), "producer_dockerfile() returns the Dockerfile's text")
+    ours = config.REPO_ROOT / "k8s" / "images" / "producer" / "Dockerfile"
+    expect(
+        _dockerfile_lines(text) != _dockerfile_lines(ours.read_text()),
+        f"that is the lab's own Dockerfile ({ours.relative_to(config.REPO_ROOT)}): write yours",
+    )
     problems = dockerfile_problems(text)
     expect(not problems, "Dockerfile: " + "; ".join(problems))
     (doc,) = _docs(_call(job, "your producer_job()"), "producer_job()")
     expect(doc["kind"] == "Job", f"producer_job() returns a Job (batch/v1), not a {doc['kind']}")
+    _refuse_the_labs_own([doc])
     cluster = cluster or _checked_cluster()
     namespace = namespace or exercise_namespace("producer", cluster)
     run = copy.deepcopy(doc)
