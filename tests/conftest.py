@@ -13,6 +13,9 @@ from lab import config as lab_config
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_TLC = REPO.parent / "shared" / "data" / "tlc"
+# learner answers (tests/answers/weekNN/*.py) are data for tests/test_answers.py, never collected themselves (`make test`
+# passes --doctest-modules, which would import every .py under tests/, and the weeks' _grade.py share a basename)
+collect_ignore_glob = ["answers/*"]
 STACK_MARKERS = ("stack", "spark", "notebook")
 FIXTURE_MARKERS = {"stack": STACK_MARKERS, "control_plane": ("k8s",)}  # fixture -> markers that select its tests
 
