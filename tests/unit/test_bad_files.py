@@ -20,7 +20,7 @@ from lab.pipeline import data
 
 
 def zone_lookup() -> Path:
-    """The real zone lookup from LAB_TLC_BASE_URL (tests/conftest.py: the shared folder or `make test-data`'s cache)."""
+    """The real zone lookup from LAB_TLC_BASE_URL (tests/conftest.py points it at the shared samples)."""
     data.zones()
     return data.download("yellow", "2021-01").parent.parent / data.ZONES_PATH
 
