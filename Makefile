@@ -20,7 +20,7 @@ NBVAL := --nbval-lax notebooks/00_environment.ipynb
 .PHONY: help setup prereqs venv jars demo test test-unit test-stack test-faults test-notebooks test-k8s test-kind test-data test-week lint format lab up down status bench strip release clean k8s-bin
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 prereqs: ## check (and, as root on Debian, install) Java 17, Maven and Prometheus
 	@bash .ci/prereqs
