@@ -5,8 +5,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 LAB := $(VENV)/bin/lab
 # TLC data: the official site by default; a local copy with the same layout beside the clone (../shared/data/tlc,
-# as on the build machines) is used when present and LAB_TLC_BASE_URL is not set.
-TLC_MIRROR := $(abspath ../shared/data/tlc)
+# as on the build machines; env LAB_SHARED_DIR moves it) is used when present and LAB_TLC_BASE_URL is not set.
+TLC_MIRROR := $(abspath $(or $(LAB_SHARED_DIR),../shared)/data/tlc)
 ifeq ($(origin LAB_TLC_BASE_URL),undefined)
 ifneq ($(wildcard $(TLC_MIRROR)/misc/taxi_zone_lookup.csv),)
 export LAB_TLC_BASE_URL := file://$(TLC_MIRROR)
@@ -17,10 +17,10 @@ PYTEST_ARGS ?=
 # it fails on any error). The other weeks need smoke mode's parameters, which only papermill injects (tests/).
 NBVAL := --nbval-lax notebooks/00_environment.ipynb
 
-.PHONY: help setup prereqs venv jars demo test test-unit test-week lint format lab up down status bench strip release clean k8s-bin
+.PHONY: help setup prereqs venv jars demo test test-unit test-stack test-faults test-notebooks test-k8s test-kind test-data test-week lint format lab up down status bench strip release clean k8s-bin
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 prereqs: ## check (and, as root on Debian, install) Java 17, Maven and Prometheus
 	@bash .ci/prereqs
@@ -45,12 +45,14 @@ demo: setup ## start the local stack and run the instructor notebooks (with solu
 lint: venv ## ruff (lint and format check) and the import-layer rule
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) -m pytest -q tests/test_layers.py
+	$(PY) -m pytest -q tests/unit/test_layers.py
 
 format: venv ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# The test tiers are folders of tests/ (tests/README.md: what goes where, its marker, how long it takes). `make test`
+# runs every tier but kind; each tier alone: make test-unit, test-stack, test-faults, test-notebooks, test-k8s.
 test: setup lint ## lint, unit tests, then the real-stack integration and notebook tests (smoke mode)
 	$(PY) -m pytest tests --doctest-modules lab -m "not kind" $(NBVAL) $(PYTEST_ARGS)
 
@@ -70,13 +72,35 @@ k8s-bin: ## download the control plane's binaries (Linux amd64) into .lab/k8s/bi
 	chmod +x $(K8S_BIN)/*
 
 test-kind: venv ## the live kind-cluster tests (needs a running `lab --target kind up`; CI: kind.yml)
-	LAB_REQUIRE_KIND=1 $(PY) -m pytest tests -m kind $(PYTEST_ARGS)
+	LAB_REQUIRE_KIND=1 $(PY) -m pytest tests/kind $(PYTEST_ARGS)
 
-test-unit: venv ## only the tests that need no services
-	$(PY) -m pytest tests --doctest-modules lab -m "not stack and not spark and not notebook and not kind and not k8s" $(PYTEST_ARGS)
+test-unit: venv ## only the tests that need no services (tests/unit and the doctests)
+	$(PY) -m pytest tests/unit --doctest-modules lab $(PYTEST_ARGS)
+
+test-stack: setup ## the real local stack and Spark tests (tests/stack)
+	$(PY) -m pytest tests/stack $(PYTEST_ARGS)
+
+test-faults: setup ## the fault-injection suite on the real stack (tests/faults)
+	$(PY) -m pytest tests/faults $(PYTEST_ARGS)
+
+test-notebooks: setup ## the notebooks in smoke mode and the learners' answers (tests/notebooks, nbval on week 00)
+	$(PY) -m pytest tests/notebooks $(NBVAL) $(PYTEST_ARGS)
+
+test-k8s: venv ## the real Kubernetes control plane on loopback (tests/k8s; binaries: make k8s-bin or ../shared)
+	$(PY) -m pytest tests/k8s $(PYTEST_ARGS)
+
+# The TLC samples the tests read: small slices of real months (their README says which rows and where from), in
+# ../shared/data/tlc beside the clone (or env LAB_SHARED_DIR / LAB_TLC_BASE_URL); not the TLC site's whole months.
+TEST_SAMPLES := misc/taxi_zone_lookup.csv trip-data/yellow_tripdata_2021-01.parquet \
+  trip-data/yellow_tripdata_2025-01.parquet trip-data/green_tripdata_2024-01.parquet
+test-data: ## check that the TLC samples the tests read are beside the clone, or say how to get them
+	@missing=0; for f in $(TEST_SAMPLES); do [[ -f $(TLC_MIRROR)/$$f ]] || { echo "missing: $(TLC_MIRROR)/$$f"; missing=1; }; done; \
+	if [[ $$missing = 0 ]]; then echo "test-data: the tests read the TLC samples in $(TLC_MIRROR)"; else \
+	  echo "test-data: copy the shared samples folder (data/tlc, ~2 MB, with its README) to $(TLC_MIRROR), or point"; \
+	  echo "  LAB_SHARED_DIR at a folder holding data/tlc/ (tests/README.md, 'The TLC samples')."; exit 1; fi
 
 test-week: setup ## one notebook, e.g. make test-week N=03
-	$(PY) -m pytest tests/test_notebooks.py -k "$(N)_" $(PYTEST_ARGS)
+	$(PY) -m pytest tests/notebooks/test_notebooks.py -k "$(N)_" $(PYTEST_ARGS)
 
 lab: setup ## open JupyterLab on the notebooks (the student release)
 	$(VENV)/bin/jupyter lab notebooks/

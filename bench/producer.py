@@ -153,7 +153,7 @@ def main() -> None:
     )
     print(
         f"encoding alone: lab.wire.encode_frames {fast:,.0f} rows/s, AvroSerializer {slow:,.0f} rows/s "
-        f"({fast / slow:.0f}x; identical bytes, see tests/test_produce_unit.py)"
+        f"({fast / slow:.0f}x; identical bytes, see tests/unit/test_produce_unit.py)"
     )
 
 

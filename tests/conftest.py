@@ -11,16 +11,25 @@ import pytest
 
 from lab import config as lab_config
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED_TLC = REPO.parent / "shared" / "data" / "tlc"
-# learner answers (tests/answers/weekNN/*.py) are data for tests/test_answers.py, never collected themselves (`make test`
+# learner answers (notebooks/answers/weekNN/*.py) are data for test_answers.py, never collected themselves (`make test`
 # passes --doctest-modules, which would import every .py under tests/, and the weeks' _grade.py share a basename)
-collect_ignore_glob = ["answers/*"]
+collect_ignore_glob = ["notebooks/answers/*"]
 STACK_MARKERS = ("stack", "spark", "notebook")
+ZONES = "misc/taxi_zone_lookup.csv"  # present in a folder holding the TLC samples
 FIXTURE_MARKERS = {"stack": STACK_MARKERS, "control_plane": ("k8s",)}  # fixture -> markers that select its tests
 
-# Tests read the TLC samples from the shared folder beside the clone, never from the TLC site.
-os.environ.setdefault("LAB_TLC_BASE_URL", SHARED_TLC.as_uri())
+
+# The tests read the TLC samples (small slices of real months, described in their README) from the shared folder
+# beside the clone (env LAB_SHARED_DIR), never from the TLC site: `make test-data` says how a lone clone gets them.
+TLC_SAMPLES = lab_config.shared_dir() / "data" / "tlc"
+os.environ.setdefault("LAB_TLC_BASE_URL", TLC_SAMPLES.as_uri())
+
+
+def pytest_report_header(config):
+    """Say where the TLC samples come from, and what to do when they are missing."""
+    base = lab_config.tlc_base_url()
+    missing = base.startswith("file://") and not (Path(base.removeprefix("file://")) / ZONES).is_file()
+    return f"TLC samples: {base}" + (" (MISSING: `make test-data` says how to get them)" if missing else "")
 
 
 def pytest_collection_modifyitems(items):
@@ -62,7 +71,7 @@ def control_plane():
     """The real Kubernetes control plane on loopback (lab.services.controlplane), once per session: one fake node
     sized like a learner's Docker VM (env LAB_K8S_NODE_SIZE=github: the 4-CPU runner) carrying kind's own pods'
     requests, a default StorageClass and static PVs. Yields the module (`control_plane.use()` points the driver,
-    lab.deploy.kube, at it: see tests/test_kube_cluster.py).
+    lab.deploy.kube, at it: see tests/k8s/test_kube_cluster.py).
 
     Stopped and wiped at the end when this session started it (unless LAB_KEEP_STACK=1).
     """

@@ -3,7 +3,7 @@
 Two encoders produce the same bytes: `to_dict` feeds confluent-kafka's AvroSerializer (the
 reference, one record at a time through fastavro), and `encode_frames` encodes a whole DataFrame
 at once with numpy (zig-zag varints, little-endian doubles, length-prefixed UTF-8), which is what
-lets one Python process keep up with a broker. tests/test_produce_unit.py checks they agree.
+lets one Python process keep up with a broker. tests/unit/test_produce_unit.py checks they agree.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Running the learner's code inside a check: any error as one line, bounded waits, shortcuts refused, fallbacks.
 
-The tools a check uses around the learner's functions (see tests/answers/README.md for how they are tested):
+The tools a check uses around the learner's functions (see tests/notebooks/answers/README.md for how they are tested):
 
 - `describe(exc)`: one line for any exception (Spark/Py4J: the root cause, not the JVM stack) and the learner's frame;
   `grade()` prints it as the ❌ line, so Run All never stops on a learner's bug.

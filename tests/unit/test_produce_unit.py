@@ -189,7 +189,7 @@ def test_undeliverable_messages_fail_the_check(monkeypatch):
     with pytest.raises(ProduceError, match="failed"):
         report.check()
     with pytest.raises(ProduceError, match=r"^produce accounting failed: Kafka at 127\.0\.0\.1:9 did not acknowledge"):
-        report.check()  # the first thing said names the broker (tests/test_faults.py: killed mid-produce)
+        report.check()  # the first thing said names the broker (tests/faults/test_faults.py: killed mid-produce)
 
 
 def test_produce_month_scaled_and_shifted_to_now(mock_cluster):

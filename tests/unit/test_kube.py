@@ -329,7 +329,7 @@ def test_missing_tools_and_memory_say_what_to_do(monkeypatch):
 
 def test_the_preflight_checks_cpus_against_the_requests(monkeypatch):
     """B2: Docker's CPUs against what the render requests once Spark and the producer run (kind's own pods included);
-    the real scheduler's verdict on the same arithmetic is in tests/test_kube_cluster.py."""
+    the real scheduler's verdict on the same arithmetic is in tests/k8s/test_kube_cluster.py."""
     monkeypatch.setattr(kind.shutil, "which", lambda tool: f"/usr/bin/{tool}")
     monkeypatch.setattr(kind, "docker_memory_gib", lambda: 7.7)
     monkeypatch.setattr(kind, "cpu_needed", lambda: 2550)  # the requests the review summed (d72f38c)
@@ -414,7 +414,7 @@ def test_kubeclient_without_a_cluster_says_what_to_do(monkeypatch, tmp_path):
 
 
 def test_a_pod_may_override_an_in_cluster_address(monkeypatch):
-    """LAB_SERVICE_<NAME> replaces config.KIND_SERVICES in a pod (tests/test_images.py points pods at the stack)."""
+    """LAB_SERVICE_<NAME> replaces config.KIND_SERVICES in a pod (tests/stack/test_images.py points pods at the stack)."""
     monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1")
     monkeypatch.delenv("LAB_SERVICE_REGISTRY", raising=False)
     assert kube.endpoint("schema_registry") == f"http://{config.KIND_SERVICES['registry']}/apis/ccompat/v7"

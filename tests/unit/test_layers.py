@@ -6,7 +6,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-LAB = Path(__file__).resolve().parent.parent / "lab"
+from lab import config
+
+LAB = config.PACKAGE_DIR
 ORDER = ["base", "deploy", "services", "pipeline", "observe", "lessons", "cli"]
 BASE = {"config", "errors", "wait"}
 

@@ -1,8 +1,8 @@
-"""Learners' answers, right and wrong, run through the real exercise checks on the real stack (tests/answers/).
+"""Learners' answers, right and wrong, run through the real exercise checks on the real stack (tests/notebooks/answers/).
 
-Each file tests/answers/weekNN/<case>.py is one answer as a learner would type it, with a header saying which
+Each file tests/notebooks/answers/weekNN/<case>.py is one answer as a learner would type it, with a header saying which
 exercise it answers and what the check must say (✅ or ❌, and key words of the line). The week's `_grade.py` maps
-each exercise to a function that runs the check, as the notebook's grade cell does. See tests/answers/README.md.
+each exercise to a function that runs the check, as the notebook's grade cell does. See tests/notebooks/answers/README.md.
 """
 
 from __future__ import annotations

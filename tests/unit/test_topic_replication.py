@@ -52,22 +52,3 @@ def test_min_isr_above_the_factor_is_refused(env):
     env.setenv(MIN_ISR, "4")
     with pytest.raises(LabError, match=f"{MIN_ISR}=4 exceeds {RF}=3.*at most 3 \\(usually 2\\)"):
         config.topic_replication()
-
-
-@pytest.mark.stack
-def test_the_broker_gets_the_configured_factor_and_refuses_more_than_it_has(stack, env, unique_name):
-    """On the one-broker local stack: RF 1 is created and verified; RF 2 is refused with what to set."""
-    trips, dlq = unique_name, f"{unique_name}-dlq"
-    env.setenv(RF, "1")
-    try:
-        assert topics.ensure_topics(trips, dlq) == {trips: "created", dlq: "created"}
-        info = topics.describe(trips)
-        assert info["replicas"] == 1 and info["config"]["min.insync.replicas"] == "1"
-        env.setenv(RF, "2")
-        with pytest.raises(LabError, match="replication factor 1, expected 2"):
-            topics.ensure_topics(trips, dlq)  # an existing topic set up otherwise is named, not silently used
-        with pytest.raises(LabError, match=f"cannot create topic {unique_name}-x: .*{RF}.*at most the number of"):
-            topics.create(f"{unique_name}-x", partitions=1)
-        assert topics.partitions_of(f"{unique_name}-x") == 0
-    finally:
-        topics.delete_topics([trips, dlq])

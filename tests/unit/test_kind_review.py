@@ -1,6 +1,6 @@
 """The kind review's defects B7–B13 (../shared/docs/kind-review.md), each checked on the rendered overlay; each test fails
 on the code the review read (d72f38c). The real API server's side (it keeps these fields, RBAC) is in
-tests/test_kube_cluster.py; B1–B6 are in test_image_builds.py and test_kube_cluster.py."""
+tests/k8s/test_kube_cluster.py; B1–B6 are in test_image_builds.py and test_kube_cluster.py."""
 
 from __future__ import annotations
 

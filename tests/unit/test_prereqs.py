@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / ".ci" / "prereqs"
+from lab import config
+
+SCRIPT = config.REPO_ROOT / ".ci" / "prereqs"
 REAL_TOOLS = ("sed", "grep", "head", "awk", "chmod", "rm", "cat", "touch", "mkdir")
 
 FAKES = {

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from lab import config
+
+REPO = config.REPO_ROOT
 NAMED = re.compile(r"(?<![\w/.])((?:k8s|grafana|notebooks|bench|data)/[\w./-]*\w)")
 
 

@@ -2,14 +2,13 @@
 against the Kubernetes and Strimzi 1.2.0 schemas, and its settings are those lab/config.py and the capacity plan say:
 Kafka 3 controllers + 3 brokers, rack-aware, topics RF 3 / min.insync 2; Cassandra 3 nodes, 16 tokens, seeds by DNS,
 NetworkTopologyStrategy RF 3, LOCAL_QUORUM, a PDB, spread, drain before stop; Spark on Kubernetes with pod templates,
-RBAC and S3A checkpoints. Also the two job settings the overlay needs from the code (spark-submit's settings win,
-an object-store checkpoint root)."""
+RBAC and S3A checkpoints. Also the job setting the overlay needs from the code: an object-store checkpoint root
+(spark-submit's settings winning over the lab's runs a JVM: tests/stack/test_spark_submit.py)."""
 
 from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from functools import cache
 from pathlib import Path
 
@@ -307,36 +306,3 @@ def test_an_object_store_checkpoint_root_stays_a_uri():
         stream.reset(job)
     local = stream.Job(checkpoint_root="/tmp/cp")
     assert local.checkpoint_location("windows") == "/tmp/cp/windows" == str(local.checkpoint("windows"))
-
-
-@pytest.mark.spark
-def test_spark_submits_settings_win_over_the_labs_defaults(tmp_path):
-    """Run by spark-submit (the production Job's way), lab.spark.start() keeps what spark-submit was given (master,
-    LOCAL_QUORUM) and adds its own settings only where spark-submit gave none. ~20 s (one local JVM)."""
-    script = tmp_path / "show_conf.py"
-    script.write_text(
-        "from lab.services import spark\n"
-        "s = spark.start()\n"
-        "c = s.sparkContext.getConf()\n"
-        "print('CONF', c.get('spark.master'), c.get('spark.cassandra.output.consistency.level'),"
-        " c.get('spark.sql.session.timeZone'))\n"
-        "spark.stop()\n"
-    )
-    spark_submit = Path(sys.executable).parent / "spark-submit"
-    out = subprocess.run(
-        [
-            str(spark_submit),
-            "--master",
-            "local[1]",
-            "--conf",
-            "spark.cassandra.output.consistency.level=LOCAL_QUORUM",
-            "--conf",
-            "spark.ui.enabled=false",
-            str(script),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("CONF")), None)
-    assert line == "CONF local[1] LOCAL_QUORUM UTC", out.stderr[-2000:]
