@@ -231,12 +231,30 @@ def test_highest_holding_refuses_a_constant_answer():
         week09.check_highest_holding(lambda s: 2000, steps)
 
 
+def _highest_written_out(steps, p95_target_s=4.0):
+    best = None
+    for step in steps.sort_values("target").itertuples():
+        if not (step.p95_s <= p95_target_s and step.rate >= 0.9 * step.target):
+            break
+        best = int(step.target)
+    return best
+
+
 def test_highest_holding_accepts_the_rule():
+    from lab.lessons.exercises import week09
+
+    steps = pd.DataFrame({"target": [500, 1000], "rate": [500, 990], "p95_s": [1.0, 1.5]})
+    assert "1000" in week09.check_highest_holding(_highest_written_out, steps)
+
+
+def test_highest_holding_refuses_the_labs_rule():
+    """Fails when calling lab.loadtest.highest_holding (the check's own truth) passes for the learner's rule."""
     from lab.lessons import loadtest
     from lab.lessons.exercises import week09
 
     steps = pd.DataFrame({"target": [500, 1000], "rate": [500, 990], "p95_s": [1.0, 1.5]})
-    assert "1000" in week09.check_highest_holding(lambda s: loadtest.highest_holding(s.to_dict("records")), steps)
+    with pytest.raises(CheckFailed, match="lab's own implementation"):
+        week09.check_highest_holding(lambda s: loadtest.highest_holding(s.to_dict("records")), steps)
 
 
 MISMATCH = {
