@@ -86,8 +86,10 @@ def traffic_instant(
 
 def check_promql(expr: str, exercise: str, at: float | None = None, topic: str = config.TRIPS_TOPIC) -> str:
     """`expr` returns the same single number as the reference answer of `exercise` for trips topic `topic` at an
-    instant with traffic (`at`, or the latest such instant of the last LOOKBACK_S seconds)."""
-    expect(isinstance(expr, str) and expr.strip(), "write your PromQL expression as a string")
+    instant with traffic (`at`, or the latest such instant of the last LOOKBACK_S seconds).
+
+    `expr` may be the learner's function of the topic (`total_lag`), then called bounded in time."""
+    expr = _expression(expr, topic)
     want = reference(exercise, topic)
     at = traffic_instant(exercise, topic=topic) if at is None else at
     yours, ref = _value(expr, at), _value(want, at)
@@ -142,9 +144,20 @@ def on_made_up_offsets(expr: str, topic: str) -> str:
     return _SELECTOR.sub(lambda m: _made_up(m.group(1), topic), expr)
 
 
-def check_lag_per_partition(expr: str, topic: str) -> str:
+def _expression(expr, topic: str) -> str:
+    """The learner's PromQL: the string, or what their function of the topic returns (bounded in time)."""
+    from lab.lessons.exercises import learner
+
+    if callable(expr):
+        expr = learner.call(expr, topic, refuse=("lab.lessons.exercises.week06",), hint="PromQL")
+    expect(isinstance(expr, str) and expr.strip(), "write your PromQL expression as a string")
+    return expr
+
+
+def check_lag_per_partition(expr, topic: str) -> str:
     """`expr` gives the reference's total lag on made-up offsets of two queries and partitions of different progress
     (LAG_LOG_END, LAG_SPARK): a sum over every series, or a max over partitions, does not."""
+    expr = _expression(expr, topic)
     want = _value(on_made_up_offsets(reference("total_lag", topic), topic), time.time())
     try:
         yours = _value(on_made_up_offsets(expr, topic), time.time())

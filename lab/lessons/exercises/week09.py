@@ -13,7 +13,7 @@ from lab.lessons.exercises import expect
 
 def check_p95(answer, delays: pd.Series) -> str:
     """The learner's p95 equals pandas' linear-interpolation quantile of the delays."""
-    expect(answer is not None, "set my_p95 to a number of seconds")
+    expect(answer is not None, "p95(delays) returned None: return the 95th percentile in seconds")
     truth = float(pd.Series(delays, dtype=float).dropna().quantile(0.95))
     expect(
         math.isclose(float(answer), truth, rel_tol=1e-6, abs_tol=1e-6),
@@ -24,14 +24,14 @@ def check_p95(answer, delays: pd.Series) -> str:
 
 def check_total(answer, log_trips: int) -> str:
     """The 10-minute replay counts every usable trip in the log, no more, no less."""
-    expect(answer is not None, "set total_10min to the sum of the `trips` column")
+    expect(answer is not None, "total_trips(v2) returned None: return the sum of the `trips` column")
     expect(int(answer) == int(log_trips), f"{answer} trips, but the log holds {log_trips} usable trips")
     return f"{answer} trips in both: reprocessing with a new window length lost and doubled nothing"
 
 
 def check_replay_rate(answer, batches: pd.DataFrame) -> str:
     """Input rows over summed batch time."""
-    expect(answer is not None, "set replay_rate to trips per second")
+    expect(answer is not None, "replay_rate(batches) returned None: return trips per second")
     seconds = batches["batch_ms"].sum() / 1000
     expect(seconds > 0, "the replay reported no batch time")
     truth = batches["input_rows"].sum() / seconds
