@@ -150,12 +150,13 @@ def check_borough_table(
     """The learner's table answers "revenue per borough per hour, newest first" from one partition: system_schema
     shows the keys, order, TWCS and a TTL; their upsert of their query's rows reads back equal to lab.truth from one
     partition (Cassandra's trace says so), and upserting the same rows again changes nothing."""
+    from lab.lessons.exercises import learner
     from lab.pipeline import tables
 
     session = session or tables.connect()
     table = config.WEEK05_TABLE
     session.execute(f"DROP TABLE IF EXISTS {config.KEYSPACE}.{table}")
-    create(session)
+    learner.call(create, session, refuse=BOROUGH_REFUSED, hint="CQL")
     partition, clustering, types, options = _table_schema(session, table)
     expect(partition, f"no table {config.KEYSPACE}.{table}: CREATE TABLE it (in the keyspace {config.KEYSPACE})")
     expect(set(partition) == {"borough", "day"}, _partition_advice(partition))
@@ -175,7 +176,7 @@ def check_borough_table(
         "time series written once and expired together: compaction = {'class': 'TimeWindowCompactionStrategy'}",
     )
     expect((options.get("default_time_to_live") or 0) > 0, "set a default_time_to_live, so old hours expire")
-    rows = hourly(zone_windows)
+    rows = learner.call(hourly, zone_windows.copy(), refuse=BOROUGH_REFUSED, hint="pandas")
     truth = hourly_truth(borough_windows)
     busiest = truth.assign(day=truth["hour"].dt.normalize()).groupby(["borough", "day"])["trips"].sum().idxmax()
     borough, day = busiest[0], str(busiest[1].date())
@@ -189,11 +190,12 @@ def check_borough_table(
         f"(got {sorted(getattr(rows, 'columns', []))})",
     )
     stale = _stale(rows)
-    upsert(session, stale)  # what an earlier run wrote: the same keys, other values
+    # what an earlier run wrote: the same keys, other values (the next write must overwrite them)
+    learner.call(upsert, session, stale, refuse=BOROUGH_REFUSED, hint="a prepared INSERT")
     first, _ = partition_read(cql, (borough, day), session)
     expect(len(first) > 0, f"your upsert wrote nothing for {borough} on {day}")
     for attempt in ("after your upsert over an earlier run's rows", "after upserting the same rows again"):
-        upsert(session, rows)
+        learner.call(upsert, session, rows, refuse=BOROUGH_REFUSED, hint="a prepared INSERT")
         got, events = partition_read(cql, (borough, day), session)
         expect(
             any("single-partition" in e.lower() for e in events),
@@ -222,6 +224,9 @@ def check_borough_table(
         f"{table}: (({', '.join(partition)}), hour DESC), TWCS, TTL {options['default_time_to_live']} s; "
         f"{borough} on {day}: {len(want)} hours from one partition, equal to the truth, also after a replay"
     )
+
+
+BOROUGH_REFUSED = ("lab.pipeline.tables.write", "lab.pipeline.sink.*", "lab.pipeline.truth.*")
 
 
 def _partition_advice(partition: list[str]) -> str:
@@ -452,10 +457,14 @@ def _pristine(broken: Broken) -> bool:
     return topics.end_offsets(broken.topic) == broken.end and len(quarantined(broken.topic)) == len(broken.trips)
 
 
+MISMATCH_REFUSED = ("lab.pipeline.produce.*", "lab.pipeline.truth.*")
+
+
 def check_mismatch(diagnose: Callable, fix: Callable, broken: Broken) -> str:
     """The learner's `diagnose(topic)` names what went wrong (check_diagnosis), then `fix(topic, trips)` sends the
     same trips again so that the stream decodes them: the job's windows of these trips equal lab.truth's, and no
     record sent by the fix is quarantined. A scene already fixed (a second run) is set up again first."""
+    from lab.lessons.exercises import learner
     from lab.pipeline import topics, truth
 
     if not _pristine(broken):
@@ -467,9 +476,12 @@ def check_mismatch(diagnose: Callable, fix: Callable, broken: Broken) -> str:
         len(rows) == len(broken.trips),
         f"the job quarantined {len(rows)} of {len(broken.trips)} records: run the stream cell above first",
     )
-    said = check_diagnosis(diagnose(broken.topic), expected_diagnosis(broken, rows))
+    said = check_diagnosis(
+        learner.call(diagnose, broken.topic, refuse=MISMATCH_REFUSED, hint="CQL and the registry's REST API"),
+        expected_diagnosis(broken, rows),
+    )
     before = topics.end_offsets(broken.topic)
-    fix(broken.topic, broken.trips.copy())
+    learner.call(fix, broken.topic, broken.trips.copy(), refuse=MISMATCH_REFUSED, hint="a confluent_kafka Producer")
     after = topics.end_offsets(broken.topic)
     sent = sum(after.values()) - sum(before.values())
     expect(sent > 0, f"fix() sent nothing to {broken.topic}")

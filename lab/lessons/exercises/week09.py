@@ -84,8 +84,8 @@ def check_reprocess_v2(
     off = side[side["v1"] != side["v2"]]
     expect(off.empty, f"trips per hour differ between v1 and v2 in {len(off)} hours, first {off.head(3).to_dict()}")
     return (
-        f"kappa.{table} holds {len(v2)} {window} windows equal to lab.truth, and the same "
-        f"{int(side['v2'].sum())} trips per hour as v1 over {len(side)} hours: ready to switch the readers"
+        f"kappa.{table} holds {len(v2)} {window} windows equal to lab.truth, and the same trips per hour as v1 "
+        f"({int(side['v2'].sum())} trips over {len(side)} hours): ready to switch the readers"
     )
 
 
@@ -112,7 +112,8 @@ def event_time_problem(v2: pd.DataFrame, log_trips: pd.DataFrame, window: str) -
         spans = (pd.to_datetime(v2["window_end"]) - pd.to_datetime(v2["window_start"])).dropna().unique()
         if len(spans) and any(pd.Timedelta(d) != size for d in spans):
             return (
-                f"its windows are {pd.Timedelta(spans[0])} long, v2's are {window}: F.window('pickup_ts', '{window}')"
+                f"its windows are {pd.Timedelta(spans[0]) / pd.Timedelta(minutes=1):g} minutes long, v2's are "
+                f"{window}: F.window('pickup_ts', '{window}')"
             )
     odd = starts[starts.dt.floor(size) != starts]
     if len(odd):

@@ -27,7 +27,13 @@ def restore(answer, name):
     before = lab.tables.read("zone_windows")
     backup = f"{name[:40]}-{int(time.time())}"
     try:
-        graded = grade(week06.check_snapshot_restore, answer.snapshot_destroy_restore, backup, "zone_windows")
+        graded = grade(
+            week06.check_snapshot_restore,
+            answer.snapshot_destroy_restore,
+            backup,
+            "zone_windows",
+            timeout_s=getattr(answer, "TIMEOUT_S", 300),
+        )
         after = lab.tables.read("zone_windows")
         diff = lab.truth.compare_table("zone_windows", before, after)
         if not diff.ok:  # the table lost for the rest of the course: whatever the line says, the test fails

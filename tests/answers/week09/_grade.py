@@ -2,6 +2,7 @@
 trips moved to a day of their own, 2020-06-17) and v1 rows written for them just before (lab.truth's 5-minute
 windows): one SparkSession for the test session."""
 
+import numpy as np
 import pandas as pd
 
 import lab
@@ -14,8 +15,12 @@ TRIPS = 200
 def _trips() -> pd.DataFrame:
     ok, _ = lab.data.validate(lab.data.load("yellow", "2021-01", limit=TRIPS * 2), "2021-01")
     ok = ok.head(TRIPS)
-    shift = DAY - ok["pickup_ts"].min().normalize()
-    return ok.assign(pickup_ts=ok["pickup_ts"] + shift, dropoff_ts=ok["dropoff_ts"] + shift)
+    # spread over the day, one trip every 3 minutes, so hours and windows differ
+    pickups = pd.Series(DAY + pd.to_timedelta(np.arange(len(ok)) * 3, unit="min"), index=ok.index)
+    return ok.assign(
+        pickup_ts=pickups.astype(ok["pickup_ts"].dtype),
+        dropoff_ts=(pickups + pd.Timedelta(minutes=9)).astype(ok["dropoff_ts"].dtype),
+    )
 
 
 def reprocess_v2(answer, name):
