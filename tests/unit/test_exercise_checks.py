@@ -231,12 +231,30 @@ def test_highest_holding_refuses_a_constant_answer():
         week09.check_highest_holding(lambda s: 2000, steps)
 
 
+def _highest_written_out(steps, p95_target_s=4.0):
+    best = None
+    for step in steps.sort_values("target").itertuples():
+        if not (step.p95_s <= p95_target_s and step.rate >= 0.9 * step.target):
+            break
+        best = int(step.target)
+    return best
+
+
 def test_highest_holding_accepts_the_rule():
+    from lab.lessons.exercises import week09
+
+    steps = pd.DataFrame({"target": [500, 1000], "rate": [500, 990], "p95_s": [1.0, 1.5]})
+    assert "1000" in week09.check_highest_holding(_highest_written_out, steps)
+
+
+def test_highest_holding_refuses_the_labs_rule():
+    """Fails when calling lab.loadtest.highest_holding (the check's own truth) passes for the learner's rule."""
     from lab.lessons import loadtest
     from lab.lessons.exercises import week09
 
     steps = pd.DataFrame({"target": [500, 1000], "rate": [500, 990], "p95_s": [1.0, 1.5]})
-    assert "1000" in week09.check_highest_holding(lambda s: loadtest.highest_holding(s.to_dict("records")), steps)
+    with pytest.raises(CheckFailed, match="lab's own implementation"):
+        week09.check_highest_holding(lambda s: loadtest.highest_holding(s.to_dict("records")), steps)
 
 
 MISMATCH = {
@@ -321,3 +339,68 @@ def test_mismatch_refuses_an_empty_diagnosis_before_any_fix(monkeypatch):
     with pytest.raises(CheckFailed, match="returned nothing"):
         week05.check_mismatch(lambda topic: {}, lambda topic, trips: fixed.append(topic), broken)
     assert not fixed, "the fix must not run before the diagnosis is right"
+
+
+def test_late_scenario_gives_each_fate_by_event_time():
+    """Fails when the hand-made trips stop exercising the watermark: each fate (counted, late but kept, dropped) must
+    occur, and a right query's windows after each run follow from the pickups alone."""
+    from lab.lessons.exercises import week04
+
+    trips = week04.late_scenario("5 minutes", "10 minutes")
+    assert {t.fate for t in trips} == {"counted", "late, kept", "dropped"}
+    after = week04.scenario_windows(trips, "5 minutes")
+    assert dict(zip(after["window_start"].dt.strftime("%H:%M"), after["trips"])) == {
+        "12:00": 2,
+        "12:05": 1,
+        "12:20": 1,
+        "12:30": 2,
+    }
+    assert len(week04.scenario_windows(trips, "5 minutes", runs=1)) == 3
+
+
+def _got(counts: dict[str, int]) -> pd.DataFrame:
+    from lab.lessons.exercises import week04
+
+    starts = [pd.Timestamp(f"2021-01-01 {k}") if ":" in k and len(k) == 5 else pd.Timestamp(k) for k in counts]
+    return pd.DataFrame({"zone_id": week04.ZONE, "window_start": starts, "trips": list(counts.values())})
+
+
+@pytest.mark.parametrize(
+    ("got", "plan", "words"),
+    [
+        ({"12:00": 2, "12:05": 1, "12:20": 1, "12:30": 2}, None, None),
+        ({"2026-12-06 14:20": 8}, {"windows": set(), "watermarks": []}, "processing time"),
+        ({"12:00": 3, "12:20": 1, "12:30": 2}, {"windows": {("pickup_ts", "10min")}}, "10 minutes long"),
+        ({"12:10": 2, "12:15": 1}, {"windows": {("dropoff_ts", "5min")}}, "windows are of dropoff_ts"),
+        ({"12:00": 4, "12:05": 2, "12:20": 1, "12:30": 2}, {"watermarks": []}, "no watermark"),
+        (
+            {"12:00": 4, "12:05": 2, "12:20": 1, "12:30": 2},
+            {"watermarks": [("dropoff_ts", "10 minutes")]},
+            "on dropoff_ts",
+        ),
+        ({"12:00": 2, "12:05": 1, "12:30": 2}, {"watermarks": [("pickup_ts", "5 minutes")]}, "waits 5 minutes"),
+    ],
+)
+def test_lateness_problem_names_the_cause(got, plan, words):
+    """Fails when a wrong streaming query's windows over the hand-made trips pass, or the ❌ names another cause."""
+    from lab.lessons.exercises import week04
+
+    facts = {"windows": {("pickup_ts", pd.Timedelta("5min"))}, "watermarks": [("pickup_ts", "10 minutes")]}
+    for key, value in (plan or {}).items():
+        facts[key] = {(c, pd.Timedelta(d)) for c, d in value} if key == "windows" else value
+    trips = week04.late_scenario("5 minutes", "10 minutes")
+    problem = week04.lateness_problem(_got(got), facts, trips, "5 minutes", "10 minutes")
+    if words is None:
+        assert problem is None
+    else:
+        assert problem and words in problem, problem
+
+
+def test_lag_on_made_up_offsets_replaces_each_selector():
+    """Fails when an answer's metric selectors are not all replaced by the made-up series (it would then be judged on
+    whatever the stack holds)."""
+    from lab.lessons.exercises import week06
+
+    expr = week06.on_made_up_offsets(week06.reference("total_lag", "t"), "t")
+    assert "kafka_log_log_logendoffset" not in expr and "lab_spark_source_end_offset" not in expr
+    assert expr.count('"replay"') == len(week06.LAG_SPARK["replay"])

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from lab import config
-from lab.errors import LabError
+from lab.errors import CheckFailed, LabError
 from lab.lessons.exercises import expect
 
 
@@ -31,7 +31,7 @@ def check_zone_day(cql: str, params: tuple, expected: pd.DataFrame, zone_id: int
     single-partition query (read from its own query trace), with no ALLOW FILTERING."""
     expect(isinstance(cql, str) and cql.strip(), "return the CQL text and its parameters: (cql, (zone, day))")
     expect("allow filtering" not in cql.lower(), "no ALLOW FILTERING: name the whole partition key (zone_id and day)")
-    rows, events = partition_read(cql, tuple(params), session)
+    rows, events = _learner_read(cql, tuple(params), session)
     scans = [e for e in events if "single-partition" not in e.lower() and ("scan" in e.lower() or "range" in e.lower())]
     single = [e for e in events if "single-partition" in e.lower()]
     expect(
@@ -47,6 +47,38 @@ def check_zone_day(cql: str, params: tuple, expected: pd.DataFrame, zone_id: int
     expect(len(rows) == len(want), f"{len(rows)} rows, but zone {zone_id} has {len(want)} windows on {day} (no LIMIT)")
     expect(int(rows["trips"].sum()) == int(want["trips"].sum()), "the trip counts do not match the ground truth")
     return f"{len(rows)} windows, {int(want['trips'].sum())} trips, from one partition ({zone_id}, {day}): {single[0]}"
+
+
+def check_zone_day_query(zone_day_query: Callable, expected: pd.DataFrame, zone: int, day: str, session=None) -> str:
+    """The learner's `zone_day_query(zone, day)` gives (CQL, parameters) that pass check_zone_day (bounded in time;
+    the lab's tables module and the checks are refused)."""
+    from lab.lessons.exercises import learner
+
+    answer = learner.call(zone_day_query, zone, day, refuse=("lab.pipeline.tables.read",), hint="CQL")
+    expect(
+        isinstance(answer, (tuple, list)) and len(answer) == 2,
+        f"return a pair (cql, parameters), not {type(answer).__name__}",
+    )
+    cql, params = answer
+    return check_zone_day(cql, params, expected, zone, day, session)
+
+
+def _learner_read(cql: str, params: tuple, session=None) -> tuple[pd.DataFrame, list[str]]:
+    """partition_read of a learner's query: Cassandra's refusal becomes a check message, without its advice to add
+    ALLOW FILTERING (a scan of every partition, which the lab forbids)."""
+    from cassandra import InvalidRequest
+
+    try:
+        return partition_read(cql, params, session)
+    except InvalidRequest as exc:
+        said = str(exc).split("message=", 1)[-1].strip(' "}')
+        if "allow filtering" in said.lower():
+            raise CheckFailed(
+                "Cassandra refused the query: without the whole partition key it would have to scan every "
+                "partition and filter (its advice, ALLOW FILTERING, is exactly that scan, which the lab forbids); "
+                "name the whole partition key: WHERE zone_id = ? AND day = ?"
+            ) from None
+        raise CheckFailed(f"Cassandra refused the query: {said.splitlines()[0] if said else exc}") from None
 
 
 def check_really_dropped(answer, demo) -> str:
@@ -118,19 +150,16 @@ def check_borough_table(
     """The learner's table answers "revenue per borough per hour, newest first" from one partition: system_schema
     shows the keys, order, TWCS and a TTL; their upsert of their query's rows reads back equal to lab.truth from one
     partition (Cassandra's trace says so), and upserting the same rows again changes nothing."""
+    from lab.lessons.exercises import learner
     from lab.pipeline import tables
 
     session = session or tables.connect()
     table = config.WEEK05_TABLE
     session.execute(f"DROP TABLE IF EXISTS {config.KEYSPACE}.{table}")
-    create(session)
+    learner.call(create, session, refuse=BOROUGH_REFUSED, hint="CQL")
     partition, clustering, types, options = _table_schema(session, table)
     expect(partition, f"no table {config.KEYSPACE}.{table}: CREATE TABLE it (in the keyspace {config.KEYSPACE})")
-    expect(
-        partition == ["borough", "day"],
-        f"partition key {partition}: one partition per borough and day "
-        "((borough, day)), so a partition stays bounded at 24 rows",
-    )
+    expect(set(partition) == {"borough", "day"}, _partition_advice(partition))
     expect(
         clustering == [("hour", "desc")],
         f"clustering {clustering}: cluster by hour, newest first (WITH CLUSTERING ORDER BY (hour DESC))",
@@ -147,15 +176,26 @@ def check_borough_table(
         "time series written once and expired together: compaction = {'class': 'TimeWindowCompactionStrategy'}",
     )
     expect((options.get("default_time_to_live") or 0) > 0, "set a default_time_to_live, so old hours expire")
-    rows = hourly(zone_windows)
+    rows = learner.call(hourly, zone_windows.copy(), refuse=BOROUGH_REFUSED, hint="pandas")
     truth = hourly_truth(borough_windows)
     busiest = truth.assign(day=truth["hour"].dt.normalize()).groupby(["borough", "day"])["trips"].sum().idxmax()
     borough, day = busiest[0], str(busiest[1].date())
     want = truth[(truth["borough"] == borough) & (truth["hour"].dt.normalize() == pd.Timestamp(day))]
     want = want.sort_values("hour", ascending=False)
     cql = f"SELECT hour, trips, revenue_total FROM {config.KEYSPACE}.{table} WHERE borough = %s AND day = %s"
-    for attempt in ("after your upsert", "after upserting the same rows again"):
-        upsert(session, rows)
+    need = {"borough", "day", "hour", "trips", "revenue_total"}
+    expect(
+        isinstance(rows, pd.DataFrame) and need <= set(rows.columns),
+        f"hourly_revenue must return a DataFrame with the columns {sorted(need)} "
+        f"(got {sorted(getattr(rows, 'columns', []))})",
+    )
+    stale = _stale(rows)
+    # what an earlier run wrote: the same keys, other values (the next write must overwrite them)
+    learner.call(upsert, session, stale, refuse=BOROUGH_REFUSED, hint="a prepared INSERT")
+    first, _ = partition_read(cql, (borough, day), session)
+    expect(len(first) > 0, f"your upsert wrote nothing for {borough} on {day}")
+    for attempt in ("after your upsert over an earlier run's rows", "after upserting the same rows again"):
+        learner.call(upsert, session, rows, refuse=BOROUGH_REFUSED, hint="a prepared INSERT")
         got, events = partition_read(cql, (borough, day), session)
         expect(
             any("single-partition" in e.lower() for e in events),
@@ -163,9 +203,17 @@ def check_borough_table(
         )
         expect(len(got) == len(want), f"{attempt}: {len(got)} hours of {borough} on {day}, the truth has {len(want)}")
         expect(pd.to_datetime(got["hour"]).is_monotonic_decreasing, "hours must come back newest first")
+        trips_got = [int(t) for t in got["trips"]]
+        kept_stale = trips_got == [int(t) for t in first["trips"]] and trips_got != [int(t) for t in want["trips"]]
         expect(
-            [int(t) for t in got["trips"]] == [int(t) for t in want["trips"]],
-            f"{attempt}: trips per hour {list(got['trips'])[:5]} ≠ truth {list(want['trips'])[:5]}"
+            not kept_stale,
+            f"{attempt}: the hours still hold the values written before ({trips_got[:3]}…, the truth is "
+            f"{[int(t) for t in want['trips']][:3]}…): a write that only inserts when the row is missing (INSERT … IF "
+            "NOT EXISTS) is not an upsert; a plain INSERT (or UPDATE) overwrites the row of the same primary key",
+        )
+        expect(
+            trips_got == [int(t) for t in want["trips"]],
+            f"{attempt}: trips per hour {trips_got[:5]} ≠ truth {[int(t) for t in want['trips']][:5]}"
             + (" (counted twice? an INSERT overwrites, a counter adds)" if "again" in attempt else ""),
         )
         expect(
@@ -176,6 +224,34 @@ def check_borough_table(
         f"{table}: (({', '.join(partition)}), hour DESC), TWCS, TTL {options['default_time_to_live']} s; "
         f"{borough} on {day}: {len(want)} hours from one partition, equal to the truth, also after a replay"
     )
+
+
+BOROUGH_REFUSED = ("lab.pipeline.tables.write", "lab.pipeline.sink.*", "lab.pipeline.truth.*")
+
+
+def _partition_advice(partition: list[str]) -> str:
+    """Why a partition key other than borough and day (in either order) does not answer the question well."""
+    key = f"({', '.join(partition)})" if partition else "none"
+    if set(partition) == {"borough"}:
+        why = "one partition per borough grows forever (every hour of every day)"
+    elif set(partition) == {"day"}:
+        why = "one partition per day holds every borough, so a borough's day is not one partition of its own"
+    elif "hour" in partition:
+        why = "the hour in the partition key makes a partition of one row: a borough's day is 24 partitions to read"
+    else:
+        why = "a borough's day must be exactly one partition"
+    return (
+        f"partition key {key}: {why}; partition by borough and day (PRIMARY KEY ((borough, day), hour)), so each "
+        "question reads one partition of at most 24 rows"
+    )
+
+
+def _stale(rows: pd.DataFrame) -> pd.DataFrame:
+    """The learner's rows with other values (one trip more, revenue + 1): what an earlier run could have written."""
+    out = pd.DataFrame(rows).copy()
+    out["trips"] = out["trips"].astype("int64") + 1
+    out["revenue_total"] = out["revenue_total"].astype(float) + 1.0
+    return out
 
 
 # --- debugging a schema mismatch ------------------------------------------------------------------------------------
@@ -381,10 +457,14 @@ def _pristine(broken: Broken) -> bool:
     return topics.end_offsets(broken.topic) == broken.end and len(quarantined(broken.topic)) == len(broken.trips)
 
 
+MISMATCH_REFUSED = ("lab.pipeline.produce.*", "lab.pipeline.truth.*")
+
+
 def check_mismatch(diagnose: Callable, fix: Callable, broken: Broken) -> str:
     """The learner's `diagnose(topic)` names what went wrong (check_diagnosis), then `fix(topic, trips)` sends the
     same trips again so that the stream decodes them: the job's windows of these trips equal lab.truth's, and no
     record sent by the fix is quarantined. A scene already fixed (a second run) is set up again first."""
+    from lab.lessons.exercises import learner
     from lab.pipeline import topics, truth
 
     if not _pristine(broken):
@@ -396,9 +476,12 @@ def check_mismatch(diagnose: Callable, fix: Callable, broken: Broken) -> str:
         len(rows) == len(broken.trips),
         f"the job quarantined {len(rows)} of {len(broken.trips)} records: run the stream cell above first",
     )
-    said = check_diagnosis(diagnose(broken.topic), expected_diagnosis(broken, rows))
+    said = check_diagnosis(
+        learner.call(diagnose, broken.topic, refuse=MISMATCH_REFUSED, hint="CQL and the registry's REST API"),
+        expected_diagnosis(broken, rows),
+    )
     before = topics.end_offsets(broken.topic)
-    fix(broken.topic, broken.trips.copy())
+    learner.call(fix, broken.topic, broken.trips.copy(), refuse=MISMATCH_REFUSED, hint="a confluent_kafka Producer")
     after = topics.end_offsets(broken.topic)
     sent = sum(after.values()) - sum(before.values())
     expect(sent > 0, f"fix() sent nothing to {broken.topic}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import pandas as pd
@@ -12,7 +13,7 @@ from lab.lessons.exercises import expect
 
 def check_p95(answer, delays: pd.Series) -> str:
     """The learner's p95 equals pandas' linear-interpolation quantile of the delays."""
-    expect(answer is not None, "set my_p95 to a number of seconds")
+    expect(answer is not None, "p95(delays) returned None: return the 95th percentile in seconds")
     truth = float(pd.Series(delays, dtype=float).dropna().quantile(0.95))
     expect(
         math.isclose(float(answer), truth, rel_tol=1e-6, abs_tol=1e-6),
@@ -23,14 +24,14 @@ def check_p95(answer, delays: pd.Series) -> str:
 
 def check_total(answer, log_trips: int) -> str:
     """The 10-minute replay counts every usable trip in the log, no more, no less."""
-    expect(answer is not None, "set total_10min to the sum of the `trips` column")
+    expect(answer is not None, "total_trips(v2) returned None: return the sum of the `trips` column")
     expect(int(answer) == int(log_trips), f"{answer} trips, but the log holds {log_trips} usable trips")
     return f"{answer} trips in both: reprocessing with a new window length lost and doubled nothing"
 
 
 def check_replay_rate(answer, batches: pd.DataFrame) -> str:
     """Input rows over summed batch time."""
-    expect(answer is not None, "set replay_rate to trips per second")
+    expect(answer is not None, "replay_rate(batches) returned None: return trips per second")
     seconds = batches["batch_ms"].sum() / 1000
     expect(seconds > 0, "the replay reported no batch time")
     truth = batches["input_rows"].sum() / seconds
@@ -50,13 +51,16 @@ def check_reprocess_v2(
     v1_since,
     table: str = "zone_windows_v2",
     window: str = "10 minutes",
+    timeout_s: float | None = 900.0,
 ) -> str:
-    """Run the learner's reprocessing job, then compare what it wrote into `table` with lab.truth for `window`, and
+    """Run the learner's reprocessing job (bounded in time; the lab's own reprocessing and job are refused), then compare what it wrote into `table` with lab.truth for `window`, and
     its trips per hour with v1's (zone_windows rows the replay of section 4 wrote since `v1_since`)."""
     from lab.lessons import replay
+    from lab.lessons.exercises import learner
 
     started = pd.Timestamp.now(tz="UTC")
-    reprocess(spark, topic, schema, table)
+    with learner.stopping_queries(spark) if spark is not None else contextlib.nullcontext():
+        learner.call(reprocess, spark, topic, schema, table, refuse=V2_REFUSED, hint=V2_HINT, timeout_s=timeout_s)
     v2 = replay.written_by(table, started)
     expect(
         not v2.empty,
@@ -66,6 +70,8 @@ def check_reprocess_v2(
     from lab.pipeline import truth
 
     expect(not log_trips.empty, f"{topic} holds no usable trips: run the load of section 2 first")
+    cause = event_time_problem(v2, log_trips, window)
+    expect(cause is None, f"kappa.{table}: {cause}")
     diff = truth.compare_table("zone_windows", replay.expected_for(log_trips, window)["zone_windows"], v2)
     expect(
         diff.ok,
@@ -78,9 +84,41 @@ def check_reprocess_v2(
     off = side[side["v1"] != side["v2"]]
     expect(off.empty, f"trips per hour differ between v1 and v2 in {len(off)} hours, first {off.head(3).to_dict()}")
     return (
-        f"kappa.{table} holds {len(v2)} {window} windows equal to lab.truth, and the same "
-        f"{int(side['v2'].sum())} trips per hour as v1 over {len(side)} hours: ready to switch the readers"
+        f"kappa.{table} holds {len(v2)} {window} windows equal to lab.truth, and the same trips per hour as v1 "
+        f"({int(side['v2'].sum())} trips over {len(side)} hours): ready to switch the readers"
     )
+
+
+V2_REFUSED = ("lab.lessons.replay.*", "lab.pipeline.stream.*", "lab.pipeline.sink.*", "lab.pipeline.truth.*")
+V2_HINT = "spark.read from Kafka, from_avro, F.window and the Cassandra connector"
+
+
+def event_time_problem(v2: pd.DataFrame, log_trips: pd.DataFrame, window: str) -> str | None:
+    """What the v2 rows say about the time their windows are of (None: windows of `window` on the trips' pickups)."""
+    if "window_start" not in v2.columns:
+        return "the rows have no window_start: write the window's start as window_start"
+    starts = pd.to_datetime(v2["window_start"]).dt.tz_localize(None)
+    pickups = pd.to_datetime(log_trips["pickup_ts"])
+    first, last = pickups.min().floor("1D"), pickups.max().ceil("1D")
+    outside = starts[(starts < first) | (starts > last)]
+    if len(outside) == len(starts):
+        return (
+            f"the windows start at {outside.iloc[0]}, outside the trips' pickup days ({first.date()} to "
+            f"{last.date()}): they are windows of processing time (current_timestamp, or the Kafka timestamp: when "
+            "the record was written); reprocessing must window by event time, F.window('pickup_ts', …)"
+        )
+    size = pd.Timedelta(window)
+    if "window_end" in v2.columns:
+        spans = (pd.to_datetime(v2["window_end"]) - pd.to_datetime(v2["window_start"])).dropna().unique()
+        if len(spans) and any(pd.Timedelta(d) != size for d in spans):
+            return (
+                f"its windows are {pd.Timedelta(spans[0]) / pd.Timedelta(minutes=1):g} minutes long, v2's are "
+                f"{window}: F.window('pickup_ts', '{window}')"
+            )
+    odd = starts[starts.dt.floor(size) != starts]
+    if len(odd):
+        return f"a window starts at {odd.iloc[0]}, not a multiple of {window}: v2's windows are {window} long"
+    return None
 
 
 def check_archive(topic: str, timeout: float = 180.0) -> str:
@@ -116,13 +154,15 @@ def check_highest_holding(highest, steps: pd.DataFrame) -> str:
     """The learner's `highest(steps)` gives lab.loadtest.highest_holding's answer on the measured ramp and on a
     made-up one whose answer is known (so a function that always says None cannot pass)."""
     from lab.lessons import loadtest
+    from lab.lessons.exercises import learner
 
     made_up = pd.DataFrame(
         {"target": [1000, 2000, 5000, 10000], "rate": [1000, 1990, 3000, 9900], "p95_s": [1.1, 2.5, 3.0, 2.0]}
     )
-    got = highest(made_up)
+    refuse = ("lab.lessons.loadtest.highest_holding",)
+    got = learner.call(highest, made_up, refuse=refuse, hint="pandas")
     expect(got == 2000, f"on a ramp whose 5,000 step sent only 3,000 trips/s your answer is {got!r}, expected 2000")
     want = loadtest.highest_holding(steps.to_dict("records"))
-    got = highest(steps)
+    got = learner.call(highest, steps, refuse=refuse, hint="pandas")
     expect(got == want, f"on the measured ramp your answer is {got!r}, expected {want!r}")
     return f"the highest rate holding p95 ≤ {loadtest.P95_TARGET_S:g} s here: {want if want else 'none'}"
