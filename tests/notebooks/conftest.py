@@ -19,3 +19,17 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if HERE in item.path.parents:
             item.add_marker(pytest.mark.notebook)
+
+
+@pytest.fixture
+def kernel_ports_free():
+    """A notebook's kernel serves the lab's metrics endpoints and the Spark UI, as a learner's does: free the ports an
+    earlier test of this process may still hold. The exporters (test_faults and test_stream attach them), or
+    Prometheus would scrape this process's stale gauges instead of the notebook's (CI found week 06 waiting for a lag
+    series that way); and this process's SparkSession (the answer table's Spark weeks), whose UI holds port 4040 that
+    the kernel's session must bind (a clean-clone CI run found every Spark week failing to start Spark that way)."""
+    from lab.services import exporter
+    from lab.services import spark as lab_spark
+
+    exporter.stop_all()
+    lab_spark.stop()

@@ -89,7 +89,7 @@ def inject(nb: dict, function: str, answer: Path) -> dict:
 
 @pytest.mark.notebook
 @pytest.mark.parametrize(("week", "function", "answer"), INJECTED, ids=[f"week{w}-{a.stem}" for w, _, a in INJECTED])
-def test_notebook_goes_on_after_a_wrong_answer(week, function, answer, stack, tmp_path):
+def test_notebook_goes_on_after_a_wrong_answer(week, function, answer, stack, tmp_path, kernel_ports_free):
     """Fails when a wrong answer stops Run All, or the notebook's exercises do not count exactly one ❌ for it."""
     import json
 

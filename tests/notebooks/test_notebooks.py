@@ -46,14 +46,7 @@ def _exercise_outputs(executed) -> list[list[str]]:
     ]
 
 
-@pytest.fixture(autouse=True)
-def _free_metrics_ports():
-    """The kernel serves the lab's metrics endpoints, as a learner's does: free the ports an earlier test of this
-    process may still hold (test_faults and test_stream attach exporters), or Prometheus would scrape this process's
-    stale gauges instead of the notebook's (CI found week 06 waiting for a lag series that way)."""
-    from lab.services import exporter
-
-    exporter.stop_all()
+pytestmark = pytest.mark.usefixtures("kernel_ports_free")
 
 
 @pytest.mark.notebook
