@@ -61,6 +61,7 @@ def conf(master: str = MASTER, driver_memory: str = DRIVER_MEMORY, ui: bool = Tr
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.sql.execution.arrow.maxRecordsPerBatch": "25000",  # fewer, larger pandas batches for the decoder
         "spark.python.worker.reuse": "true",
+        "spark.python.daemon.module": "lab.services.pydaemon",  # pyspark from the venv, not Spark's zip: ~90 ms/task
         "spark.ui.enabled": str(ui).lower(),
         "spark.ui.port": str(config.ports().spark_ui),
         "spark.port.maxRetries": "0",  # fail loudly instead of drifting to 4041
