@@ -113,7 +113,9 @@ def pod_ip() -> str:
 
 
 def resolve_env(container: dict, ip: str) -> dict[str, str]:
-    secrets = {d["metadata"]["name"]: d for d in kind.render("kind") if d["kind"] == "Secret"}
+    rendered = kind.render("kind")
+    secrets = {d["metadata"]["name"]: d for d in rendered if d["kind"] == "Secret"}
+    config_maps = {d["metadata"]["name"]: d for d in rendered if d["kind"] == "ConfigMap"}
     out = {}
     for e in container.get("env", []):
         if "value" in e:
@@ -127,6 +129,13 @@ def resolve_env(container: dict, ip: str) -> dict[str, str]:
             out[e["name"]] = base64.b64decode(ref["data"][src["secretKeyRef"]["key"]]).decode()
         elif src.get("fieldRef", {}).get("fieldPath") == "status.podIP":
             out[e["name"]] = ip
+        elif "configMapKeyRef" in src:  # as the kubelet does: an optional key of a ConfigMap not there sets nothing
+            ref = src["configMapKeyRef"]
+            data = config_maps.get(ref["name"], {}).get("data", {})
+            if ref["key"] in data:
+                out[e["name"]] = str(data[ref["key"]])
+            elif not ref.get("optional"):
+                raise AssertionError(f"env {e['name']}: ConfigMap {ref['name']} has no key {ref['key']}")
         else:
             raise AssertionError(f"env {e['name']}: unsupported valueFrom {src}")
     return out
