@@ -20,6 +20,6 @@ def test_a_look_alike_schema_is_an_equally_right_body_id(stack, unique_name):
     buf = io.BytesIO()
     fastavro.schemaless_writer(buf, fastavro.parse_schema(_schema("int")), {"n": 42})
     bodies = [buf.getvalue()]
-    assert week05._reads_the_same(ids["long"], ids["int"], bodies), "long reads an int's zigzag bytes the same"
+    assert week05._reads_the_same(ids["long"], ids["int"], bodies), "long reads an int's zigzag bytes, every one"
     assert not week05._reads_the_same(ids["string"], ids["int"], bodies), "a string does not read them"
     assert not week05._reads_the_same(987654321, ids["int"], bodies), "an id the registry does not have"
