@@ -57,13 +57,19 @@ def test_the_store_requires_the_keys(archive_stack):
 
 @pytest.mark.stack
 def test_archive_holds_exactly_the_topics_records(archive_stack):
+    before = topics.end_offsets(config.TRIPS_TOPIC)
     _produce(1500)
     archive.wait_caught_up(timeout=180)
     result = archive.compare(strict=True)
     assert result.records == result.archived == topics.count_messages(config.TRIPS_TOPIC)
     assert result.archive_bytes == result.topic_bytes > result.records * 5  # Confluent frame + Avro body each
     frame = archive.read()
-    assert set(frame["value"].map(lambda v: v[:1])) == {b"\x00"}, "every archived value keeps the magic byte"
+    # the producer's records keep their Confluent frame (other tests may have put a poison record in the topic before:
+    # compare() above already holds those byte for byte)
+    ours = frame[frame["offset"] >= frame["partition"].map(lambda p: before.get(int(p), 0))]
+    assert len(ours) >= 1500 * 0.9 and set(ours["value"].map(lambda v: v[:1])) == {b"\x00"}, (
+        "every value the lab's producer wrote is archived with its magic byte"
+    )
 
 
 @pytest.mark.stack
