@@ -32,10 +32,26 @@ def pytest_report_header(config):
     return f"TLC samples: {base}" + (" (MISSING: `make test-data` says how to get them)" if missing else "")
 
 
+TESTS = Path(__file__).resolve().parent
+# tier folder -> the marker each of its tests gets (a stack-tier test marked `spark` keeps that marker instead)
+TIER_MARKERS = {
+    "unit": "unit",
+    "stack": "stack",
+    "faults": "faults",
+    "notebooks": "notebook",
+    "k8s": "k8s",
+    "kind": "kind",
+}
+
+
 def pytest_collection_modifyitems(items):
-    """A test using the `stack` fixture without a stack/spark/notebook marker gets `stack`, one using
-    `control_plane` gets `k8s`, so -m selects it right."""
+    """Each test gets its tier folder's marker (tests/README.md); then a test using the `stack` fixture without a
+    stack/spark/notebook marker gets `stack`, one using `control_plane` gets `k8s`, so -m selects it right."""
     for item in items:
+        rel = item.path.relative_to(TESTS).parts if TESTS in item.path.parents else ()
+        marker = TIER_MARKERS.get(rel[0]) if len(rel) > 1 else None
+        if marker and not (marker == "stack" and item.get_closest_marker("spark")):
+            item.add_marker(getattr(pytest.mark, marker))
         for fixture, markers in FIXTURE_MARKERS.items():
             if fixture in getattr(item, "fixturenames", ()) and not any(item.get_closest_marker(m) for m in markers):
                 item.add_marker(getattr(pytest.mark, markers[0]))
