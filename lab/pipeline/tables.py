@@ -10,6 +10,7 @@ from pathlib import Path
 
 from lab import config
 from lab.errors import LabError
+from lab.services import spark
 
 CQL_DIR = config.CQL_DIR
 WINDOW_TABLES = ("zone_windows", "borough_windows", "top_zones")
@@ -117,6 +118,8 @@ def apply(session=None, progress=None) -> list[int]:
         new.append(m.version)
         if progress:
             progress(f"applied {m.path.name}")
+    if new:
+        spark.forget_schema()  # a Spark query started now must find the new tables
     return new
 
 

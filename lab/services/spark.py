@@ -179,6 +179,18 @@ def running() -> bool:
     return _session is not None and _session.sparkContext._jsc is not None
 
 
+def forget_schema() -> bool:
+    """Drop the Cassandra connector's cached sessions, so the next Spark read or write sees tables created since.
+
+    The connector's driver learns of a new table from a schema event up to a second later (debounced); a query
+    started right after a CREATE TABLE can otherwise fail with "Couldn't find table". True when a session was running.
+    """
+    if not running():
+        return False
+    _session.sparkContext._jvm.com.datastax.spark.connector.cql.CassandraConnector.evictCache()
+    return True
+
+
 def stop(timeout: float = STOP_TIMEOUT_S) -> bool:
     """Stop every streaming query and the SparkSession, bounded; True when something was stopped.
 

@@ -485,7 +485,9 @@ WEEK04_DDL = f"""CREATE TABLE IF NOT EXISTS {config.KEYSPACE}.{config.WEEK04_TAB
 def prepare_table() -> str:
     """Create the table week 4's foreachBatch exercise writes into (the lab's, not the learner's design: week 5's)."""
     from lab.pipeline import tables
+    from lab.services import spark
 
     tables.apply()  # the keyspace
     tables.connect().execute(WEEK04_DDL)
+    spark.forget_schema()  # a query started now must find the new table
     return f"{config.KEYSPACE}.{config.WEEK04_TABLE}"
