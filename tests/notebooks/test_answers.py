@@ -35,12 +35,21 @@ def load(path: Path):
     return module
 
 
+def exercises_of(week: Path) -> dict:
+    """The week's exercises: `_grade.py`'s EXERCISES, and those of any `_grade_<part>.py` beside it (two sets of a
+    week's exercises, added apart, each keep a file of their own)."""
+    exercises: dict = {}
+    for grade_file in sorted(week.glob("_grade*.py")):
+        exercises.update(load(grade_file).EXERCISES)
+    return exercises
+
+
 @pytest.mark.parametrize("path", ANSWERS, ids=[f"{p.parent.name}-{p.stem}" for p in ANSWERS])
 def test_answer_is_judged(path, stack, unique_name, monkeypatch, capsys):
     """Fails when a wrong answer passes, a right one is refused, an answer crashes or hangs the grade cell, or the
     ❌ line does not name the cause (its key words), or names a wrong one (its absent words)."""
     answer = load(path)
-    exercises = load(path.parent / "_grade.py").EXERCISES
+    exercises = exercises_of(path.parent)
     assert answer.EXERCISE in exercises, f"{path.name}: no exercise {answer.EXERCISE!r} in {sorted(exercises)}"
     monkeypatch.setattr(learner, "TIMEOUT_S", getattr(answer, "TIMEOUT_S", 60))
     graded = exercises[answer.EXERCISE](answer, unique_name)

@@ -151,7 +151,9 @@ def _rendered(monkeypatch, values, table_values, error=""):
     monkeypatch.setattr(
         dashboard, "run_panel", lambda panel, ctx: dashboard.PanelResult(panel, None if error else data, error, ["q"])
     )
-    monkeypatch.setattr(tables, "read", lambda table: pd.DataFrame({"fare_avg": table_values, "borough": "x"}))
+    monkeypatch.setattr(
+        tables, "read", lambda table: pd.DataFrame({"fare_avg": table_values, "trips": 7, "borough": "Manhattan"})
+    )
 
 
 @pytest.mark.parametrize(
@@ -161,7 +163,21 @@ def _rendered(monkeypatch, values, table_values, error=""):
         ({**_FARE_PANEL, "type": "graph"}, "panel type"),
         ({**_FARE_PANEL, "datasource": {"type": "prometheus", "uid": "${DS_PROMETHEUS}"}}, "Cassandra variable"),
         ({**_FARE_PANEL, "targets": []}, "add a target"),
-        ({**_FARE_PANEL, "targets": [{"refId": "A", "target": "SELECT * FROM kappa.quarantine"}]}, "read one of"),
+        (
+            {**_FARE_PANEL, "targets": [{"refId": "A", "target": "SELECT * FROM kappa.quarantine"}]},
+            "read kappa.borough_windows",
+        ),
+        ({**_FARE_PANEL, "datasource": "Cassandra"}, "is a dict"),
+        ({**_FARE_PANEL, "targets": ["SELECT borough, fare_avg FROM kappa.borough_windows"]}, "list of dicts"),
+        (
+            {
+                **_FARE_PANEL,
+                "targets": [
+                    {"target": _FARE_PANEL["targets"][0]["target"].replace("${borough:singlequote}", "'Bronx'")}
+                ],
+            },
+            "follows the selection",
+        ),
         (
             {**_FARE_PANEL, "targets": [{"target": _FARE_PANEL["targets"][0]["target"] + " ALLOW FILTERING"}]},
             "ALLOW FILTERING",
@@ -169,7 +185,12 @@ def _rendered(monkeypatch, values, table_values, error=""):
         (
             {
                 **_FARE_PANEL,
-                "targets": [{"target": "SELECT borough, fare_avg, window_start FROM kappa.borough_windows"}],
+                "targets": [
+                    {
+                        "target": "SELECT borough, fare_avg, window_start FROM kappa.borough_windows "
+                        "WHERE borough IN (${borough:singlequote}) AND day IN (${day:singlequote})"
+                    }
+                ],
             },
             "time picker",
         ),
@@ -192,7 +213,10 @@ def test_panel_check_renders_the_panel_with_data(monkeypatch):
     with pytest.raises(CheckFailed, match="does not render"):
         week07.check_panel(_FARE_PANEL)
     _rendered(monkeypatch, [10.5, 99.0], [10.5, 12.25])
-    with pytest.raises(CheckFailed, match="not in the table"):
+    with pytest.raises(CheckFailed, match="not fare_avg values"):
+        week07.check_panel(_FARE_PANEL)
+    _rendered(monkeypatch, [7.0], [10.5, 12.25])
+    with pytest.raises(CheckFailed, match="they are trips"):
         week07.check_panel(_FARE_PANEL)
 
 

@@ -23,35 +23,121 @@ def check_schema_id(answer, value: bytes) -> str:
     return f"schema id {want}: GET /schemas/ids/{want} gives the writer schema"
 
 
-def check_busiest(answer, expected: pd.DataFrame) -> str:
-    """`answer` = (zone_id, window_start, trips) of the zone window with the most trips."""
-    expect(answer is not None and len(answer) == 3, "answer with a tuple (zone_id, window_start, trips)")
+BUSIEST_REFUSED = ("lab.pipeline.truth.*", "lab.pipeline.tables.*")
+
+
+def _busiest_made_up() -> pd.DataFrame:
+    """Zone windows whose answer the check knows: zone 7 has the most trips in total (4 + 4 + 4), zone 9 the busiest
+    window (9 trips at 12:05); neither the first nor the last row is the busiest."""
+    starts = pd.to_datetime(["2021-01-01 12:00", "2021-01-01 12:05", "2021-01-01 12:05", "2021-01-01 12:10"])
+    return pd.DataFrame(
+        {
+            "window_start": [starts[0], starts[1], starts[1], starts[0], starts[3]],
+            "zone_id": [7, 7, 9, 3, 7],
+            "zone": ["Zone 7", "Zone 7", "Zone 9", "Zone 3", "Zone 7"],
+            "trips": [4, 4, 9, 1, 4],
+        }
+    )
+
+
+def _busiest_problem(answer, zw: pd.DataFrame) -> str | None:
+    """What is wrong with `answer` = (zone_id, window_start, trips) on the zone windows `zw` (None: nothing)."""
+    if not isinstance(answer, (tuple, list)) or len(answer) != 3:
+        return f"answer with a tuple (zone_id, window_start, trips), not {type(answer).__name__}"
     zone_id, start, trips = answer
-    top = expected["trips"].max()
-    best = expected[expected["trips"] == top]
-    expect(int(trips) == int(top), f"{trips} trips is not the maximum of any zone window")
-    hit = best[(best["zone_id"] == int(zone_id)) & (best["window_start"] == pd.Timestamp(start))]
-    expect(not hit.empty, f"zone {zone_id} at {start} does not have {top} trips")
-    return f"zone {int(zone_id)} ({hit.iloc[0]['zone']}) had {top} trips in the window starting {pd.Timestamp(start)}"
+    try:
+        zone_id, start, trips = int(zone_id), pd.Timestamp(start), int(trips)
+    except (TypeError, ValueError):
+        return f"{answer!r}: zone_id and trips are numbers, window_start a timestamp"
+    top = int(zw["trips"].max())
+    if trips != top:
+        if trips == int(zw.groupby("zone_id")["trips"].sum().max()):
+            return (
+                f"{trips} trips is a zone's total over all its windows: the question is about one zone window "
+                "(one row of zw), the one with the most trips"
+            )
+        if trips == int(zw["trips"].min()):
+            return f"{trips} trips is the fewest, not the most (sort descending, or idxmax)"
+        return f"{trips} trips is not the most trips of any zone window"
+    best = zw[zw["trips"] == top]
+    hit = best[(best["zone_id"].astype(int) == zone_id) & (pd.to_datetime(best["window_start"]) == start)]
+    if hit.empty:
+        return (
+            f"no zone window ({zone_id}, {start}) has {top} trips: take zone_id, window_start and trips from the same "
+            "row"
+        )
+    return None
 
 
-def dropped(events: list[str], max_event_time: str, watermark: str, window: str = "5 minutes") -> list[str]:
+def check_busiest(busiest_window: Callable, zw: pd.DataFrame) -> str:
+    """The learner's `busiest_window(zw)` gives (zone_id, window_start, trips) of the zone window with the most
+    trips: on made-up zone windows where the busiest zone in total is not the busiest window, then on `zw`."""
+    from lab.lessons.exercises import learner
+
+    made = _busiest_made_up()
+    problem = _busiest_problem(learner.call(busiest_window, made.copy(), refuse=BUSIEST_REFUSED, hint="pandas"), made)
+    expect(problem is None, f"on made-up zone windows (zone 7: 4 + 4 + 4 trips, zone 9: 9 at 12:05): {problem}")
+    answer = learner.call(busiest_window, zw.copy(), refuse=BUSIEST_REFUSED, hint="pandas")
+    problem = _busiest_problem(answer, zw)
+    expect(problem is None, f"on zw: {problem}")
+    zone_id, start, trips = int(answer[0]), pd.Timestamp(answer[1]), int(answer[2])
+    hit = zw[(zw["zone_id"].astype(int) == zone_id) & (pd.to_datetime(zw["window_start"]) == start)]
+    name = f" ({hit.iloc[0]['zone']})" if "zone" in hit.columns and len(hit) else ""
+    return f"zone {zone_id}{name} had {trips} trips in the window starting {start}"
+
+
+def _dropped(events: list[str], max_event_time: str, watermark: str, window: str = "5 minutes") -> list[str]:
     """The events a windowed aggregation drops: their window ended at or before (max event time - watermark)."""
     wm = pd.Timestamp(max_event_time) - pd.Timedelta(watermark)
     size = pd.Timedelta(window)
     return [e for e in events if pd.Timestamp(e).floor(size) + size <= wm]
 
 
-def check_dropped(answer, events: list[str], max_event_time: str, watermark: str, window: str = "5 minutes") -> str:
-    """`answer` lists the events (from `events`) that arrive too late and are dropped."""
+def check_dropped(
+    dropped_events: Callable, events: list[str], max_event_time: str, watermark: str, window: str = "5 minutes"
+) -> str:
+    """The learner's `dropped_events()` lists the events (from `events`) that arrive too late and are dropped: those
+    whose whole window ended at or before the watermark (max event time - watermark), not those merely older than
+    the watermark."""
+    from lab.lessons.exercises import learner
+
+    answer = learner.call(dropped_events, refuse=("lab.lessons.late.*",), hint="the rule, by hand")
     expect(answer is not None, "list the dropped events: the answer is still None")
-    want = dropped(events, max_event_time, watermark, window)
     expect(
-        sorted(answer) == sorted(want),
-        f"not quite: the watermark is {pd.Timestamp(max_event_time) - pd.Timedelta(watermark)}; an event is dropped "
-        "when its whole window ended at or before the watermark",
+        isinstance(answer, (list, tuple, set)) and all(isinstance(e, str) for e in answer),
+        f"answer with a list of strings from `events`, not {answer!r}",
     )
-    return f"dropped: {', '.join(want) or 'none'}"
+    stray = sorted(set(answer) - set(events))
+    expect(not stray, f"{stray} are not among the events (copy the strings from `events`)")
+    wm = pd.Timestamp(max_event_time) - pd.Timedelta(watermark)
+    size = pd.Timedelta(window)
+    want = _dropped(events, max_event_time, watermark, window)
+    if sorted(answer) != sorted(want):
+        older = sorted(e for e in events if pd.Timestamp(e) < wm)
+        kept = [e for e in answer if e not in want]
+        if kept:
+            e = pd.Timestamp(kept[0])
+            start = e.floor(size)
+            why = (
+                f"{kept[0]} is older than the watermark ({wm:%H:%M}), but its window {start:%H:%M}–{start + size:%H:%M}"
+                " is still open: Spark drops a late row only when its whole window ended at or before the watermark"
+                if e < wm
+                else f"{kept[0]} is newer than the watermark ({wm:%H:%M}): its window is open"
+            )
+            if sorted(answer) == older:
+                why = "you dropped every event older than the watermark; " + why
+            if sorted(answer) == sorted(events):
+                why = f"the watermark is the max event time minus {watermark} ({wm:%H:%M}), not the max event time"
+            why_not = why
+        else:
+            missed = [e for e in want if e not in answer][0]
+            start = pd.Timestamp(missed).floor(size)
+            why_not = (
+                f"{missed} is dropped too: its window {start:%H:%M}–{start + size:%H:%M} ended at or before the "
+                f"watermark (max event time {pd.Timestamp(max_event_time):%H:%M} - {watermark})"
+            )
+        expect(False, f"not quite: {why_not}")
+    return f"dropped: {', '.join(want) or 'none'} (the watermark is {wm:%H:%M}; their windows ended before it)"
 
 
 MEASURES = ("trips", "fare_total", "revenue_total")

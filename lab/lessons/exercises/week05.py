@@ -81,30 +81,172 @@ def _learner_read(cql: str, params: tuple, session=None) -> tuple[pd.DataFrame, 
         raise CheckFailed(f"Cassandra refused the query: {said.splitlines()[0] if said else exc}") from None
 
 
-def check_really_dropped(answer, demo) -> str:
-    """`answer` is how many late TRIPS the late-data demo dropped (not what numRowsDroppedByWatermark says)."""
-    expect(answer is not None, "count the trips first: the answer is still None")
+def _made_up_demo():
+    """A late-data demo whose answer the check knows: step 2 sends four late trips, two into a window still open
+    (counted) and two into one window the watermark closed (dropped); the state store dropped one row for those two
+    (one group key), so numRowsDroppedByWatermark says 1."""
+    from lab.lessons.late import LateDemo
+
+    t0 = pd.Timestamp("2021-01-01 12:00")
+    at = [t0 + pd.Timedelta(minutes=m) for m in (1, 2, 21, 16, 18, 1, 3)]
+
+    def progress(batch: int, rows: int, dropped: int) -> dict:
+        return {
+            "batchId": batch,
+            "timestamp": "2021-01-01T12:30:00.000Z",
+            "numInputRows": rows,
+            "durationMs": {"triggerExecution": 100},
+            "eventTime": {},
+            "stateOperators": [{"numRowsTotal": 3, "numRowsDroppedByWatermark": dropped}],
+        }
+
+    def windows(counts: dict[str, int]) -> pd.DataFrame:
+        return pd.DataFrame({"window_start": pd.to_datetime(list(counts)), "trips": list(counts.values())})
+
+    step1 = {"2021-01-01 12:00": 2, "2021-01-01 12:20": 1}
+    step2 = {**step1, "2021-01-01 12:15": 2}
+    return LateDemo(
+        "10 minutes",
+        161,
+        [
+            {
+                "step": "1: on time",
+                "sent": [p.strftime("%H:%M") for p in at[:3]],
+                "pickups": at[:3],
+                "windows": windows(step1),
+                "progress": [progress(1, 3, 0)],
+            },
+            {
+                "step": "2: late",
+                "sent": [p.strftime("%H:%M") for p in at[3:]],
+                "pickups": at[3:],
+                "windows": windows(step2),
+                "progress": [progress(2, 4, 1)],
+            },
+        ],
+    )
+
+
+def _really_dropped(demo) -> tuple[int, int, int]:
+    """(trips dropped, late trips sent, late trips counted) of a late-data demo."""
     after, before = demo.counts().iloc[:, -1], demo.counts().iloc[:, -2]
     sent_late = len(demo.steps[-1]["sent"])
     counted = int((after - before).sum())
-    want = sent_late - counted
+    return sent_late - counted, sent_late, counted
+
+
+def _really_dropped_problem(answer, demo) -> str | None:
+    want, sent_late, counted = _really_dropped(demo)
     reported = int(demo.metrics()["dropped_by_watermark"].sum())
-    expect(int(answer) == want, f"{answer} is not it: {sent_late} late trips were sent and {counted} were counted")
+    try:
+        got = int(answer)
+    except (TypeError, ValueError):
+        return f"answer with a number of trips, not {answer!r}"
+    if got == want:
+        return None
+    if got == reported:
+        return (
+            f"{got} is what numRowsDroppedByWatermark says: it counts state rows after partial aggregation (one per "
+            "window and zone), not trips; count the trips from demo.counts() and demo.steps"
+        )
+    if got == sent_late:
+        return f"{got} is every late trip sent, but {counted} of them were counted (their windows were still open)"
+    return f"{got} is not it: {sent_late} late trips were sent and {counted} were counted"
+
+
+def check_really_dropped(really_dropped: Callable, demo) -> str:
+    """The learner's `really_dropped(demo)` is how many late TRIPS the demo dropped (not what
+    numRowsDroppedByWatermark says): on a made-up demo whose answer the check knows, then on `demo`."""
+    from lab.lessons.exercises import learner
+
+    refuse = ("lab.lessons.late.LateDemo.versus_truth",)
+    made = _made_up_demo()
+    problem = _really_dropped_problem(learner.call(really_dropped, made, refuse=refuse, hint="pandas"), made)
+    expect(problem is None, f"on a made-up demo (4 late trips: 2 counted, 2 in one closed window): {problem}")
+    problem = _really_dropped_problem(learner.call(really_dropped, demo, refuse=refuse, hint="pandas"), demo)
+    expect(problem is None, f"on the demo: {problem}")
+    want, _, _ = _really_dropped(demo)
+    reported = int(demo.metrics()["dropped_by_watermark"].sum())
     return (
         f"{want} trips dropped, while numRowsDroppedByWatermark says {reported}: it counts rows entering the "
         "state store after partial aggregation (one per group key), not input rows"
     )
 
 
-def check_borough_from_zones(answer: pd.DataFrame, borough_expected: pd.DataFrame, borough: str) -> str:
-    """`answer` has window_start and trips for `borough`, summed from zone_windows rows."""
-    expect(answer is not None and len(answer) > 0, "build the DataFrame first")
-    got = pd.DataFrame(answer).assign(window_start=lambda d: pd.to_datetime(d["window_start"]))
+def _made_up_zone_windows() -> pd.DataFrame:
+    """Zone windows whose borough sums the check knows: Manhattan's zones 161 and 162 in two windows (162 only in
+    the first), Brooklyn's 61 in both."""
+    w1, w2 = pd.Timestamp("2021-01-01 12:00"), pd.Timestamp("2021-01-01 12:05")
+    return pd.DataFrame(
+        {
+            "zone_id": [161, 162, 61, 161, 61],
+            "zone": ["Midtown Center", "Midtown East", "Crown Heights North", "Midtown Center", "Crown Heights North"],
+            "borough": ["Manhattan", "Manhattan", "Brooklyn", "Manhattan", "Brooklyn"],
+            "window_start": [w1, w1, w1, w2, w2],
+            "trips": [5, 3, 7, 2, 1],
+        }
+    )
+
+
+def _borough_problem(answer, zone_windows: pd.DataFrame, borough: str) -> str | None:
+    """What is wrong with `answer` (window_start, trips of `borough`) summed from `zone_windows` (None: nothing)."""
+    if not isinstance(answer, pd.DataFrame) or not {"window_start", "trips"} <= set(answer.columns):
+        got = sorted(getattr(answer, "columns", [])) if isinstance(answer, pd.DataFrame) else type(answer).__name__
+        return f"return a DataFrame with the columns window_start and trips (got {got})"
+    if answer.empty:
+        return f"no rows: keep the rows whose `borough` is {borough!r}, then sum their trips per window_start"
+    got = answer.assign(window_start=pd.to_datetime(answer["window_start"]))
+    if got["window_start"].duplicated().any():
+        return "a window appears more than once: one row per window, the trips of its zones summed (groupby + sum)"
+    mine = zone_windows[zone_windows["borough"] == borough].assign(
+        window_start=lambda d: pd.to_datetime(d["window_start"])
+    )
+    want = mine.groupby("window_start")["trips"].sum()
+    have = got.set_index("window_start")["trips"].astype(float)
+    if set(have.index) != set(want.index):
+        return f"windows {sorted(set(have.index) ^ set(want.index))[:3]} differ: one row per window of {borough}"
+    if np.allclose(have[want.index], mine.groupby("window_start")["trips"].mean()[want.index]) and not np.allclose(
+        have[want.index], want
+    ):
+        return "those are the zones' average trips per window: a borough's trips are its zones' trips summed"
+    off = want[~np.isclose(have[want.index].to_numpy(), want.to_numpy())]
+    if len(off):
+        return (
+            f"{len(off)} windows differ from the sum of {borough}'s zones, e.g. {off.index[0]}: "
+            f"{have[off.index[0]]:g} instead of {off.iloc[0]}"
+        )
+    return None
+
+
+BOROUGH_FROM_ZONES_REFUSED = ("lab.pipeline.tables.read", "lab.pipeline.truth.*")
+
+
+def check_borough_from_zones(
+    borough_from_zones: Callable, zone_windows: pd.DataFrame, borough_expected: pd.DataFrame, borough: str
+) -> str:
+    """The learner's `borough_from_zones(zw, borough)` sums zone windows into the borough's trips per window: on
+    made-up zone windows (a zone missing from one window), then on `zone_windows`, where it must equal
+    borough_windows (Spark's own grouping set). Reading borough_windows instead is refused."""
+    from lab.lessons.exercises import learner
+
+    made = _made_up_zone_windows()
+    answer = learner.call(
+        borough_from_zones, made.copy(), "Manhattan", refuse=BOROUGH_FROM_ZONES_REFUSED, hint="pandas"
+    )
+    problem = _borough_problem(answer, made, "Manhattan")
+    expect(problem is None, f"on made-up zone windows (Manhattan: 5 + 3 trips, then 2): {problem}")
+    answer = learner.call(
+        borough_from_zones, zone_windows.copy(), borough, refuse=BOROUGH_FROM_ZONES_REFUSED, hint="pandas"
+    )
+    problem = _borough_problem(answer, zone_windows, borough)
+    expect(problem is None, f"on zone_windows: {problem}")
+    got = answer.assign(window_start=lambda d: pd.to_datetime(d["window_start"]))
     want = borough_expected[borough_expected["borough"] == borough][["window_start", "trips"]]
+    want = want.assign(window_start=lambda d: pd.to_datetime(d["window_start"]))
     merged = want.merge(got[["window_start", "trips"]], on="window_start", how="outer", suffixes=("_want", "_got"))
     bad = merged[merged["trips_want"].fillna(-1) != merged["trips_got"].fillna(-1)]
     expect(bad.empty, f"{len(bad)} windows differ from borough_windows, e.g. {bad.head(1).to_dict('records')}")
-    return f"{len(want)} windows of {borough} match borough_windows"
+    return f"{len(want)} windows of {borough} summed from its zones match borough_windows"
 
 
 def _table_schema(session, table: str) -> tuple[list, list, dict, dict]:

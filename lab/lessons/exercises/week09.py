@@ -10,36 +10,151 @@ import pandas as pd
 from lab.errors import CheckFailed, LabError
 from lab.lessons.exercises import expect
 
+P95_MADE_UP = [3.0, 1.0, 4.0, 1.5, 5.0, 9.0, 2.0, 6.0, 5.5, 3.5, 100.0]  # q95 54.5; max 100, q90 9, mean 12.8
 
-def check_p95(answer, delays: pd.Series) -> str:
-    """The learner's p95 equals pandas' linear-interpolation quantile of the delays."""
+
+def _p95_problem(answer, delays: pd.Series) -> str | None:
+    """What is wrong with `answer` as the 95th percentile (linear interpolation) of `delays` (None: nothing)."""
+    d = pd.Series(delays, dtype=float).dropna()
+    try:
+        got = float(answer)
+    except (TypeError, ValueError):
+        return f"return the 95th percentile in seconds as a number, not {answer!r}"
+    truth = float(d.quantile(0.95))
+    if math.isclose(got, truth, rel_tol=1e-6, abs_tol=1e-6):
+        return None
+    named = {
+        "the largest delay (the 100th percentile)": d.max(),
+        "the mean": d.mean(),
+        "the median": d.median(),
+        "the 90th percentile": d.quantile(0.9),
+        "the 99th percentile": d.quantile(0.99),
+        "a delay of the sorted list at position int(0.95 × n), without interpolation": d.sort_values().iloc[
+            min(int(0.95 * len(d)), len(d) - 1)
+        ],
+    }
+    for name, value in named.items():
+        if math.isclose(got, float(value), rel_tol=1e-6, abs_tol=1e-6):
+            return (
+                f"{got:g} is {name}: the 95th percentile interpolates between the two nearest delays (Series.quantile)"
+            )
+    return f"{got:g} is not the 95th percentile of the delays (hint: Series.quantile)"
+
+
+P95_REFUSED = ("lab.lessons.loadtest.latency",)
+
+
+def check_p95(p95, delays: pd.Series) -> str:
+    """The learner's `p95(delays)` equals pandas' linear-interpolation quantile: on made-up delays (one far outlier,
+    so the max, the mean, other percentiles and a rank without interpolation each differ), then on `delays`."""
+    from lab.lessons.exercises import learner
+
+    made = pd.Series(P95_MADE_UP, name="delay_s")
+    problem = _p95_problem(learner.call(p95, made.copy(), refuse=P95_REFUSED, hint="pandas"), made)
+    expect(problem is None, f"on made-up delays {P95_MADE_UP}: {problem}")
+    answer = learner.call(p95, pd.Series(delays).copy(), refuse=P95_REFUSED, hint="pandas")
     expect(answer is not None, "p95(delays) returned None: return the 95th percentile in seconds")
+    problem = _p95_problem(answer, delays)
+    expect(problem is None, f"on the demo's delays: {problem}")
     truth = float(pd.Series(delays, dtype=float).dropna().quantile(0.95))
-    expect(
-        math.isclose(float(answer), truth, rel_tol=1e-6, abs_tol=1e-6),
-        f"{answer} is not the 95th percentile of the delays (hint: Series.quantile)",
-    )
     return f"p95 freshness is {truth:.2f} s: 95 % of the window rows were at most that stale when written"
 
 
-def check_total(answer, log_trips: int) -> str:
-    """The 10-minute replay counts every usable trip in the log, no more, no less."""
+def _total_made_up() -> pd.DataFrame:
+    """Window rows whose total the check knows: 13 trips in 3 rows (passengers 20)."""
+    return pd.DataFrame(
+        {
+            "zone_id": [161, 161, 237],
+            "window_start": pd.to_datetime(["2021-01-01 12:00", "2021-01-01 12:10", "2021-01-01 12:00"]),
+            "trips": [5, 7, 1],
+            "passengers": [8, 10, 2],
+        }
+    )
+
+
+def _total_problem(answer, want: int, rows: pd.DataFrame) -> str | None:
+    try:
+        got = int(answer)
+    except (TypeError, ValueError):
+        return f"return the number of trips, not {answer!r}"
+    if got == want:
+        return None
+    if got == len(rows):
+        return f"{got} is the number of window rows: each row counts `trips` trips; sum the trips column"
+    return f"{got} trips, but the rows hold {want}"
+
+
+TOTAL_REFUSED = ("lab.pipeline.truth.*", "lab.lessons.replay.*")
+
+
+def check_total(total_trips, v2: pd.DataFrame, log_trips: int) -> str:
+    """The learner's `total_trips(windows)` sums the trips of window rows: on made-up rows, then on v2's, where it
+    must equal the usable trips of the log (reprocessing with a new window length lost and doubled nothing)."""
+    from lab.lessons.exercises import learner
+
+    made = _total_made_up()
+    problem = _total_problem(learner.call(total_trips, made.copy(), refuse=TOTAL_REFUSED, hint="pandas"), 13, made)
+    expect(problem is None, f"on made-up window rows (5 + 7 + 1 trips): {problem}")
+    answer = learner.call(total_trips, v2.copy(), refuse=TOTAL_REFUSED, hint="pandas")
     expect(answer is not None, "total_trips(v2) returned None: return the sum of the `trips` column")
-    expect(int(answer) == int(log_trips), f"{answer} trips, but the log holds {log_trips} usable trips")
-    return f"{answer} trips in both: reprocessing with a new window length lost and doubled nothing"
+    problem = _total_problem(answer, int(log_trips), v2)
+    expect(problem is None, f"on v2: {problem} (the log holds {log_trips} usable trips)")
+    return f"{int(answer)} trips in both: reprocessing with a new window length lost and doubled nothing"
 
 
-def check_replay_rate(answer, batches: pd.DataFrame) -> str:
-    """Input rows over summed batch time."""
-    expect(answer is not None, "replay_rate(batches) returned None: return trips per second")
+def _rate_made_up() -> pd.DataFrame:
+    """Micro-batches whose replay rate the check knows: 4,010 rows in 7 s (573 trips/s); the mean of the batches'
+    own rates is 420, their processed_rows_per_s another number."""
+    return pd.DataFrame(
+        {
+            "batch": [0, 1, 2],
+            "input_rows": [1000, 10, 3000],
+            "processed_rows_per_s": [480.0, 12.0, 760.0],
+            "batch_ms": [2000, 1000, 4000],
+        }
+    )
+
+
+def _rate_problem(answer, batches: pd.DataFrame) -> str | None:
+    seconds = batches["batch_ms"].sum() / 1000
+    truth = batches["input_rows"].sum() / seconds
+    try:
+        got = float(answer)
+    except (TypeError, ValueError):
+        return f"return trips per second as a number, not {answer!r}"
+    if math.isclose(got, truth, rel_tol=1e-6):
+        return None
+    if math.isclose(got * 1000, truth, rel_tol=1e-6) or math.isclose(got / 1000, truth, rel_tol=1e-6):
+        return f"{got:g} is off by a factor of 1000: batch_ms is in milliseconds (divide its sum by 1000)"
+    per_batch = (batches["input_rows"] / (batches["batch_ms"] / 1000)).mean()
+    if math.isclose(got, per_batch, rel_tol=1e-6) or math.isclose(
+        got, batches["processed_rows_per_s"].mean(), rel_tol=1e-6
+    ):
+        return (
+            f"{got:.0f} trips/s is a mean of the batches' own rates, which weighs a small batch like a big one: "
+            "sum the input rows and divide by the summed batch time"
+        )
+    return f"{got:.0f} trips/s is not it: sum input_rows and divide by the summed batch_ms/1000"
+
+
+RATE_REFUSED = ("lab.observe.progress.*", "lab.lessons.replay.*")
+
+
+def check_replay_rate(replay_rate, batches: pd.DataFrame) -> str:
+    """The learner's `replay_rate(batches)` is all input rows over the summed batch time: on made-up batches (one
+    small, so a mean of rates differs), then on the replay's."""
+    from lab.lessons.exercises import learner
+
+    made = _rate_made_up()
+    problem = _rate_problem(learner.call(replay_rate, made.copy(), refuse=RATE_REFUSED, hint="pandas"), made)
+    expect(problem is None, f"on made-up batches (1,000, 10 and 3,000 rows in 2, 1 and 4 s): {problem}")
     seconds = batches["batch_ms"].sum() / 1000
     expect(seconds > 0, "the replay reported no batch time")
-    truth = batches["input_rows"].sum() / seconds
-    expect(
-        math.isclose(float(answer), truth, rel_tol=1e-6),
-        f"{answer:.0f} trips/s; sum input_rows and divide by the summed batch_ms/1000",
-    )
-    return f"the replay ran at {truth:,.0f} trips/s"
+    answer = learner.call(replay_rate, batches.copy(), refuse=RATE_REFUSED, hint="pandas")
+    expect(answer is not None, "replay_rate(batches) returned None: return trips per second")
+    problem = _rate_problem(answer, batches)
+    expect(problem is None, f"on the replay's batches: {problem}")
+    return f"the replay ran at {batches['input_rows'].sum() / seconds:,.0f} trips/s"
 
 
 def check_reprocess_v2(

@@ -59,4 +59,26 @@ def foreach_batch(answer, name):
         lab.topics.delete_topics([f"{name}-fb", f"{name}-fb-dlq"])
 
 
-EXERCISES = {"streaming_windows": streaming_windows, "foreach_batch": foreach_batch}
+def _zone_windows():
+    """The month's first trips' zone windows, from lab.truth (what the notebook's `zw` holds after the query)."""
+    ok, _ = lab.data.validate(lab.data.load("yellow", "2021-01", limit=BUILD_TRIPS), "2021-01")
+    return lab.truth.aggregate(ok, WINDOW)["zone_windows"]
+
+
+def busiest(answer, name):
+    return grade(week04.check_busiest, answer.busiest_window, _zone_windows())
+
+
+EVENTS = ["2021-01-01 12:04", "2021-01-01 12:12", "2021-01-01 12:19", "2021-01-01 12:20", "2021-01-01 12:24"]
+
+
+def dropped(answer, name):
+    return grade(week04.check_dropped, answer.dropped_events, EVENTS, "2021-01-01 12:31", "10 minutes")
+
+
+EXERCISES = {
+    "streaming_windows": streaming_windows,
+    "foreach_batch": foreach_batch,
+    "busiest": busiest,
+    "dropped": dropped,
+}

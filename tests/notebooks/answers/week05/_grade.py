@@ -1,6 +1,9 @@
 """Week 05's exercises as the notebook grades them, on hand-made data: the month's first trips moved to a day of
 their own (2020-06-15), so their zone_windows rows are the answers' and no other test's."""
 
+import sys
+import types
+
 import numpy as np
 import pandas as pd
 
@@ -44,4 +47,48 @@ def zone_day(answer, name):
         session.execute("DELETE FROM kappa.zone_windows WHERE zone_id = %s AND day = %s", (zone, DAY.date()))
 
 
-EXERCISES = {"borough_table": borough_table, "zone_day": zone_day}
+# what several answers share in one test session (this file is loaded again for each answer)
+_SHARED = sys.modules.setdefault("answers_week05_shared", types.ModuleType("answers_week05_shared")).__dict__
+
+
+def really_dropped(answer, name):
+    if "demo" not in _SHARED:  # the real late-data demo (Spark, ~20 s): once per session
+        lab.spark.start()
+        _SHARED["demo"] = lab.late.demo(topic="answers-week05-late")
+    return grade(week05.check_really_dropped, answer.really_dropped, _SHARED["demo"])
+
+
+def borough_from_zones(answer, name):
+    expected = lab.truth.aggregate(_trips())
+    return grade(
+        week05.check_borough_from_zones,
+        answer.borough_from_zones,
+        expected["zone_windows"],
+        expected["borough_windows"],
+        "Manhattan",
+    )
+
+
+def mismatch(answer, name):
+    """The scene of the notebook's section: a broken producer's trips in a topic of this answer, quarantined by the
+    lab's job; then the answer's diagnose and fix."""
+    lab.spark.start()
+    lab.tables.apply()
+    broken = week05.broken_producer(name, 60)
+    lab.stream.reset(week05.mismatch_job(name))  # the job's checkpoint is of another answer's topic
+    week05.run_job(broken.topic)
+    try:
+        return grade(week05.check_mismatch, answer.diagnose, answer.fix, broken)
+    finally:
+        lab.topics.delete_topics([name, f"{name}-dlq"])
+        for subject in (lab.config.subject(name), name):
+            lab.schemas.delete_subject(subject)
+
+
+EXERCISES = {
+    "borough_table": borough_table,
+    "zone_day": zone_day,
+    "really_dropped": really_dropped,
+    "borough_from_zones": borough_from_zones,
+    "mismatch": mismatch,
+}

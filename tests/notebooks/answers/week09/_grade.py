@@ -48,4 +48,39 @@ def reprocess_v2(answer, name):
         lab.topics.delete_topics([name, f"{name}-dlq"])
 
 
-EXERCISES = {"reprocess_v2": reprocess_v2}
+def p95(answer, name):
+    """Freshness-like delays: the seconds from pickup to dropoff of the month's first trips (real, skewed data)."""
+    trips = _trips_of_month()
+    delays = (trips["dropoff_ts"] - trips["pickup_ts"]).dt.total_seconds().rename("delay_s")
+    return grade(week09.check_p95, answer.p95, delays)
+
+
+def _trips_of_month() -> pd.DataFrame:
+    ok, _ = lab.data.validate(lab.data.load("yellow", "2021-01", limit=TRIPS * 2), "2021-01")
+    return ok.head(TRIPS)
+
+
+def total(answer, name):
+    """v2's rows as lab.truth's 10-minute windows of the trips (what the replay writes), and the trips' count."""
+    trips = _trips()
+    v2 = lab.truth.aggregate(trips, "10 minutes")["zone_windows"]
+    return grade(week09.check_total, answer.total_trips, v2, len(trips))
+
+
+def replay_rate(answer, name):
+    """A replay's micro-batches as lab.progress.frame gives them, from progress reports of batches of unequal size."""
+    sizes, millis = [4000, 3900, 120], [2500, 2300, 400]
+    reports = [
+        {
+            "batchId": i,
+            "timestamp": "2026-01-01T00:00:00.000Z",
+            "numInputRows": n,
+            "processedRowsPerSecond": n / (ms / 1000) * 0.97,
+            "durationMs": {"triggerExecution": ms},
+        }
+        for i, (n, ms) in enumerate(zip(sizes, millis))
+    ]
+    return grade(week09.check_replay_rate, answer.replay_rate, lab.progress.frame(reports))
+
+
+EXERCISES = {"reprocess_v2": reprocess_v2, "p95": p95, "total": total, "replay_rate": replay_rate}
