@@ -13,9 +13,9 @@ import pandas as pd
 
 from lab import config
 from lab.lessons.exercises import expect
-from lab.lessons.exercises.week04 import T0, _read_trips, fresh_topic
+from lab.lessons.exercises.week04 import _read_trips, fresh_topic
 
-SCENARIO_TIMEOUT_S = 300.0  # the check's own runs over the hand-made events (availableNow: they end)
+SCENARIO_TIMEOUT_S = 120.0  # the check's own runs over the hand-made events (availableNow: they end)
 REFUSED = ("lab.pipeline.stream.*", "lab.pipeline.truth.*", "lab.lessons.late.*")
 PU_ZONE, DO_ZONE = 161, 43  # the hand-made trips' pickup and drop-off zones (late.trips' sample trip goes to 43)
 
@@ -152,8 +152,14 @@ def _join_plan(df) -> dict:
     return {"watermarks": re.findall(r"EventTimeWatermark (\w+)#\d+", plan)}
 
 
-def check_surge_join(surge_trips: Callable, spark, topic: str, watermark: str = "10 minutes",
-                     duration: str = "10 minutes", timeout_s: float | None = None) -> str:
+def check_surge_join(
+    surge_trips: Callable,
+    spark,
+    topic: str,
+    watermark: str = "10 minutes",
+    duration: str = "10 minutes",
+    timeout_s: float | None = None,
+) -> str:
     """The learner's `surge_trips(trips, surges, watermark, duration)` joins trips with the surge notice of their
     pickup zone that was on at pickup time (starts_at <= pickup_ts < starts_at + duration), with watermarks on both
     streams. Two runs (availableNow, one checkpoint): run 1 the 12:00–12:25 events, run 2 one surge and one trip at
@@ -173,11 +179,19 @@ def check_surge_join(surge_trips: Callable, spark, topic: str, watermark: str = 
             sent[run] = _send_trips(trips_topic, frame[[r == run for r in runs]]) + send_surges(surges_topic, run)
             trips = _read_trips(spark, trips_topic)
             joined = learner.call(
-                surge_trips, trips, read_surges(spark, surges_topic), watermark, duration, refuse=REFUSED,
-                hint="withWatermark on both streams and join(…, expr)", timeout_s=limit,
+                surge_trips,
+                trips,
+                read_surges(spark, surges_topic),
+                watermark,
+                duration,
+                refuse=REFUSED,
+                hint="withWatermark on both streams and join(…, expr)",
+                timeout_s=limit,
             )
-            expect(joined is not None and getattr(joined, "isStreaming", False),
-                   "surge_trips must return the joined streaming DataFrame")
+            expect(
+                joined is not None and getattr(joined, "isStreaming", False),
+                "surge_trips must return the joined streaming DataFrame",
+            )
             need = {"trip_id", "surge_id", "multiplier"}
             expect(need <= set(joined.columns), f"the join needs the columns {sorted(need)} (got {joined.columns})")
             rows, progress = _run(joined, checkpoint, f"run {run}", SCENARIO_TIMEOUT_S)
@@ -186,33 +200,48 @@ def check_surge_join(surge_trips: Callable, spark, topic: str, watermark: str = 
     rows = pd.concat([g for g in got if len(g)], ignore_index=True) if any(len(g) for g in got) else pd.DataFrame()
     mine, truth = _pairs(rows), _pairs(want)
     plan = _join_plan(joined)
-    story = (f"trips at {', '.join(at for _, _, at, _ in JOIN_TRIPS)} in zone {PU_ZONE} (drop-off zone {DO_ZONE}); "
-             f"surges {', '.join(f'{s} zone {z} at {at}' for _, s, z, at, _ in SURGES)}, each on for {duration}")
+    story = (
+        f"trips at {', '.join(at for _, _, at, _ in JOIN_TRIPS)} in zone {PU_ZONE} (drop-off zone {DO_ZONE}); "
+        f"surges {', '.join(f'{s} zone {z} at {at}' for _, s, z, at, _ in SURGES)}, each on for {duration}"
+    )
     if mine != truth:
         extra, missing = mine - truth, truth - mine
         cause = ""
         if extra and any(s == "s2" for _, s in extra):
             cause = f": s2 is a surge in zone {DO_ZONE}, where the trips end; join on the pickup zone (pu_location_id)"
         elif extra:
-            cause = (": a trip matched a surge that was not on at its pickup time; add the time-range condition "
-                     f"pickup_ts >= starts_at AND pickup_ts < starts_at + interval {duration}")
-        expect(False, f"your join matched {_say(mine)}; the truth is {_say(truth)} (extra: {_say(extra)}; missing: "
-                      f"{_say(missing)}){cause}. {story}")
+            cause = (
+                ": a trip matched a surge that was not on at its pickup time; add the time-range condition "
+                f"pickup_ts >= starts_at AND pickup_ts < starts_at + interval {duration}"
+            )
+        expect(
+            False,
+            f"your join matched {_say(mine)}; the truth is {_say(truth)} (extra: {_say(extra)}; missing: "
+            f"{_say(missing)}){cause}. {story}",
+        )
     dup = len(rows) - len(mine)
     expect(dup == 0, f"{dup} matches were emitted twice: an inner join in append mode emits each match once")
     expect(states[-1] is not None, "the query keeps no state: join the two streams (trips.join(surges, …))")
     run2 = sent[2]
     if states[-1] > run2:
         sides = [c for c in ("pickup_ts", "starts_at") if c not in plan["watermarks"]]
-        cause = (f"no watermark on {' and '.join(sides)}: Spark cannot know when a row can no longer match, so it keeps "
-                 f"it for ever; add withWatermark('{sides[0]}', watermark)" if sides else
-                 "the join condition does not bound the times (pickup_ts >= starts_at AND pickup_ts < starts_at + "
-                 f"interval {duration}), so no watermark can tell when a row is done")
-        expect(False, f"after run 2 the join's state still holds {states[-1]} rows (run 2 sent only {run2}): run 1's "
-                      f"rows were never dropped: {cause}")
-    return (f"{len(mine)} matches ({_say(mine)}), equal to the truth; the join's state held {states[0]} rows after "
-            f"run 1 and {states[-1]} after run 2: once both watermarks passed 12:50, run 1's trips and surges could "
-            "match nothing more and were dropped")
+        cause = (
+            f"no watermark on {' and '.join(sides)}: Spark cannot know when a row can no longer match, so it keeps "
+            f"it for ever; add withWatermark('{sides[0]}', watermark)"
+            if sides
+            else "the join condition does not bound the times (pickup_ts >= starts_at AND pickup_ts < starts_at + "
+            f"interval {duration}), so no watermark can tell when a row is done"
+        )
+        expect(
+            False,
+            f"after run 2 the join's state still holds {states[-1]} rows (run 2 sent only {run2}): run 1's "
+            f"rows were never dropped: {cause}",
+        )
+    return (
+        f"{len(mine)} matches ({_say(mine)}), equal to the truth; the join's state held {states[0]} rows after "
+        f"run 1 and {states[-1]} after run 2: once both watermarks passed 12:50, run 1's trips and surges could "
+        "match nothing more and were dropped"
+    )
 
 
 def _surge_trips(trips, surges, watermark: str, duration: str):
@@ -276,8 +305,13 @@ def _anomaly_rows(rows: pd.DataFrame) -> list[tuple]:
     if rows is None or not len(rows):
         return []
     return sorted(
-        (int(r.zone_id), str(r.trip_id), pd.Timestamp(r.pickup_ts).tz_localize(None), round(float(r.fare_amount), 6),
-         round(float(r.baseline), 6))
+        (
+            int(r.zone_id),
+            str(r.trip_id),
+            pd.Timestamp(r.pickup_ts).tz_localize(None),
+            round(float(r.fare_amount), 6),
+            round(float(r.baseline), 6),
+        )
         for r in rows.itertuples()
     )
 
@@ -292,9 +326,16 @@ def _timeout_in_plan(df) -> str | None:
     return found.group(1) if found else None
 
 
-def check_fare_anomalies(fare_anomalies: Callable, spark, topic: str, factor: float = 3.0, min_trips: int = 2,
-                         quiet: str = "30 minutes", watermark: str = "10 minutes",
-                         timeout_s: float | None = None) -> str:
+def check_fare_anomalies(
+    fare_anomalies: Callable,
+    spark,
+    topic: str,
+    factor: float = 3.0,
+    min_trips: int = 2,
+    quiet: str = "30 minutes",
+    watermark: str = "10 minutes",
+    timeout_s: float | None = None,
+) -> str:
     """The learner's `fare_anomalies(trips, factor, min_trips, quiet, watermark)` keeps per zone the count and sum of
     its fares (applyInPandasWithState), emits the trips whose fare exceeds `factor` × the zone's average so far, and
     drops a zone's state once it has been quiet for `quiet` of event time (an event-time timeout). Two runs
@@ -312,44 +353,72 @@ def check_fare_anomalies(fare_anomalies: Callable, spark, topic: str, factor: fl
         for run in (1, 2):
             _send_trips(source, frame[frame["run"] == run].drop(columns="run"))
             anomalies = learner.call(
-                fare_anomalies, _read_trips(spark, source), factor, min_trips, quiet, watermark, refuse=STATE_REFUSED,
-                hint="groupBy(…).applyInPandasWithState with GroupStateTimeout.EventTimeTimeout", timeout_s=limit,
+                fare_anomalies,
+                _read_trips(spark, source),
+                factor,
+                min_trips,
+                quiet,
+                watermark,
+                refuse=STATE_REFUSED,
+                hint="groupBy(…).applyInPandasWithState with GroupStateTimeout.EventTimeTimeout",
+                timeout_s=limit,
             )
-            expect(anomalies is not None and getattr(anomalies, "isStreaming", False),
-                   "fare_anomalies must return a streaming DataFrame (groupBy(…).applyInPandasWithState(…))")
+            expect(
+                anomalies is not None and getattr(anomalies, "isStreaming", False),
+                "fare_anomalies must return a streaming DataFrame (groupBy(…).applyInPandasWithState(…))",
+            )
             missing = set(ANOMALY_COLUMNS) - set(anomalies.columns)
             expect(not missing, f"the anomalies need the columns {ANOMALY_COLUMNS} (missing {sorted(missing)})")
+            expect(
+                _timeout_in_plan(anomalies) != "ProcessingTimeTimeout",
+                "a processing-time timeout waits on the wall clock, not on the trips' times (and an availableNow "
+                "query with one never ends: Spark keeps running batches to look at the clock); use "
+                "GroupStateTimeout.EventTimeTimeout and state.setTimeoutTimestamp(last pickup + quiet)",
+            )
             rows, progress = _run(anomalies, checkpoint, f"run {run}", SCENARIO_TIMEOUT_S)
             got.append(rows)
             states.append(_state_rows(progress))
     mine = _anomaly_rows(pd.concat([g for g in got if len(g)], ignore_index=True) if any(len(g) for g in got) else None)
     story = "; ".join(f"zone {z} {at} fare {f:g}" for _, z, at, f in FARE_TRIPS)
-    expect(mine == want, f"your anomalies: {_say_anomalies(mine)}; the truth: {_say_anomalies(want)} (a trip is one "
-                         f"when its zone has ≥ {min_trips} earlier trips and its fare > {factor:g} × their average; the "
-                         f"trips: {story})")
+    expect(
+        mine == want,
+        f"your anomalies: {_say_anomalies(mine)}; the truth: {_say_anomalies(want)} (a trip is one "
+        f"when its zone has ≥ {min_trips} earlier trips and its fare > {factor:g} × their average; the "
+        f"trips: {story})",
+    )
     expect(states[-1] is not None, "the query keeps no state: use groupBy('zone_id').applyInPandasWithState")
     if states[-1] != keep:
         timeout = _timeout_in_plan(anomalies)
         if timeout == "NoTimeout":
             cause = "no timeout is set: pass GroupStateTimeout.EventTimeTimeout and call state.setTimeoutTimestamp"
         elif timeout == "ProcessingTimeTimeout":
-            cause = ("a processing-time timeout waits on the wall clock, not on the trips' times: use "
-                     "GroupStateTimeout.EventTimeTimeout and state.setTimeoutTimestamp(last pickup + quiet)")
+            cause = (
+                "a processing-time timeout waits on the wall clock, not on the trips' times: use "
+                "GroupStateTimeout.EventTimeTimeout and state.setTimeoutTimestamp(last pickup + quiet)"
+            )
         else:
-            cause = ("when state.hasTimedOut, call state.remove() (and set the timeout to the zone's last pickup + "
-                     f"{quiet} on every update)")
-        expect(False, f"after run 2 (watermark 12:55) the state still holds {states[-1]} zones, want {keep}: zones 161 "
-                      f"and 236 have been quiet since 12:15 and 12:20, longer than {quiet}, and must be gone: {cause}")
-    return (f"{len(mine)} anomalies ({_say_anomalies(mine)}), equal to the truth; state rows {states[0]} after run 1, "
-            f"{states[-1]} after run 2: the watermark passed zones 161 and 236's timeouts and their state was removed")
+            cause = (
+                "when state.hasTimedOut, call state.remove() (and set the timeout to the zone's last pickup + "
+                f"{quiet} on every update)"
+            )
+        expect(
+            False,
+            f"after run 2 (watermark 12:55) the state still holds {states[-1]} zones, want {keep}: zones 161 "
+            f"and 236 have been quiet since 12:15 and 12:20, longer than {quiet}, and must be gone: {cause}",
+        )
+    return (
+        f"{len(mine)} anomalies ({_say_anomalies(mine)}), equal to the truth; state rows {states[0]} after run 1, "
+        f"{states[-1]} after run 2: the watermark passed zones 161 and 236's timeouts and their state was removed"
+    )
 
 
 ANOMALY_OUT = "zone_id int, trip_id string, pickup_ts timestamp, fare_amount double, baseline double"
 ANOMALY_STATE = "n long, total double"
 
 
-def _fare_anomalies(trips, factor: float = 3.0, min_trips: int = 2, quiet: str = "30 minutes",
-                    watermark: str = "10 minutes"):
+def _fare_anomalies(
+    trips, factor: float = 3.0, min_trips: int = 2, quiet: str = "30 minutes", watermark: str = "10 minutes"
+):
     """The lab's version of the anomaly exercise (for the Kafka exercise's fallback)."""
     from pyspark.sql import functions as F
     from pyspark.sql.streaming.state import GroupStateTimeout
@@ -405,8 +474,14 @@ def _consume(topic: str, expected: int, timeout_s: float = 30.0) -> list:
 
     from lab.services import kafka
 
-    consumer = Consumer({"bootstrap.servers": kafka.bootstrap_servers(), "group.id": f"check-{uuid.uuid4().hex}",
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": kafka.bootstrap_servers(),
+            "group.id": f"check-{uuid.uuid4().hex}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
     consumer.subscribe([topic])
     records, end, idle = [], time.monotonic() + timeout_s, 0
     try:
@@ -424,9 +499,17 @@ def _consume(topic: str, expected: int, timeout_s: float = 30.0) -> list:
     return records
 
 
-def check_anomalies_to_kafka(anomalies_to_kafka: Callable, fare_anomalies: Callable | None, spark, topic: str,
-                             factor: float = 3.0, min_trips: int = 2, quiet: str = "30 minutes",
-                             watermark: str = "10 minutes", timeout_s: float | None = None) -> str:
+def check_anomalies_to_kafka(
+    anomalies_to_kafka: Callable,
+    fare_anomalies: Callable | None,
+    spark,
+    topic: str,
+    factor: float = 3.0,
+    min_trips: int = 2,
+    quiet: str = "30 minutes",
+    watermark: str = "10 minutes",
+    timeout_s: float | None = None,
+) -> str:
     """The learner's `anomalies_to_kafka(anomalies, topic, checkpoint)` starts a query writing each anomaly to `topic`
     as Confluent-framed Avro (byte 0, the 4-byte id of ANOMALY_SCHEMA registered under `<topic>-value`, the body from
     to_avro). Read back with a plain confluent-kafka consumer and the registry's AvroDeserializer, the records equal
@@ -452,25 +535,42 @@ def check_anomalies_to_kafka(anomalies_to_kafka: Callable, fare_anomalies: Calla
     detect = learner.fallback(fare_anomalies, _fare_anomalies, "fare_anomalies")
     with learner.stopping_queries(spark), tempfile.TemporaryDirectory(prefix="kafka-check-") as checkpoint:
         anomalies = detect(_read_trips(spark, source), factor, min_trips, quiet, watermark)
-        query = learner.call(anomalies_to_kafka, anomalies, out, checkpoint, refuse=KAFKA_REFUSED,
-                             hint="to_avro, the 5-byte header, writeStream.format('kafka')", timeout_s=limit)
+        query = learner.call(
+            anomalies_to_kafka,
+            anomalies,
+            out,
+            checkpoint,
+            refuse=KAFKA_REFUSED,
+            hint="to_avro, the 5-byte header, writeStream.format('kafka')",
+            timeout_s=limit,
+        )
         expect(query is not None and hasattr(query, "awaitTermination"), "return the StreamingQuery that start() gives")
         learner.await_query(query, SCENARIO_TIMEOUT_S, what="your query")
     records = _consume(out, len(want))
     expect(records, f"nothing reached {out}: writeStream.format('kafka') with option('topic', topic), started")
     value = records[0].value() or b""
-    expect(not value.lstrip().startswith(b"{"), f"the values in {out} are JSON ({value[:40]!r}…): encode them as "
-                                               "Avro with to_avro and ANOMALY_SCHEMA")
+    expect(
+        not value.lstrip().startswith(b"{"),
+        f"the values in {out} are JSON ({value[:40]!r}…): encode them as Avro with to_avro and ANOMALY_SCHEMA",
+    )
     registered = [s for s in schemas.subjects() if s == subject]
-    expect(registered, f"no schema is registered under {subject}: POST ANOMALY_SCHEMA to "
-                       f"/subjects/{subject}/versions first; its answer holds the id the header carries")
+    expect(
+        registered,
+        f"no schema is registered under {subject}: POST ANOMALY_SCHEMA to "
+        f"/subjects/{subject}/versions first; its answer holds the id the header carries",
+    )
     latest = schemas.get(subject)
-    expect(len(value) > 5 and value[0] == 0,
-           f"the value does not start with the Confluent header (got {value[:6]!r}): prepend byte 0 and the 4-byte "
-           f"big-endian schema id ({latest['id']}) to the to_avro bytes")
+    expect(
+        len(value) > 5 and value[0] == 0,
+        f"the value does not start with the Confluent header (got {value[:6]!r}): prepend byte 0 and the 4-byte "
+        f"big-endian schema id ({latest['id']}) to the to_avro bytes",
+    )
     ids = {int.from_bytes((r.value() or b"\0\0\0\0\0")[1:5], "big") for r in records}
-    expect(ids == {int(latest["id"])}, f"the header carries schema id {sorted(ids)}, but {subject} registered "
-                                       f"ANOMALY_SCHEMA as id {latest['id']}: use the id the registry answered")
+    expect(
+        ids == {int(latest["id"])},
+        f"the header carries schema id {sorted(ids)}, but {subject} registered "
+        f"ANOMALY_SCHEMA as id {latest['id']}: use the id the registry answered",
+    )
     client = SchemaRegistryClient({"url": schema_registry.registry_url()})
     decode = AvroDeserializer(client)
     rows = []
@@ -485,8 +585,10 @@ def check_anomalies_to_kafka(anomalies_to_kafka: Callable, fare_anomalies: Calla
         got["pickup_ts"] = pd.to_datetime(got["pickup_ts"], utc=True).dt.tz_localize(None)
     mine, truth = _anomaly_rows(got if set(ANOMALY_COLUMNS) <= set(got.columns) else None), _anomaly_rows(want)
     expect(mine == truth, f"read back from {out}: {_say_anomalies(mine)}; the truth: {_say_anomalies(truth)}")
-    return (f"{len(records)} records in {out}, each byte 0 + schema id {latest['id']} + Avro; the registry's "
-            f"deserializer reads back {_say_anomalies(mine)}")
+    return (
+        f"{len(records)} records in {out}, each byte 0 + schema id {latest['id']} + Avro; the registry's "
+        f"deserializer reads back {_say_anomalies(mine)}"
+    )
 
 
 def _anomalies_to_kafka(anomalies, topic: str, checkpoint: str):
