@@ -20,6 +20,12 @@ REFUSED = ("lab.pipeline.stream.*", "lab.pipeline.truth.*", "lab.lessons.late.*"
 PU_ZONE, DO_ZONE = 161, 43  # the hand-made trips' pickup and drop-off zones (late.trips' sample trip goes to 43)
 
 
+def topics_made(topic: str) -> list[str]:
+    """Every topic the checks of this module make from `topic` (for a caller that cleans up after them)."""
+    made = [f"{topic}-{part}" for part in ("trips", "surges", "fares")]
+    return [*made, *(f"{t}-dlq" for t in made), f"{topic}-anomalies"]
+
+
 def _trips(rows: list[tuple[int, str, float]], tag: str) -> pd.DataFrame:
     """Hand-made trips: (pickup zone, pickup time "HH:MM" on 2021-01-01, fare) each; drop-off zone DO_ZONE."""
     from lab.lessons import late

@@ -5,7 +5,6 @@ from _solution import anomalies_of
 EXERCISE = "fare_anomalies"
 EXPECT = "❌"
 KEYWORDS = ("state still holds 3", "no timeout")
-INJECT = "fare_anomalies"
 
 
 def fare_anomalies(trips, factor, min_trips, quiet, watermark):

@@ -7,7 +7,6 @@ from pyspark.sql.avro.functions import to_avro
 EXERCISE = "anomalies_to_kafka"
 EXPECT = "❌"
 KEYWORDS = ("Confluent header", "byte 0")
-INJECT = "anomalies_to_kafka"
 
 
 def anomalies_to_kafka(anomalies, topic, checkpoint):
