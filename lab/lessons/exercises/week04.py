@@ -571,9 +571,17 @@ def check_watermark_choice(watermarked: Callable, spark, topic: str, window: str
     on = sorted({c for c, _ in marks})
     delays = [_delay(d) for c, d in marks if c == "pickup_ts"]
     if counted == target:
+        mine = delays[0] if delays and delays[0] is not None else pd.Timedelta(CHOICE_DELAY)
+        mark = max(t.pickup for t in want if t.run == 1) - mine
+        told = choice_trips(str(mine), window)
         return (
-            f"your watermark waits {_span(delays[0]) if delays and delays[0] is not None else 'long enough'}: "
-            f"{fates(want)}"
+            f"your watermark waits {_span(mine)}, so after run 1 it is at {mark:%H:%M}. "
+            + "; ".join(
+                f"{fate}: {', '.join(f'{t.pickup:%H:%M}' for t in told if t.fate == fate)}"
+                for fate in ("counted", "late, kept", "dropped")
+            )
+            + ". Why: "
+            + "; ".join(f"{t.pickup:%H:%M} {t.why}" for t in told if t.fate != "counted")
         )
     differ = _diff(counted, target)
     expect(
@@ -705,6 +713,11 @@ def _rows(df: pd.DataFrame) -> set[tuple]:
 def _judge_kind(what: str, got: pd.DataFrame, truth: pd.DataFrame, suspects: dict[str, pd.DataFrame]) -> str:
     need = {"zone_id", "window_start", "window_end", "trips"}
     expect(
+        len(got) > 0,
+        f"{what}: no window was written; in append mode a window is written once the watermark (the newest pickup "
+        "minus the delay) has passed its end: use the `watermark` argument",
+    )
+    expect(
         need <= set(got.columns),
         f"{what}: the result needs the columns {sorted(need)} (got {sorted(got.columns)}); "
         "select the window's start and end as window_start, window_end",
@@ -739,12 +752,11 @@ def check_window_kinds(
     fresh) run in append mode, equal to a truth computed in pandas; a wrong answer is named by the mistaken query whose
     result it equals (tumbling, another gap, the drop-off zone) or by what Spark refused (no watermark)."""
     from lab.lessons.exercises import learner
+    from lab.pipeline import produce
 
     limit = learner.TIMEOUT_S if timeout_s is None else timeout_s
     frame = kind_trips()
     source = fresh_topic(topic)
-    from lab.pipeline import produce
-
     produce.produce_frame(frame, topic=source, dlq=f"{source}-dlq", progress=False)
     tumbling = _sliding_truth(frame, size, size, watermark)
     sliding = _sliding_truth(frame, size, slide, watermark)
@@ -793,7 +805,7 @@ def check_window_kinds(
     return (
         f"on {len(frame) - 1} hand-made trips in 2 zones: {len(tumbling)} tumbling windows of {size}, "
         f"{len(sliding)} sliding windows of {size} every {slide} (each trip in {pd.Timedelta(size) // pd.Timedelta(slide)}), "
-        f"{len(sessions)} sessions with a {gap} gap (longest {max(sessions['window_end'] - sessions['window_start'])}): "
+        f"{len(sessions)} sessions with a gap of {gap} (the longest {_span(max(sessions['window_end'] - sessions['window_start']))}): "
         "equal to the truth computed in pandas"
     )
 
