@@ -581,7 +581,7 @@ def check_watermark_choice(watermarked: Callable, spark, topic: str, window: str
                 for fate in ("counted", "late, kept", "dropped")
             )
             + ". Why: "
-            + "; ".join(f"{t.pickup:%H:%M} {t.why}" for t in told if t.fate != "counted")
+            + "; ".join(f"{t.pickup:%H:%M}: {t.why}" for t in told if t.fate != "counted")
         )
     differ = _diff(counted, target)
     expect(

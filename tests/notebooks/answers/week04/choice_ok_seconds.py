@@ -2,7 +2,7 @@
 
 EXERCISE = "watermark_choice"
 EXPECT = "✅"
-KEYWORDS = ("21 minutes", "12:02 dropped", "12:13 late, kept")
+KEYWORDS = ("waits 21 minutes", "at 12:12", "late, kept: 12:13, 12:22, 12:27", "dropped: 12:02, 12:09")
 
 
 def watermarked(trips):

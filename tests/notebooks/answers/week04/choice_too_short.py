@@ -3,7 +3,6 @@
 EXERCISE = "watermark_choice"
 EXPECT = "❌"
 KEYWORDS = ("waits 15 minutes", "12:18", "12:13 dropped too", "wait longer")
-INJECT = "watermarked"
 
 
 def watermarked(trips):
