@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from lab import config
+from lab.errors import CheckFailed
 from lab.lessons.exercises import expect
 
 
@@ -577,3 +578,412 @@ def prepare_table() -> str:
     tables.connect().execute(WEEK04_DDL)
     spark.forget_schema()  # a query started now must find the new table
     return f"{config.KEYSPACE}.{config.WEEK04_TABLE}"
+
+
+# --- the learner's watermark: choose the delay that drops exactly the named late trips ---------------------------
+
+CHOICE_RUN1 = (1, 4, 7, 12, 18, 33)  # minutes after T0: on time; 12:33 sets the watermark
+CHOICE_RUN2 = (34, 2, 9, 13, 22, 27)  # sent after run 1 stopped: 12:34 on time, the rest late
+CHOICE_DROPPED = (2, 9)  # the late trips the learner's watermark must drop (the others late but kept)
+CHOICE_DELAY = "20 minutes"  # one delay that does it (any in (18, 23] minutes does)
+CHOICE_REFUSED = ("lab.pipeline.stream.*", "lab.pipeline.truth.*", "lab.lessons.late.*")
+
+
+def choice_trips(delay: str = CHOICE_DELAY, window: str = "5 minutes") -> list[Trip]:
+    """The watermark exercise's dozen hand-made trips, each with the fate a query of 5-minute windows and a watermark
+    of `delay` on pickup_ts gives it: run 1 on time; run 2 after run 1 stopped, so its watermark is max(run 1) - delay.
+    """
+    w, d = pd.Timedelta(window), pd.Timedelta(delay)
+    first = [T0 + pd.Timedelta(minutes=m) for m in CHOICE_RUN1]
+    newest = max(first)
+    mark = newest - d
+    trips = [Trip(1, p, "counted", "on time") for p in first]
+    for m in CHOICE_RUN2:
+        p = T0 + pd.Timedelta(minutes=m)
+        end = p.floor(w) + w
+        if p >= newest:
+            trips.append(Trip(2, p, "counted", "on time"))
+        elif end <= mark:
+            trips.append(
+                Trip(2, p, "dropped", f"its window ended at {end:%H:%M}, at or before the watermark {mark:%H:%M}")
+            )
+        else:
+            trips.append(Trip(2, p, "late, kept", f"its window ends at {end:%H:%M}, after the watermark {mark:%H:%M}"))
+    return trips
+
+
+def _tumbling(trips, window: str):
+    """Trips per zone and tumbling window of pickup_ts, with no watermark of its own (the learner's decides)."""
+    from pyspark.sql import functions as F
+
+    return (
+        trips.groupBy(F.window("pickup_ts", window).alias("w"), F.col("pu_location_id").alias("zone_id"))
+        .agg(F.count("*").alias("trips"), F.sum("fare_amount").alias("fare_total"))
+        .select(F.col("w.start").alias("window_start"), "zone_id", "trips", "fare_total")
+    )
+
+
+def _delay(text: str) -> pd.Timedelta | None:
+    try:
+        return pd.Timedelta(text)
+    except (ValueError, TypeError):
+        return None
+
+
+def check_watermark_choice(watermarked: Callable, spark, topic: str, window: str = "5 minutes") -> str:
+    """The learner's `watermarked(trips)` sets the watermark (column and delay) of a query of tumbling windows per zone
+    that must drop exactly the late trips CHOICE_DROPPED of the hand-made trips (choice_trips), and count the rest.
+
+    The query runs twice on `topic` (made fresh): run 1 the on-time trips, run 2 the late ones sent after it stopped;
+    the result judges, the plan (which column, which delay) names the cause, and each trip's fate is told."""
+    from lab.lessons.exercises import learner
+
+    want = choice_trips(CHOICE_DELAY, window)
+    named = ", ".join(f"{T0 + pd.Timedelta(minutes=m):%H:%M}" for m in CHOICE_DROPPED)
+    source = fresh_topic(topic)
+    with learner.stopping_queries(spark):
+        send_run(source, want, 1)
+        marked = learner.call(watermarked, _read_trips(spark, source), refuse=CHOICE_REFUSED, hint="withWatermark")
+        expect(
+            marked is not None and getattr(marked, "isStreaming", False),
+            "watermarked must return the trips (a streaming DataFrame) with a watermark: trips.withWatermark(…)",
+        )
+        windows = _tumbling(marked, window)
+        got, _ = run_scenario(windows, spark, source, want, SCENARIO_TIMEOUT_S)
+    counted = {pd.Timestamp(s): int(n) for s, n in zip(got.get("window_start", []), got.get("trips", []))}
+    truth = scenario_windows(want, window)
+    target = {pd.Timestamp(s): int(n) for s, n in zip(truth["window_start"], truth["trips"])}
+    marks = plan_facts(marked)["watermarks"]
+    on = sorted({c for c, _ in marks})
+    delays = [_delay(d) for c, d in marks if c == "pickup_ts"]
+    if counted == target:
+        mine = delays[0] if delays and delays[0] is not None else pd.Timedelta(CHOICE_DELAY)
+        mark = max(t.pickup for t in want if t.run == 1) - mine
+        told = choice_trips(str(mine), window)
+        return (
+            f"your watermark waits {_span(mine)}, so after run 1 it is at {mark:%H:%M}. "
+            + "; ".join(
+                f"{fate}: {', '.join(f'{t.pickup:%H:%M}' for t in told if t.fate == fate)}"
+                for fate in ("counted", "late, kept", "dropped")
+            )
+            + ". Why: "
+            + "; ".join(f"{t.pickup:%H:%M}: {t.why}" for t in told if t.fate != "counted")
+        )
+    differ = _diff(counted, target)
+    expect(
+        bool(marks),
+        f"no watermark: every late trip was counted, {named} too ({differ}); "
+        "return trips.withWatermark('pickup_ts', delay) with the delay you chose",
+    )
+    expect(
+        "pickup_ts" in on,
+        f"your watermark is on {', '.join(on)}, but the windows are of pickup_ts: Spark drops a late trip by the "
+        f"watermark of the column it groups by, so {named} were counted ({differ}); put it on pickup_ts",
+    )
+    delay = delays[0]
+    expect(delay is not None, f"your query does not drop exactly {named}: {differ}")
+    theirs = choice_trips(str(delay), window)
+    newest = max(t.pickup for t in want if t.run == 1)
+    gone = [t for t in theirs if t.fate == "dropped"]
+    lost = [f"{t.pickup:%H:%M}" for t in gone if t.pickup.minute not in CHOICE_DROPPED]
+    kept = [f"{t.pickup:%H:%M}" for t in theirs if t.fate != "dropped" and t.pickup.minute in CHOICE_DROPPED]
+    mark = newest - delay
+    if lost:
+        why = f"{', '.join(lost)} dropped too: wait longer"
+    elif kept:
+        why = f"{', '.join(kept)} counted: wait less"
+    else:
+        why = "the windows differ"
+    raise CheckFailed(
+        f"your watermark waits {_span(delay)}: after run 1 (newest pickup {newest:%H:%M}) it is at {mark:%H:%M}, so "
+        f"{why} ({differ}). Each trip with your watermark: {fates(theirs)}"
+    )
+
+
+# --- window kinds: sliding windows and activity sessions, against a truth in pandas --------------------------------
+
+KIND_PICKUPS = {161: (1, 3, 7, 16, 19, 44), 236: (2, 6, 12, 13, 31)}  # minutes after T0, per pickup zone
+FLUSH = (1, 120)  # (zone, minute): one trip two hours on, so the watermark closes every window above
+KINDS_REFUSED = (
+    "lab.pipeline.stream.*",
+    "lab.pipeline.truth.*",
+    "lab.lessons.exercises.week04._sliding_truth",
+    "lab.lessons.exercises.week04._session_truth",
+    "lab.lessons.exercises.week04._trimmed_truth",
+)
+
+
+def kind_trips() -> pd.DataFrame:
+    """The window-kinds exercise's hand-made trips (pickup zones 161 and 236, and the trip that flushes)."""
+    from lab.lessons import late
+
+    parts = [late.trips([T0 + pd.Timedelta(minutes=m) for m in ms], z, f"kinds-{z}") for z, ms in KIND_PICKUPS.items()]
+    parts.append(late.trips([T0 + pd.Timedelta(minutes=FLUSH[1])], FLUSH[0], "kinds-flush"))
+    out = pd.concat(parts, ignore_index=True)
+    out.index.name = "row"
+    return out
+
+
+def _closed(rows: pd.DataFrame, frame: pd.DataFrame, watermark: str) -> pd.DataFrame:
+    """The windows an append-mode query has emitted once the watermark reached max(pickup) - watermark."""
+    mark = frame["pickup_ts"].max() - pd.Timedelta(watermark)
+    return rows[rows["window_end"] <= mark].reset_index(drop=True)
+
+
+def _sliding_truth(frame: pd.DataFrame, size: str, slide: str, watermark: str, key: str = "pu_location_id"):
+    """zone_id, window_start, window_end, trips of sliding windows [start, start + size), starts every `slide`."""
+    size_, slide_ = pd.Timedelta(size), pd.Timedelta(slide)
+    rows = []
+    for zone, p in zip(frame[key], frame["pickup_ts"]):
+        start = pd.Timestamp(p).floor(slide_)
+        while start + size_ > p:
+            rows.append((int(zone), start, start + size_))
+            start -= slide_
+    counts = pd.DataFrame(rows, columns=["zone_id", "window_start", "window_end"]).value_counts().rename("trips")
+    return _closed(counts.reset_index(), frame, watermark)
+
+
+def _session_truth(frame: pd.DataFrame, gap: str, watermark: str, key: str = "pu_location_id"):
+    """zone_id, window_start, window_end, trips of activity sessions: a trip within `gap` of the session's end joins
+    it (the end moves to its pickup + gap), else starts a new one."""
+    g = pd.Timedelta(gap)
+    rows = []
+    for zone, group in frame.groupby(key):
+        start = end = None
+        n = 0
+        for p in sorted(group["pickup_ts"]):
+            if start is not None and p <= end:
+                end, n = max(end, p + g), n + 1
+                continue
+            if start is not None:
+                rows.append((int(zone), start, end, n))
+            start, end, n = p, p + g, 1
+        rows.append((int(zone), start, end, n))
+    return _closed(pd.DataFrame(rows, columns=["zone_id", "window_start", "window_end", "trips"]), frame, watermark)
+
+
+def _run_append(df, spark, timeout_s: float, what: str) -> pd.DataFrame:
+    """Run an aggregation in append mode (availableNow) and collect what it emitted."""
+    import tempfile
+
+    from lab.lessons.exercises import learner
+
+    emitted: list[pd.DataFrame] = []
+
+    def collect(batch, batch_id):
+        emitted.append(batch.toPandas())
+
+    with tempfile.TemporaryDirectory(prefix="week04-kinds-") as checkpoint:
+        try:
+            query = (
+                df.writeStream.foreachBatch(collect)
+                .outputMode("append")
+                .option("checkpointLocation", checkpoint)
+                .trigger(availableNow=True)
+                .start()
+            )
+        except Exception as exc:  # noqa: BLE001 - Spark refuses the query: say why in the learner's terms
+            raise CheckFailed(f"Spark refused {what} in append mode: {learner.describe(exc)}") from None
+        learner.await_query(query, timeout_s, what=what)
+    emitted = [e for e in emitted if len(e)]
+    return pd.concat(emitted, ignore_index=True) if emitted else pd.DataFrame()
+
+
+def _rows(df: pd.DataFrame) -> set[tuple]:
+    return {
+        (int(z), pd.Timestamp(s), pd.Timestamp(e), int(n))
+        for z, s, e, n in zip(df["zone_id"], df["window_start"], df["window_end"], df["trips"])
+    }
+
+
+def _judge_kind(what: str, got: pd.DataFrame, truth: pd.DataFrame, suspects: dict[str, pd.DataFrame]) -> str:
+    need = {"zone_id", "window_start", "window_end", "trips"}
+    expect(
+        len(got) > 0,
+        f"{what}: no window was written; in append mode a window is written once the watermark (the newest pickup "
+        "minus the delay) has passed its end: use the `watermark` argument",
+    )
+    expect(
+        need <= set(got.columns),
+        f"{what}: the result needs the columns {sorted(need)} (got {sorted(got.columns)}); "
+        "select the window's start and end as window_start, window_end",
+    )
+    mine, want = _rows(got), _rows(truth)
+    if mine == want:
+        return ""
+    for cause, rows in suspects.items():
+        if mine == _rows(rows):
+            raise CheckFailed(f"{what}: {cause}")
+    missing = sorted(want - mine)
+    extra = sorted(mine - want)
+    example = missing[0] if missing else extra[0]
+    raise CheckFailed(
+        f"{what}: {len(missing)} windows missing and {len(extra)} that should not be there, e.g. zone {example[0]} "
+        f"{example[1]:%H:%M}–{example[2]:%H:%M} with {example[3]} trips"
+    )
+
+
+def check_window_kinds(
+    sliding_counts: Callable,
+    activity_sessions: Callable,
+    spark,
+    topic: str,
+    size: str = "10 minutes",
+    slide: str = "5 minutes",
+    gap: str = "5 minutes",
+    watermark: str = "10 minutes",
+    timeout_s: float | None = None,
+) -> str:
+    """The learner's sliding windows and activity sessions per pickup zone, over hand-made trips in `topic` (made
+    fresh) run in append mode, equal to a truth computed in pandas; a wrong answer is named by the mistaken query whose
+    result it equals (tumbling, another gap, the drop-off zone) or by what Spark refused (no watermark)."""
+    from lab.lessons.exercises import learner
+    from lab.pipeline import produce
+
+    limit = learner.TIMEOUT_S if timeout_s is None else timeout_s
+    frame = kind_trips()
+    source = fresh_topic(topic)
+    produce.produce_frame(frame, topic=source, dlq=f"{source}-dlq", progress=False)
+    tumbling = _sliding_truth(frame, size, size, watermark)
+    sliding = _sliding_truth(frame, size, slide, watermark)
+    sessions = _session_truth(frame, gap, watermark)
+    with learner.stopping_queries(spark):
+        built = learner.call(
+            sliding_counts, _read_trips(spark, source), size, slide, watermark, refuse=KINDS_REFUSED, hint="F.window"
+        )
+        expect(getattr(built, "isStreaming", False), "sliding_counts must return the aggregated streaming DataFrame")
+        _no_watermark("sliding_counts", built)
+        got = _run_append(built, spark, limit, "your sliding windows")
+        _judge_kind(
+            f"sliding windows of {size} every {slide}",
+            got,
+            sliding,
+            {
+                f"your windows are tumbling windows of {size} (they do not overlap): a sliding window takes a slide, "
+                "F.window(ts, size, slide)": tumbling,
+                f"your windows are tumbling windows of {slide}: the window is `size` long and starts every `slide`, "
+                "F.window(ts, size, slide)": _sliding_truth(frame, slide, slide, watermark),
+                "your windows are the drop-off zone's (do_location_id): group by the pickup zone, pu_location_id": (
+                    _sliding_truth(frame, size, slide, watermark, "do_location_id")
+                ),
+            },
+        )
+        built = learner.call(
+            activity_sessions, _read_trips(spark, source), gap, watermark, refuse=KINDS_REFUSED, hint="session_window"
+        )
+        expect(getattr(built, "isStreaming", False), "activity_sessions must return the aggregated streaming DataFrame")
+        _no_watermark("activity_sessions", built)
+        got = _run_append(built, spark, limit, "your sessions")
+        others = {
+            f"your sessions are the ones a gap of {m} minutes makes, not {gap}: use the `gap` argument, "
+            "F.session_window(ts, gap)": _session_truth(frame, f"{m} minutes", watermark)
+            for m in (1, 2, 3, 4, 6, 7, 8, 9, 10, 15, 20, 30)
+            if pd.Timedelta(minutes=m) != pd.Timedelta(gap)
+        }
+        others["your sessions are the drop-off zone's (do_location_id): group by the pickup zone, pu_location_id"] = (
+            _session_truth(frame, gap, watermark, "do_location_id")
+        )
+        others[
+            f"yours are fixed windows of {gap}, not sessions: a session grows while trips keep coming, "
+            "F.session_window(ts, gap)"
+        ] = _sliding_truth(frame, gap, gap, watermark)
+        _judge_kind(f"activity sessions with a {gap} gap", got, sessions, others)
+    return (
+        f"on {len(frame) - 1} hand-made trips in 2 zones: {len(tumbling)} tumbling windows of {size}, "
+        f"{len(sliding)} sliding windows of {size} every {slide} (each trip in {pd.Timedelta(size) // pd.Timedelta(slide)}), "
+        f"{len(sessions)} sessions with a gap of {gap} (the longest {_span(max(sessions['window_end'] - sessions['window_start']))}): "
+        "equal to the truth computed in pandas"
+    )
+
+
+def _no_watermark(name: str, df) -> None:
+    expect(
+        bool(plan_facts(df)["watermarks"]),
+        f"{name} has no watermark: in append mode (the only mode session windows support) Spark emits a window once "
+        "the watermark has passed its end, and refuses an aggregation without one; add "
+        "withWatermark('pickup_ts', watermark) before the groupBy",
+    )
+
+
+# --- a pandas UDF: a 20% trimmed mean of the fare per zone ---------------------------------------------------------
+
+TRIM = 0.2  # the share of fares cut at each end (int(TRIM * n) of n fares)
+FARES = {
+    161: (9.5, 11.0, 12.5, 13.0, 480.0),
+    236: (6.0, 7.5, 8.0, 8.5, 9.0, 9.5, 10.0, 52.0, 0.01, 75.0),
+    1: (20.0,),
+    2: (5.0, 7.0),
+}
+_PANDAS_KINDS = ("AggregateInPandas", "FlatMapGroupsInPandas", "ArrowEvalPython", "MapInPandas", "WindowInPandas")
+
+
+def fare_trips() -> pd.DataFrame:
+    """The UDF exercise's hand-made trips: four zones, a few fares each, with typos (480.00, 0.01, 75.00)."""
+    from lab.lessons import late
+
+    parts = []
+    for zone, fares in FARES.items():
+        t = late.trips([T0 + pd.Timedelta(minutes=i) for i in range(len(fares))], zone, f"fares-{zone}")
+        parts.append(t.assign(fare_amount=list(fares)))
+    out = pd.concat(parts, ignore_index=True)
+    cols = ["trip_id", "pickup_ts", "pu_location_id", "do_location_id", "trip_distance", "fare_amount", "total_amount"]
+    return out[cols].astype({"pu_location_id": "int64", "do_location_id": "int64"})
+
+
+def _trimmed_truth(frame: pd.DataFrame) -> pd.DataFrame:
+    """zone_id, fare_trimmed: the mean of each zone's fares without the int(TRIM * n) lowest and highest."""
+    rows = []
+    for zone, group in frame.groupby("pu_location_id"):
+        fares = np.sort(group["fare_amount"].to_numpy())
+        k = int(TRIM * len(fares))
+        rows.append((int(zone), float(fares[k : len(fares) - k].mean())))
+    return pd.DataFrame(rows, columns=["zone_id", "fare_trimmed"])
+
+
+def check_trimmed_fares(zone_trimmed_fares: Callable, spark, timeout_s: float | None = None) -> str:
+    """The learner's `zone_trimmed_fares(trips)` (a batch DataFrame of hand-made trips) gives zone_id and fare_trimmed,
+    the 20% trimmed mean fare per pickup zone, computed by a pandas UDF (grouped-agg pandas_udf or applyInPandas): the
+    values equal a truth in pandas, and the physical plan runs Python in Arrow batches."""
+    from lab.lessons.exercises import learner
+
+    limit = learner.TIMEOUT_S if timeout_s is None else timeout_s
+    frame = fare_trips()
+    trips = spark.createDataFrame(frame)
+    built = learner.call(zone_trimmed_fares, trips, refuse=KINDS_REFUSED, hint="pandas_udf")
+    expect(hasattr(built, "toPandas"), f"zone_trimmed_fares must return a Spark DataFrame, not {type(built).__name__}")
+    got = learner.within(built.toPandas, timeout_s=limit, what="your aggregation")
+    need = {"zone_id", "fare_trimmed"}
+    expect(need <= set(got.columns), f"the result needs the columns {sorted(need)} (got {sorted(got.columns)})")
+    want = _trimmed_truth(frame)
+    m = want.merge(got[list(need)].astype({"zone_id": "int64"}), on="zone_id", how="outer", suffixes=("", "_got"))
+    expect(
+        not m.isna().any(axis=None) and len(got) == len(want),
+        f"zones: yours {sorted(got['zone_id'].tolist())}, want {sorted(want['zone_id'].tolist())} (group by "
+        "pu_location_id)",
+    )
+    bad = m[~np.isclose(m["fare_trimmed"], m["fare_trimmed_got"].astype(float), rtol=1e-9, atol=1e-9)]
+    if len(bad):
+        row = bad.iloc[0]
+        fares = sorted(FARES[int(row["zone_id"])])
+        k = int(TRIM * len(fares))
+        raise CheckFailed(
+            f"zone {int(row['zone_id'])}: fare_trimmed {row['fare_trimmed_got']} instead of {row['fare_trimmed']:.4f} "
+            f"(its fares {fares}: cut int(0.2 × {len(fares)}) = {k} at each end, then the mean of the rest)"
+        )
+    plan = built._jdf.queryExecution().executedPlan().toString()
+    kinds = [k for k in _PANDAS_KINDS if k in plan]
+    expect(
+        "BatchEvalPython" not in plan,
+        "the values are right, but your UDF is a row-at-a-time @udf (BatchEvalPython in the plan): each row is "
+        "pickled to Python and back one by one; the exercise is a pandas UDF (@pandas_udf or applyInPandas), which "
+        "gets whole Arrow batches as pandas Series",
+    )
+    expect(
+        bool(kinds),
+        "the values are right, but no pandas UDF ran (no Python in the plan): this exercise is about writing one "
+        "(@pandas_udf with a Series → float, or applyInPandas); the cell after it compares it with the built-ins",
+    )
+    return (
+        f"trimmed fares per zone {', '.join(f'{z}: {v:.2f}' for z, v in zip(want['zone_id'], want['fare_trimmed']))} "
+        f"(equal to the truth), computed by {kinds[0]} (a pandas UDF over Arrow batches)"
+    )

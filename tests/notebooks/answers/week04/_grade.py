@@ -76,9 +76,32 @@ def dropped(answer, name):
     return grade(week04.check_dropped, answer.dropped_events, EVENTS, "2021-01-01 12:31", "10 minutes")
 
 
+def watermark_choice(answer, name):
+    spark = lab.spark.start()
+    try:
+        return grade(week04.check_watermark_choice, answer.watermarked, spark, name)
+    finally:
+        lab.topics.delete_topics([name, f"{name}-dlq"])
+
+
+def window_kinds(answer, name):
+    spark = lab.spark.start()
+    try:
+        return grade(week04.check_window_kinds, answer.sliding_counts, answer.activity_sessions, spark, name)
+    finally:
+        lab.topics.delete_topics([name, f"{name}-dlq"])
+
+
+def trimmed_fares(answer, name):
+    return grade(week04.check_trimmed_fares, answer.zone_trimmed_fares, lab.spark.start())
+
+
 EXERCISES = {
     "streaming_windows": streaming_windows,
     "foreach_batch": foreach_batch,
     "busiest": busiest,
     "dropped": dropped,
+    "watermark_choice": watermark_choice,
+    "window_kinds": window_kinds,
+    "trimmed_fares": trimmed_fares,
 }
