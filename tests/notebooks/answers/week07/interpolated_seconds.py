@@ -2,7 +2,6 @@
 
 EXERCISE = "interpolated"
 EXPECT = "❌"
-INJECT = "trips_cql"  # also run in the week's notebook: Run All goes on
 KEYWORDS = ("milliseconds",)
 ABSENT = ("1609459200000",)  # the ❌ does not hand out the answer
 
