@@ -31,6 +31,17 @@ def describe_cluster(timeout: float = 10.0) -> dict:
     }
 
 
+def quorum() -> list[dict]:
+    """The KRaft quorum as the target shows it, one row per fact: on the local target `quorum_status()` (Kafka's own
+    tool); on kind the Strimzi resources whose status reports the KRaft node pools (lab.kube.strimzi_resources)."""
+    from lab.deploy import kube
+    from lab.services import target
+
+    if target.current().local:
+        return [{"field": k, "value": v} for k, v in quorum_status().items()]
+    return kube.strimzi_resources()
+
+
 def quorum_status() -> dict:
     """`kafka-metadata-quorum describe --status` (the KRaft Raft quorum: leader, epoch, high watermark, voters).
 

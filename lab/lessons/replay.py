@@ -75,3 +75,16 @@ def reprocess_v2(topic: str, table: str = "zone_windows_v2", window: str = "10 m
     n = rows.count()
     rows.unpersist()
     return n
+
+
+def forget_archived(topic: str) -> dict:
+    """Before `topic` is recreated: stop the archive's connector and drop its rows of `topic` (lab.archive.forget),
+    where the target runs the archive (the local one); on kind the archive is the optional component
+    k8s/components/archive, not this notebook's: nothing to forget. Returns what was dropped."""
+    from lab.pipeline import archive
+    from lab.services import stack, target
+
+    if not target.current().runs("connect"):
+        return {}
+    stack.down(["connect"])  # the connector must not hold the topic's offsets
+    return archive.forget(topic)

@@ -136,6 +136,8 @@ class KindStack:
         return [{"name": n, "pid": None, "started": True, "seconds": round(time.monotonic() - t0, 1)} for n in done]
 
     def down(self, names: list[str] | None, purge: bool, progress) -> list[str]:
+        if names and all(not target.KIND.runs(n) for g in names for n in GROUPS.get(g, (ALIASES.get(g, g),))):
+            return []  # the archive's services do not run on kind: nothing to stop
         if names:
             raise LabError("kind target: `lab down` deletes the whole cluster; one service cannot be stopped alone")
         return ["kind cluster"] if kube.down() else []
