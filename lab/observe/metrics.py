@@ -1,4 +1,5 @@
-"""Metrics the lab exports itself for Prometheus: Spark streaming progress (a query listener), zone fares, producer counters."""
+"""Metrics the lab exports itself for Prometheus: Spark streaming progress (a query listener) and zone fares (the
+producer's counters are in lab.pipeline.produce, the endpoints in lab.services.exporter)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import UTC
 
 from lab import config
 from lab.pipeline.stream import skipped_offsets, source_offsets
-from lab.services.exporter import Exporter, ProducerMetrics, bind_address, exporter, producer_metrics, scrape, stop_all  # noqa: F401
+from lab.services.exporter import Exporter, exporter
 
 log = logging.getLogger(__name__)
 
