@@ -8,8 +8,9 @@ import time
 import pandas as pd
 
 from lab import config
-from lab.errors import CheckFailed
+from lab.errors import CheckFailed, LabError
 from lab.lessons.exercises import expect
+from lab.services import prometheus
 
 # The reference answers, for a week's own trips topic and its `<topic>-dlq` (week 6 produces into its own topic).
 _TEMPLATES = {
@@ -49,17 +50,10 @@ STEP_S = 5
 
 def _range(expr: str, start: float, end: float, step: float = STEP_S) -> dict[float, float]:
     """The single series of `expr` over [start, end] as {timestamp: value} (empty when it has no data)."""
-    import requests
-
-    from lab.observe.promql import url as prometheus_url
-
-    body = requests.get(
-        prometheus_url() + "/api/v1/query_range",
-        params={"query": expr, "start": start, "end": end, "step": step},
-        timeout=10,
-    ).json()
-    expect(body.get("status") == "success", f"Prometheus rejected the query: {body.get('error')}")
-    result = body["data"]["result"]
+    try:
+        result = prometheus.api("query_range", timeout=10, query=expr, start=start, end=end, step=step)["result"]
+    except LabError as exc:  # Prometheus refused the expression: its reason, as a failed check
+        raise CheckFailed(str(exc)) from None
     expect(len(result) <= 1, f"the query returns {len(result)} series; aggregate them into one (sum, max …)")
     return {float(t): float(v) for t, v in result[0]["values"]} if result else {}
 
