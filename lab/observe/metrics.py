@@ -10,8 +10,10 @@ from collections.abc import Callable, Iterable
 from datetime import UTC
 
 from lab import config
+from lab.pipeline import tables
 from lab.pipeline.stream import skipped_offsets, source_offsets
 from lab.services.exporter import Exporter, exporter
+from lab.wait import until
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +164,6 @@ class SparkMetrics(Exporter):
         the batch before it and an idle event after it were.
         """
         if batch_id is not None:
-            from lab.wait import until
 
             def seen() -> bool:
                 last = self._batches.get(query, -1)
@@ -285,8 +286,6 @@ def latest_zone_fares() -> list[dict]:
 
     Returns dicts with zone_id, zone, window_start, trips, fare_avg (empty before the first window is written).
     """
-    from lab.pipeline import tables
-
     session = tables.connect()
     days = [r.day for r in session.execute(f"SELECT DISTINCT day FROM {config.KEYSPACE}.top_zones", timeout=30)]
     if not days:

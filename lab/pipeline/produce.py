@@ -13,7 +13,7 @@ import pandas as pd
 from lab import config
 from lab.errors import ProduceError
 from lab.pipeline import data, schemas, topics, wire
-from lab.services import clientlog, exporter
+from lab.services import clientlog, exporter, kafka
 
 CHUNK = 20_000  # rows encoded at once: big enough for numpy, small enough to start sending at once
 FLUSH_TIMEOUT_S = 60.0
@@ -85,8 +85,6 @@ def producer_metrics(serve: bool = True) -> ProducerMetrics:
 
 def producer_config(**overrides) -> dict:
     """librdkafka settings: idempotent, acks=all, batched and lz4-compressed for throughput."""
-    from lab.services import kafka
-
     conf = {
         "bootstrap.servers": kafka.bootstrap_servers(),
         "enable.idempotence": True,  # no duplicates or reordering on retries

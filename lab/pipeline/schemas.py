@@ -7,6 +7,8 @@ import json
 
 from lab import config
 from lab.errors import LabError, SchemaRejected
+from lab.pipeline import wire
+from lab.services import schema_registry
 
 AVRO_DIR = config.RESOURCES / "avro"
 V1, V2, V2_INCOMPATIBLE = "taxi_trip", "taxi_trip_v2", "taxi_trip_v2_incompatible"
@@ -38,8 +40,6 @@ def schema_str(schema: dict | str) -> str:
 
 
 def _url(path: str, url: str | None = None) -> str:
-    from lab.services import schema_registry
-
     return (url or schema_registry.registry_url()).rstrip("/") + path
 
 
@@ -175,8 +175,6 @@ def serializer(schema: dict | str = V1, url: str | None = None, auto_register: b
     It registers the schema under ``<topic>-value`` on first use and frames each record itself.
     """
     from confluent_kafka.schema_registry.avro import AvroSerializer
-
-    from lab.pipeline import wire
 
     return AvroSerializer(
         client(url), schema_str(schema), to_dict=wire.to_dict, conf={"auto.register.schemas": auto_register}
