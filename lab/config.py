@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from lab.errors import LabError
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
 RESOURCES = PACKAGE_DIR / "resources"  # templates, Avro schemas, JMX rules, the Spark driver script
@@ -276,8 +278,6 @@ def _positive_int(var: str, default: int) -> int:
     except ValueError:
         value = 0
     if value < 1:
-        from lab.errors import LabError
-
         raise LabError(f"{var}={raw!r} is not a positive whole number: set it to 1, 2, 3 … or unset it")
     return value
 
@@ -294,8 +294,6 @@ def topic_replication() -> tuple[int, int]:
     factor = _positive_int(TOPIC_REPLICATION_ENV, TOPIC_REPLICATION_FACTOR)
     min_isr = _positive_int(TOPIC_MIN_ISR_ENV, max(1, factor - 1))
     if min_isr > factor:
-        from lab.errors import LabError
-
         raise LabError(
             f"{TOPIC_MIN_ISR_ENV}={min_isr} exceeds {TOPIC_REPLICATION_ENV}={factor}: no write could ever be "
             f"acknowledged with acks=all; set it to at most {factor} (usually {max(1, factor - 1)})"
@@ -305,8 +303,6 @@ def topic_replication() -> tuple[int, int]:
 
 def _windows_table(name: str) -> str:
     if name not in WINDOWS_TABLES:
-        from lab.errors import LabError
-
         raise LabError(
             f"{WINDOWS_TABLE_ENV}={name!r} is not a zone-windows table: choose one of {', '.join(WINDOWS_TABLES)}"
         )
@@ -349,8 +345,6 @@ def use(target: str) -> str:
     """Select the target ('local' or 'kind') for every later call; returns it."""
     global _current_target
     if target not in TARGETS:
-        from lab.errors import LabError
-
         raise LabError(f"unknown target {target!r}: choose one of {', '.join(TARGETS)}")
     _current_target = target
     return target

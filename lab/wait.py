@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from lab.errors import ServiceNotReady
+from lab.errors import ServiceNotReady, ServiceStartError
 
 T = TypeVar("T")
 
@@ -43,8 +43,6 @@ def until(
         if alive is not None:
             dead = alive()
             if dead:
-                from lab.errors import ServiceStartError
-
                 raise ServiceStartError(service, dead, log_tail() if log_tail else "")
         waited = time.monotonic() - start
         if waited >= timeout:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from lab import config
 from lab.deploy import kind
+from lab.deploy.kubeclient import KubeClient
 from lab.errors import KindError, ServiceNotReady, ServiceStartError
 from lab.wait import until
 
@@ -100,8 +101,6 @@ def client():
     KindError when there is no such cluster."""
     global _client
     if _client is None:
-        from lab.deploy.kubeclient import KubeClient
-
         given = given_cluster()
         _client = (
             KubeClient(given[0] or None, kubeconfig=given[1]) if given else KubeClient(f"kind-{config.KIND_CLUSTER}")

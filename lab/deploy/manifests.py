@@ -9,6 +9,7 @@ import yaml
 
 from lab import config
 from lab.deploy import kind
+from lab.deploy.kube import ordered, service_of
 from lab.errors import ManifestError
 
 STRIMZI_API = config.STRIMZI_API
@@ -117,8 +118,6 @@ def validate(docs: list[dict], crds: dict[str, dict] | None = None) -> list[str]
 def objects(overlay: str = "kind") -> pandas.DataFrame:  # noqa: F821
     """The rendered overlay as a table in apply order: service, kind, name, apiVersion."""
     import pandas as pd
-
-    from lab.deploy.kube import ordered, service_of
 
     rows = [
         {

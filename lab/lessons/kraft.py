@@ -8,19 +8,18 @@ import uuid
 from dataclasses import dataclass
 
 from lab import config
+from lab.deploy import kube
 from lab.errors import LabError
+from lab.pipeline import topics
+from lab.services import artifacts, kafka, target
 
 
 def _conf(**extra) -> dict:
-    from lab.services import kafka
-
     return {"bootstrap.servers": kafka.bootstrap_servers(), **extra}
 
 
 def describe_cluster(timeout: float = 10.0) -> dict:
     """Cluster id, the active controller and the broker nodes, as the AdminClient sees them."""
-    from lab.services import kafka
-
     result = kafka.admin().describe_cluster(request_timeout=timeout).result(timeout)
     return {
         "cluster_id": result.cluster_id,
@@ -31,13 +30,19 @@ def describe_cluster(timeout: float = 10.0) -> dict:
     }
 
 
+def quorum() -> list[dict]:
+    """The KRaft quorum as the target shows it, one row per fact: on the local target `quorum_status()` (Kafka's own
+    tool); on kind the Strimzi resources whose status reports the KRaft node pools (lab.kube.strimzi_resources)."""
+    if target.current().local:
+        return [{"field": k, "value": v} for k, v in quorum_status().items()]
+    return kube.strimzi_resources()
+
+
 def quorum_status() -> dict:
     """`kafka-metadata-quorum describe --status` (the KRaft Raft quorum: leader, epoch, high watermark, voters).
 
     Runs Kafka's own tool from the resolved jars on the local target.
     """
-    from lab.services import artifacts, kafka, target
-
     target.current().require_local(
         "quorum_status() runs Kafka's CLI from the local jars; on kind use lab.kube.strimzi_resources()"
     )
@@ -152,8 +157,6 @@ def consume(
 def committed_offsets(topic: str, group: str, timeout: float = 10.0) -> dict[int, int]:
     """The group's committed offset per partition (-1001 = nothing committed)."""
     from confluent_kafka import Consumer, TopicPartition
-
-    from lab.pipeline import topics
 
     n = topics.partitions_of(topic)
     consumer = Consumer(_conf(**{"group.id": group, "enable.auto.commit": False}))

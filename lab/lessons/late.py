@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from lab import config
+from lab.observe import progress
+from lab.pipeline import data, produce, stream, topics
+from lab.services import spark as lab_spark
 
 T0 = pd.Timestamp("2021-01-01 12:00:00")  # the demo's event-time origin (NY wall clock, encoded as UTC)
 
@@ -39,8 +42,6 @@ class LateDemo:
 
     def metrics(self) -> pd.DataFrame:
         """Per micro-batch: input rows, watermark, rows dropped by the watermark."""
-        from lab.observe import progress
-
         cols = ["step", "batch", "input_rows", "watermark", "max_event_time", "dropped_by_watermark", "state_rows"]
         frames = [progress.frame(s["progress"]).assign(step=s["step"]) for s in self.steps]
         return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
@@ -48,8 +49,6 @@ class LateDemo:
 
 def trips(pickups: list[pd.Timestamp], zone_id: int, tag: str) -> pd.DataFrame:
     """Real-looking trips (fields of the first sample trip) at the given pickup times in one zone."""
-    from lab.pipeline import data
-
     base = data.load("yellow", "2021-01", limit=1)
     out = pd.concat([base] * len(pickups), ignore_index=True)
     duration = pd.Timedelta(minutes=12)
@@ -62,8 +61,6 @@ def trips(pickups: list[pd.Timestamp], zone_id: int, tag: str) -> pd.DataFrame:
 
 
 def _send(df: pd.DataFrame, topic: str) -> None:
-    from lab.pipeline import produce
-
     produce.produce_frame(df, topic=topic, dlq=f"{topic}-dlq", progress=False)
 
 
@@ -80,9 +77,6 @@ def demo(watermark: str = "10 minutes", zone_id: int = 161, topic: str | None = 
     watermark 12:11 after the batch). Step 2 sends a trip at 12:14 (its window ends 12:15, after the
     watermark: counted) and three at 12:02–12:04 (window ended 12:05, before the watermark: dropped).
     """
-    from lab.pipeline import stream, topics
-    from lab.services import spark as lab_spark
-
     topic = topic or config.LATE_TOPIC
     topics.ensure_topics(topic, f"{topic}-dlq")
     spark = spark or lab_spark.start()

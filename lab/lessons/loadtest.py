@@ -12,6 +12,9 @@ import pandas as pd
 
 from lab import config
 from lab.errors import LabError
+from lab.pipeline import data, produce, tables
+from lab.pipeline.stream import source_offsets
+from lab.wait import until
 
 
 def speedup_for(trips: pd.DataFrame, rate: float) -> float:
@@ -24,8 +27,6 @@ def speedup_for(trips: pd.DataFrame, rate: float) -> float:
 
 def load_slice(service: str, month: str, n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The first accepted trips of a month, `n` of them in pickup order (scaled up, synthetically, if the file is short)."""
-    from lab.pipeline import data
-
     accepted, rejected = data.validate(data.load(service, month), month)
     if len(accepted) < n:
         accepted = data.scale_up(accepted, int(np.ceil(n / len(accepted))))
@@ -60,7 +61,6 @@ class Load:
 
 def wait_running(running, timeout: float = 120.0) -> dict:
     """Wait until the windows query has finished its first micro-batch (so the load measures steady state)."""
-    from lab.wait import until
 
     def probe():
         running.check()
@@ -71,8 +71,6 @@ def wait_running(running, timeout: float = 120.0) -> dict:
 
 def start_load(accepted: pd.DataFrame, rate: float, topic: str = config.LIVE_TOPIC) -> Load:
     """Produce `accepted` to `topic` at about `rate` trips/s, times shifted to now, in a background thread."""
-    from lab.pipeline import produce
-
     load = Load(len(accepted), rate, topic)
 
     def run():
@@ -93,8 +91,6 @@ def written_since(since: datetime, table: str | None = None) -> pd.DataFrame:
 
     `table` defaults to the zone-windows version readers use (lab.config.windows_table()).
     """
-    from lab.pipeline import tables
-
     df = tables.read(table or config.windows_table())
     if df.empty:
         return df.assign(delay_s=pd.Series(dtype=float))
@@ -153,8 +149,6 @@ def max_lag(progress: list[dict]) -> int:
     >>> max_lag([{"sources": [{"startOffset": {"t": {"0": 5, "1": 7}}, "latestOffset": {"t": {"0": 9, "1": 8}}}]}])
     5
     """
-    from lab.pipeline.stream import source_offsets
-
     worst = 0
     for p in progress:
         for src in p.get("sources", []):

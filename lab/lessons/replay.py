@@ -7,18 +7,18 @@ from __future__ import annotations
 
 import pandas as pd
 
+from lab.pipeline import archive, data, sink, stream, tables, truth
+from lab.services import spark as lab_spark
+from lab.services import stack, target
+
 
 def expected_for(trips: pd.DataFrame, window: str = "5 minutes") -> dict[str, pd.DataFrame]:
     """Ground truth for these trips (lab.truth.aggregate, pandas)."""
-    from lab.pipeline import truth
-
     return truth.aggregate(trips, window)
 
 
 def written_by(table: str, since) -> pd.DataFrame:
     """A Cassandra table's rows (re)written at or after `since`: what one replay wrote, not other weeks' rows."""
-    from lab.pipeline import tables
-
     df = tables.read(table)
     return df if df.empty else df[pd.to_datetime(df["written_at"], utc=True) >= pd.Timestamp(since)]
 
@@ -28,8 +28,6 @@ def check_replay(expected: dict[str, pd.DataFrame], since, strict: bool = False)
 
     Missing rows (expected, not rewritten), extra rows (written, not expected) and differing values all count.
     """
-    from lab.pipeline import truth
-
     return truth.check(expected, actual={t: written_by(t, since) for t in truth.KEYS}, strict=strict)
 
 
@@ -39,8 +37,6 @@ def reprocess(topic: str, name: str, window: str = "5 minutes", sink: str = "cas
     `sink="memory"` keeps the result in a Spark table named `name` (compare a new logic before switching readers).
     Returns the finished lab.stream.Running.
     """
-    from lab.pipeline import stream
-
     job = stream.Job(
         topic=topic,
         name=name,
@@ -63,9 +59,6 @@ def per_hour(df: pd.DataFrame, time_col: str = "window_start", count_col: str = 
 def reprocess_v2(topic: str, table: str = "zone_windows_v2", window: str = "10 minutes", timeout: float = 600.0) -> int:
     """The lab's version of week 9's v2 job: the log from offset 0 in `window` windows, zone rows upserted into
     kappa.<table> (v1 untouched). Returns the rows written."""
-    from lab.pipeline import data, sink
-    from lab.services import spark as lab_spark
-
     name = f"{table}_{topic}".replace("-", "_")
     reprocess(topic, name=name, window=window, sink="memory", timeout=timeout)
     zones = data.zones()
@@ -75,3 +68,13 @@ def reprocess_v2(topic: str, table: str = "zone_windows_v2", window: str = "10 m
     n = rows.count()
     rows.unpersist()
     return n
+
+
+def forget_archived(topic: str) -> dict:
+    """Before `topic` is recreated: stop the archive's connector and drop its rows of `topic` (lab.archive.forget),
+    where the target runs the archive (the local one); on kind the archive is the optional component
+    k8s/components/archive, not this notebook's: nothing to forget. Returns what was dropped."""
+    if not target.current().runs("connect"):
+        return {}
+    stack.down(["connect"])  # the connector must not hold the topic's offsets
+    return archive.forget(topic)

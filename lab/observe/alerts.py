@@ -62,9 +62,16 @@ def wait(name: str, want: str = "firing", timeout: float = 120.0, **labels: str)
     )
 
 
-def fast(interval: str = "1s") -> None:
-    """Scrape and evaluate every `interval` (tests and smoke runs: alerts fire within seconds)."""
+def fast(interval: str = "1s") -> str:
+    """Scrape and evaluate every `interval` (tests and smoke runs: alerts fire within seconds); says what it did.
+
+    Only the local Prometheus is re-configured: on kind the cluster's Prometheus keeps its deployed intervals (its
+    alerts fire the same, some seconds later), and nothing changes.
+    """
+    if not target.current().local:
+        return "the kind cluster's Prometheus keeps its intervals (k8s/base/prometheus/configmap.yaml)"
     set_intervals(interval, interval)
+    return f"the local Prometheus scrapes and evaluates every {interval}"
 
 
 def set_intervals(scrape: str = "5s", evaluation: str = "5s") -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from lab import config
 from lab.errors import LabError
+from lab.pipeline import tables
 
 _CALC = {"sum": "sum", "mean": "mean", "max": "max", "min": "min", "lastNotNull": "last", "last": "last"}
 
@@ -91,9 +93,6 @@ def windows_per_hour(since=None, table: str | None = None, height: int = 320):
     `since` (all when None): the chart follows the one reader setting, LAB_WINDOWS_TABLE."""
     import pandas as pd
     import plotly.express as px
-
-    from lab import config
-    from lab.pipeline import tables
 
     table = table or config.windows_table()
     df = tables.read(table)

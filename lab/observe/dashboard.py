@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 
 from lab import config
 from lab.errors import LabError
-from lab.observe import promql
+from lab.observe import promql, transforms
+from lab.observe.charts import figure
+from lab.pipeline import tables
 from lab.services import prometheus
 
 GRAFANA_DIR = config.REPO_ROOT / "grafana"
@@ -171,7 +173,6 @@ def run_panel(panel: dict, ctx: Context):
                 )
         frames = [f for f in frames if len(f)]
         data = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        from lab.observe import transforms
 
         res.data = transforms.apply(data, panel.get("transformations", []), ctx)
     except Exception as exc:  # noqa: BLE001 - a broken panel is reported, the others still render
@@ -217,8 +218,6 @@ def problems(name: str, **kwargs) -> list[str]:
 def show(name: str, refreshes: int = 1, every_s: float = 10.0, **kwargs) -> list[PanelResult]:
     """Draw every panel in the notebook; redraw `refreshes` times, `every_s` apart (a bounded live view)."""
     from IPython.display import clear_output, display
-
-    from lab.observe.charts import figure
 
     results: list[PanelResult] = []
     for i in range(max(1, refreshes)):
@@ -266,6 +265,4 @@ def _listify(v) -> list[str]:
 
 
 def _cassandra():
-    from lab.pipeline import tables
-
     return tables.connect()

@@ -1,4 +1,5 @@
-"""Metrics the lab exports itself for Prometheus: Spark streaming progress (a query listener), zone fares, producer counters."""
+"""Metrics the lab exports itself for Prometheus: Spark streaming progress (a query listener) and zone fares (the
+producer's counters are in lab.pipeline.produce, the endpoints in lab.services.exporter)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from collections.abc import Callable, Iterable
 from datetime import UTC
 
 from lab import config
+from lab.pipeline import tables
 from lab.pipeline.stream import skipped_offsets, source_offsets
-from lab.services.exporter import Exporter, ProducerMetrics, bind_address, exporter, producer_metrics, scrape, stop_all  # noqa: F401
+from lab.services.exporter import Exporter, exporter
+from lab.wait import until
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +164,6 @@ class SparkMetrics(Exporter):
         the batch before it and an idle event after it were.
         """
         if batch_id is not None:
-            from lab.wait import until
 
             def seen() -> bool:
                 last = self._batches.get(query, -1)
@@ -284,8 +286,6 @@ def latest_zone_fares() -> list[dict]:
 
     Returns dicts with zone_id, zone, window_start, trips, fare_avg (empty before the first window is written).
     """
-    from lab.pipeline import tables
-
     session = tables.connect()
     days = [r.day for r in session.execute(f"SELECT DISTINCT day FROM {config.KEYSPACE}.top_zones", timeout=30)]
     if not days:

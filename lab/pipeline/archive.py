@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from lab import config
-from lab.errors import CheckFailed, LabError
-from lab.services import connect, s3proxy
+from lab.errors import CheckFailed, LabError, ProduceError
+from lab.pipeline import topics
+from lab.services import connect, kafka, s3proxy
 from lab.wait import until
 
 COLUMNS = ("topic", "partition", "offset", "ts", "value")
@@ -73,8 +74,6 @@ def end_offsets(topic: str = config.TRIPS_TOPIC) -> dict[int, int]:
 
 def wait_caught_up(topic: str = config.TRIPS_TOPIC, timeout: float = 120.0) -> dict[int, int]:
     """Wait (bounded) until the archive holds every partition up to the topic's end offsets; returns them."""
-    from lab.pipeline import topics
-
     want = {p: hi for p, hi in topics.end_offsets(topic).items() if hi > 0}
 
     def caught_up():
@@ -129,8 +128,6 @@ class Comparison:
 
 def compare(topic: str = config.TRIPS_TOPIC, strict: bool = False, timeout: float = 60.0) -> Comparison:
     """Compare every record of the topic (plain consumer) with the archive: same count, same bytes, same timestamp."""
-    from lab.pipeline import topics
-
     msgs = topics.peek(topic, max_messages=topics.count_messages(topic), timeout=timeout)
     kafka = {(m["partition"], m["offset"]): m for m in msgs}
     archived = read(topic)
@@ -172,10 +169,6 @@ def replay(to_topic: str, topic: str = config.TRIPS_TOPIC, partitions: int | Non
     windows by is inside the value (pickup_ts), so it is unchanged. Returns the number of records sent.
     """
     from confluent_kafka import Producer
-
-    from lab.errors import ProduceError
-    from lab.pipeline import topics
-    from lab.services import kafka
 
     rows = read(topic)
     parts = partitions or topics.describe(to_topic)["partitions"]

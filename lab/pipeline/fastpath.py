@@ -12,6 +12,7 @@ import operator
 
 import pandas as pd
 
+from lab.pipeline import data, schemas
 from lab.pipeline.decode import READER_SCHEMA, TRIP_FIELDS, decode_batches, raw_schema, reader_schema
 
 MAX_PANDAS_US = 9_223_372_036_854_775  # pandas' datetime64[ns] range in micro-seconds (years 1677-2262)
@@ -24,8 +25,6 @@ def fast_ids(subject: str, reader_id: int | None = None, url: str | None = None)
     schema got under the job's own subject (config.READER_SUBJECT, registered by the job at start), is known
     before any producer has written; the topic's subject adds any other id it lists for the same schema.
     """
-    from lab.pipeline import schemas
-
     ids = {reader_id} if reader_id is not None else set()
     return sorted(
         ids
@@ -45,8 +44,6 @@ def certainly_good(t, body, zone_ids):
     """
     from pyspark.sql import functions as F
     from pyspark.sql.avro.functions import to_avro
-
-    from lab.pipeline import data
 
     pu, do = F.unix_micros(t["pickup_ts"]), F.unix_micros(t["dropoff_ts"])
     zones = sorted(int(z) for z in zone_ids)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -11,16 +13,78 @@ import pandas as pd
 from lab import config
 from lab.errors import ProduceError
 from lab.pipeline import data, schemas, topics, wire
-from lab.services import clientlog, exporter
+from lab.services import clientlog, exporter, kafka
 
 CHUNK = 20_000  # rows encoded at once: big enough for numpy, small enough to start sending at once
 FLUSH_TIMEOUT_S = 60.0
 
 
+class ProducerMetrics(exporter.Exporter):
+    """Counters for the producer: delivered, failed, dead-lettered (by reason), and a recent send rate."""
+
+    WINDOW_S = 5.0
+
+    def __init__(self, port: int):
+        super().__init__(port)
+        from prometheus_client import Counter, Gauge
+
+        r = self.registry
+        self._delivered = Counter(
+            "lab_producer_messages_delivered", "Messages acknowledged by Kafka", ["topic"], registry=r
+        )
+        self._failed = Counter(
+            "lab_producer_messages_failed", "Messages Kafka did not acknowledge", ["topic"], registry=r
+        )
+        self._dlq = Counter(
+            "lab_producer_dlq_messages", "Rows sent to the dead-letter topic, by reason", ["reason"], registry=r
+        )
+        self._recent: deque[tuple[float, int]] = deque()  # (when, how many were delivered then)
+        rate = Gauge("lab_producer_send_rate", "Messages delivered per second over the last 5 s", registry=r)
+        rate.set_function(self.send_rate)
+
+    def delivered(self, topic: str, n: int = 1) -> None:
+        if n <= 0:
+            return
+        self._delivered.labels(topic).inc(n)
+        self._recent.append((time.monotonic(), n))
+
+    def failed(self, topic: str, n: int = 1) -> None:
+        if n > 0:
+            self._failed.labels(topic).inc(n)
+
+    def dlq(self, reason: str, n: int = 1) -> None:
+        if n > 0:
+            self._dlq.labels(reason).inc(n)
+
+    def tally(self, topic: str) -> Callable[[int, int], None]:
+        """A function update(ok, failed) that adds the growth of one producer's running delivery counts."""
+        seen = [0, 0]
+
+        def update(ok: int, failed: int) -> None:
+            self.delivered(topic, ok - seen[0])
+            self.failed(topic, failed - seen[1])
+            seen[:] = [ok, failed]
+
+        return update
+
+    def send_rate(self) -> float:
+        """Delivered messages per second over the last WINDOW_S seconds."""
+        now = time.monotonic()
+        while self._recent and now - self._recent[0][0] > self.WINDOW_S:
+            self._recent.popleft()
+        return sum(n for _, n in self._recent) / self.WINDOW_S
+
+
+def producer_metrics(serve: bool = True) -> ProducerMetrics:
+    """The producer exporter on config.ports().producer_metrics; started on first use when `serve`."""
+    m = exporter.exporter("producer", config.ports().producer_metrics, ProducerMetrics)
+    if serve:
+        m.serve()
+    return m  # type: ignore[return-value]
+
+
 def producer_config(**overrides) -> dict:
     """librdkafka settings: idempotent, acks=all, batched and lz4-compressed for throughput."""
-    from lab.services import kafka
-
     conf = {
         "bootstrap.servers": kafka.bootstrap_servers(),
         "enable.idempotence": True,  # no duplicates or reordering on retries
@@ -237,7 +301,7 @@ def produce_frame(
     report.broker = conf["bootstrap.servers"]
     # librdkafka's lines go to the lab's log file; a broker outage is said once on stderr (lab/services/clientlog.py)
     producer = Producer({**conf, "logger": clientlog.client_logger("producer", conf)})
-    pm = exporter.producer_metrics()  # Prometheus counters on ports().producer_metrics
+    pm = producer_metrics()  # Prometheus counters on ports().producer_metrics
     tally = pm.tally(topic)
     serializer = schemas.serializer(schema_dict) if encoder == "serializer" else None
     ctx = SerializationContext(topic, MessageField.VALUE)

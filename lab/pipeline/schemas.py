@@ -1,4 +1,5 @@
-"""Avro schemas of the lab and the registry's Confluent-compatible REST API (subjects, versions, compatibility)."""
+"""Avro schemas of the lab and the registry's Confluent-compatible API through the pinned SchemaRegistryClient
+(subjects, versions, compatibility; registry errors as SchemaRejected)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import json
 
 from lab import config
 from lab.errors import LabError, SchemaRejected
+from lab.pipeline import wire
+from lab.services import schema_registry
 
 AVRO_DIR = config.RESOURCES / "avro"
 V1, V2, V2_INCOMPATIBLE = "taxi_trip", "taxi_trip_v2", "taxi_trip_v2_incompatible"
 LEVELS = ("NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE")
-_CONTENT_TYPE = {"Content-Type": "application/vnd.schemaregistry.v1+json"}
 
 
 def names() -> list[str]:
@@ -38,36 +40,40 @@ def schema_str(schema: dict | str) -> str:
 
 
 def _url(path: str, url: str | None = None) -> str:
-    from lab.services import schema_registry
-
     return (url or schema_registry.registry_url()).rstrip("/") + path
 
 
-def _call(method: str, path: str, subject: str, url: str | None = None, **kwargs) -> dict | list:
-    """One REST call; a registry error becomes SchemaRejected with its HTTP status, error_code and message."""
-    import requests
+def _ask(subject: str, url: str | None, method: str, *args, **kwargs):
+    """One call of the pinned SchemaRegistryClient (a fresh one: no client-side cache can hide what another client
+    changed); a registry error becomes SchemaRejected with its HTTP status, error_code and message, an unreachable
+    registry a LabError saying to start it."""
+    from confluent_kafka.schema_registry.common._httpx_compat import httpx  # the client's own HTTP library
+    from confluent_kafka.schema_registry.error import SchemaRegistryError
 
     try:
-        resp = requests.request(method, _url(path, url), headers=_CONTENT_TYPE, timeout=15, **kwargs)
-    except requests.RequestException as exc:
+        fresh = not (url or "").startswith("mock://")  # the in-process mock keeps its schemas in its one instance
+        return getattr(client(url, cached=not fresh), method)(*args, **kwargs)
+    except SchemaRegistryError as exc:
+        raise rejected(subject, exc) from None
+    except httpx.TransportError as exc:  # the registry did not answer
         raise LabError(f"schema registry at {_url('', url)} is not reachable ({exc}); is it running? `lab up`") from exc
-    if resp.ok:
-        return resp.json() if resp.content else {}
-    raise rejected(subject, resp.status_code, resp.text)
 
 
-def rejected(subject: str, status: int, text: str) -> SchemaRejected:
-    """SchemaRejected from a registry error body ``{"error_code": …, "message": …}`` (or any text).
+def rejected(subject: str, exc) -> SchemaRejected:
+    """SchemaRejected from the client's SchemaRegistryError (HTTP status, the registry's error_code and message).
 
-    >>> str(rejected("s", 409, '{"error_code": 409, "message": "Incompatible artifact"}'))
+    >>> from confluent_kafka.schema_registry.error import SchemaRegistryError
+    >>> str(rejected("s", SchemaRegistryError(409, 409, "Incompatible artifact")))
     "registry rejected schema for 's' (HTTP 409, code 409): Incompatible artifact"
     """
-    try:
-        body = json.loads(text)
-        code, message = body.get("error_code"), body.get("message") or text
-    except (ValueError, AttributeError):
-        code, message = None, text.strip() or "(empty answer)"
-    return SchemaRejected(subject, status, code, message)
+    code = exc.error_code if exc.error_code not in (None, -1) else None  # -1: the answer was no registry error body
+    return SchemaRejected(subject, exc.http_status_code, code, (exc.error_message or "").strip() or "(empty answer)")
+
+
+def _avro(schema: dict | str):
+    from confluent_kafka.schema_registry import Schema
+
+    return Schema(schema_str(schema), "AVRO")
 
 
 def register(subject: str, schema: dict | str, url: str | None = None) -> int:
@@ -75,37 +81,36 @@ def register(subject: str, schema: dict | str, url: str | None = None) -> int:
 
     Registering the same schema again returns the same id. An incompatible schema raises SchemaRejected.
     """
-    body = {"schema": schema_str(schema), "schemaType": "AVRO"}
-    return int(_call("POST", f"/subjects/{subject}/versions", subject, url, json=body)["id"])
+    return int(_ask(subject, url, "register_schema", subject, _avro(schema)))
 
 
 def set_compatibility(subject: str, level: str = config.DEFAULT_COMPATIBILITY, url: str | None = None) -> str:
     """Set the subject's compatibility level (BACKWARD, FORWARD, FULL, NONE …); returns the level now in force."""
     if level not in LEVELS:
         raise LabError(f"unknown compatibility level {level!r}: choose one of {', '.join(LEVELS)}")
-    answer = _call("PUT", f"/config/{subject}", subject, url, json={"compatibility": level})
-    return answer.get("compatibility", level)
+    answer = _ask(subject, url, "set_compatibility", subject, level)  # the registry's answer: {"compatibility": …}
+    return answer.get("compatibility", level) if isinstance(answer, dict) else answer or level
 
 
 def compatibility(subject: str, url: str | None = None) -> str:
     """The subject's compatibility level, or the global default when the subject has none."""
     try:
-        return _call("GET", f"/config/{subject}", subject, url)["compatibilityLevel"]
+        return _ask(subject, url, "get_compatibility", subject)
     except SchemaRejected as exc:
         if exc.status != 404:
             raise
-        return _call("GET", "/config", subject, url)["compatibilityLevel"]
+        return _ask(subject, url, "get_compatibility")
 
 
 def subjects(url: str | None = None) -> list[str]:
     """Every subject in the registry."""
-    return list(_call("GET", "/subjects", "*", url))
+    return list(_ask("*", url, "get_subjects"))
 
 
 def versions(subject: str, url: str | None = None) -> list[int]:
     """The subject's version numbers (empty when the subject does not exist)."""
     try:
-        return [int(v) for v in _call("GET", f"/subjects/{subject}/versions", subject, url)]
+        return [int(v) for v in _ask(subject, url, "get_versions", subject)]
     except SchemaRejected as exc:
         if exc.status == 404:
             return []
@@ -114,31 +119,33 @@ def versions(subject: str, url: str | None = None) -> list[int]:
 
 def get(subject: str, version: int | str = "latest", url: str | None = None) -> dict:
     """One version of a subject: ``{"subject", "version", "id", "schema"}`` with ``schema`` parsed to a dict."""
-    answer = dict(_call("GET", f"/subjects/{subject}/versions/{version}", subject, url))
-    answer["schema"] = json.loads(answer["schema"])
-    return answer
+    version = version if version == "latest" else int(version)
+    found = _ask(subject, url, "get_version", subject, version)
+    return {
+        "subject": found.subject,
+        "version": found.version,
+        "id": found.schema_id,
+        "schema": json.loads(found.schema.schema_str),
+    }
 
 
 def by_id(schema_id: int, url: str | None = None) -> dict:
     """The schema with this id (what a consumer looks up from the 4 bytes after the magic byte)."""
-    return json.loads(_call("GET", f"/schemas/ids/{schema_id}", str(schema_id), url)["schema"])
+    return json.loads(_ask(str(schema_id), url, "get_schema", int(schema_id)).schema_str)
 
 
 def check_compatible(subject: str, schema: dict | str, version: int | str = "latest", url: str | None = None) -> bool:
     """Would `schema` be accepted under the subject's compatibility rule? (asks the registry, registers nothing)."""
     if not versions(subject, url):
         return True  # nothing to be compatible with yet
-    body = {"schema": schema_str(schema), "schemaType": "AVRO"}
-    return bool(
-        _call("POST", f"/compatibility/subjects/{subject}/versions/{version}", subject, url, json=body)["is_compatible"]
-    )
+    return bool(_ask(subject, url, "test_compatibility", subject, _avro(schema), version))
 
 
 def delete_subject(subject: str, url: str | None = None) -> list[int]:
     """Delete a subject for good (soft, then permanent); returns the deleted versions ([] if it did not exist)."""
     try:
-        gone = _call("DELETE", f"/subjects/{subject}", subject, url)
-        _call("DELETE", f"/subjects/{subject}", subject, url, params={"permanent": "true"})
+        gone = _ask(subject, url, "delete_subject", subject)
+        _ask(subject, url, "delete_subject", subject, permanent=True)
     except SchemaRejected as exc:
         if exc.status == 404:
             return []
@@ -168,8 +175,6 @@ def serializer(schema: dict | str = V1, url: str | None = None, auto_register: b
     It registers the schema under ``<topic>-value`` on first use and frames each record itself.
     """
     from confluent_kafka.schema_registry.avro import AvroSerializer
-
-    from lab.pipeline import wire
 
     return AvroSerializer(
         client(url), schema_str(schema), to_dict=wire.to_dict, conf={"auto.register.schemas": auto_register}

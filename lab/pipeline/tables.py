@@ -10,7 +10,7 @@ from pathlib import Path
 
 from lab import config
 from lab.errors import LabError
-from lab.services import spark
+from lab.services import cassandra, spark
 
 CQL_DIR = config.CQL_DIR
 WINDOW_TABLES = ("zone_windows", "borough_windows", "top_zones")
@@ -74,8 +74,6 @@ def migrations() -> list[Migration]:
 
 def connect(keyspace: str | None = None):
     """A cassandra-driver Session to the lab's Cassandra (lab.cassandra's cached session)."""
-    from lab.services import cassandra
-
     return cassandra.session(keyspace)
 
 

@@ -15,6 +15,9 @@ import numpy as np
 import pandas as pd
 
 from lab.errors import CheckFailed
+from lab.pipeline import data, topics
+from lab.pipeline import tables as lab_tables
+from lab.pipeline.schemas import deserializer
 
 REL_TOL = 1e-9
 COUNTS = ("trips", "passengers", "tip_trips")
@@ -33,8 +36,6 @@ COLUMNS = {
 
 def accepted(service: str = "yellow", month: str = "2021-01", limit: int | None = None) -> pd.DataFrame:
     """The trips the producer accepts from one TLC file (lab.data.load + lab.data.validate)."""
-    from lab.pipeline import data
-
     ok, _ = data.validate(data.load(service, month, limit=limit), month)
     return ok
 
@@ -50,8 +51,6 @@ def max_lateness(trips: pd.DataFrame) -> pd.Timedelta:
 
 def aggregate(trips: pd.DataFrame, window: str = "5 minutes") -> dict[str, pd.DataFrame]:
     """The expected rows of zone_windows, borough_windows and top_zones for these trips."""
-    from lab.pipeline import data
-
     zones = data.zones().set_index("LocationID")
     size = pd.Timedelta(window)
     t = pd.DataFrame(
@@ -207,8 +206,6 @@ def check(
 
     Use `cutoff` while the stream runs (see `cutoff()`); leave it None after an availableNow run has finished.
     """
-    from lab.pipeline import tables as lab_tables
-
     actual = actual or {t: lab_tables.read(t) for t in tables}
     report = Report([compare_table(t, expected[t], actual[t], cutoff) for t in tables], cutoff)
     if strict and not report.ok:
@@ -224,9 +221,6 @@ def from_topic(topic: str, timeout: float = 60.0) -> pd.DataFrame:
     exactly one copy of a TLC file (smoke runs, replays).
     """
     from confluent_kafka.serialization import MessageField, SerializationContext
-
-    from lab.pipeline import data, topics
-    from lab.pipeline.schemas import deserializer
 
     msgs = topics.peek(topic, max_messages=topics.count_messages(topic), timeout=timeout)
     des, rows = deserializer(), []

@@ -25,7 +25,8 @@ from pathlib import Path
 import yaml
 
 from lab import config
-from lab.deploy import kind
+from lab.deploy import kind, kube
+from lab.deploy.kubeclient import KubeClient
 from lab.errors import LabError, ServiceStartError
 from lab.services.process import LocalProcess
 from lab.wait import until
@@ -338,8 +339,6 @@ def stop(wipe: bool = False, timeout: float = 30.0) -> list[str]:
 def use() -> Path:
     """Point lab.deploy.kube (this process and the ones it starts) at the control plane (env LAB_KUBECONFIG,
     LAB_KUBE_CONTEXT): `lab --target kind up` then applies to it instead of creating a kind cluster."""
-    from lab.deploy import kube
-
     os.environ["LAB_KUBECONFIG"] = str(kubeconfig())
     os.environ["LAB_KUBE_CONTEXT"] = CONTEXT
     kube.use_client(None)
@@ -348,8 +347,6 @@ def use() -> Path:
 
 def client():
     """A lab.deploy.kubeclient.KubeClient on the control plane's admin kubeconfig."""
-    from lab.deploy.kubeclient import KubeClient
-
     return KubeClient(CONTEXT, kubeconfig=kubeconfig())
 
 

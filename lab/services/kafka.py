@@ -9,7 +9,7 @@ from pathlib import Path
 
 from lab import config
 from lab.errors import ServiceStartError
-from lab.services import artifacts, target
+from lab.services import artifacts, clientlog, target
 from lab.services.service import Service
 from lab.wait import port_open
 
@@ -35,8 +35,6 @@ def admin(timeout_ms: int = 10000):
     `AdminClient(...).create_topics(...)[t].result()` fails with "_DESTROY: Broker handle destroyed".
     """
     from confluent_kafka.admin import AdminClient
-
-    from lab.services import clientlog
 
     key = (bootstrap_servers(), timeout_ms)
     if key not in _admins:  # its librdkafka lines go to the lab's log file, handed over by poll()

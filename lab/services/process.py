@@ -15,6 +15,7 @@ import psutil
 
 from lab import config
 from lab.errors import PortInUse, ServiceStartError
+from lab.wait import port_open
 
 
 def port_holder(port: int) -> str | None:
@@ -40,8 +41,6 @@ def port_holder(port: int) -> str | None:
 
 def port_listening(port: int) -> bool:
     """True when something listens on `port` (any local address)."""
-    from lab.wait import port_open
-
     return port_open("127.0.0.1", port, timeout=0.3)
 
 

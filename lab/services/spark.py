@@ -10,7 +10,8 @@ from pathlib import Path
 
 from lab import config
 from lab.errors import ServiceStartError
-from lab.wait import within
+from lab.services import artifacts, cassandra
+from lab.wait import http_ok, until, within
 
 log = logging.getLogger(__name__)
 
@@ -27,15 +28,11 @@ _session = None
 
 def cassandra_host_port() -> tuple[str, int]:
     """Where the Spark Cassandra Connector connects: the first contact point and the CQL port."""
-    from lab.services import cassandra
-
     return cassandra.contact_points()[0], int(cassandra.cql_port())
 
 
 def conf(master: str = MASTER, driver_memory: str = DRIVER_MEMORY, ui: bool = True) -> dict[str, str]:
     """The Spark settings the lab uses (connector jars via spark.jars, never --packages)."""
-    from lab.services import artifacts, cassandra
-
     host, port = cassandra_host_port()
     user, password = cassandra.credentials()
     home = config.lab_home() / "spark"
@@ -165,8 +162,6 @@ def session():
 
 def wait_ready(timeout: float = 60.0) -> str:
     """Wait until the Spark UI answers; returns its URL."""
-    from lab.wait import http_ok, until
-
     if _session is None:
         raise ServiceStartError("spark", "not started: call lab.spark.start() first")
     url = ui_url()

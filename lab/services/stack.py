@@ -10,6 +10,7 @@ from lab import config
 from lab.deploy import kube
 from lab.errors import LabError
 from lab.services import cassandra, connect, kafka, prometheus, s3proxy, schema_registry, target
+from lab.services.process import rss_bytes
 
 ON_DEMAND = config.ON_DEMAND_SERVICES
 ALL = (*config.LOCAL_STACK, *ON_DEMAND)  # start order; stop order is the reverse
@@ -95,8 +96,6 @@ class LocalStack:
         return stopped
 
     def status(self, names: list[str] | None) -> list[dict]:
-        from lab.services.process import rss_bytes
-
         rows = []
         for name in _select(names, with_deps=False) if names else [*config.LOCAL_STACK, *_running_on_demand()]:
             mod = service(name)
@@ -136,6 +135,8 @@ class KindStack:
         return [{"name": n, "pid": None, "started": True, "seconds": round(time.monotonic() - t0, 1)} for n in done]
 
     def down(self, names: list[str] | None, purge: bool, progress) -> list[str]:
+        if names and all(not target.KIND.runs(n) for g in names for n in GROUPS.get(g, (ALIASES.get(g, g),))):
+            return []  # the archive's services do not run on kind: nothing to stop
         if names:
             raise LabError("kind target: `lab down` deletes the whole cluster; one service cannot be stopped alone")
         return ["kind cluster"] if kube.down() else []

@@ -28,6 +28,8 @@ class Target:
 
     name: str = ""
     local: bool = False  # True when the services are processes on this machine (the local-only features work)
+    scrapes_this_process: bool = False  # Prometheus scrapes the exporters of this Python process (a notebook's query)
+    apps: tuple[str, ...] = ()  # the lab's own apps deployed beside the services (lab.kube.start_app / stop_app)
 
     def __repr__(self) -> str:
         return f"<target {self.name}>"
@@ -62,6 +64,10 @@ class Target:
         """(user, password) of the lab's Cassandra role, (None, None) when Cassandra asks for none."""
         raise NotImplementedError
 
+    def runs(self, service: str) -> bool:
+        """Whether this target runs `service` (the archive's on-demand services run on the local target only)."""
+        return self.local or service not in config.ON_DEMAND_SERVICES
+
     def require_local(self, message: str, error: type[LabError] = LabError) -> None:
         """Raise `error(message)` unless this is the local target (`message` says what to use instead)."""
         if not self.local:
@@ -73,6 +79,7 @@ class Local(Target):
 
     name = "local"
     local = True
+    scrapes_this_process = True  # config.ports()'s metrics ports on 127.0.0.1 are in prometheus.yml
 
     def start(self, service: Service, timeout: float) -> int | None:
         """When ours runs: the readiness wait and `service.refresh()`; else check the ports, spawn
@@ -128,6 +135,7 @@ class Kind(Target):
 
     name = "kind"
     local = False
+    apps = ("spark", "producer")  # deployed idle; the cluster's Prometheus scrapes them, not this process
 
     def start(self, service: Service, timeout: float) -> None:
         """Deploy the service and wait for it (lab.kube.up) within `timeout`; no local pid."""

@@ -225,12 +225,12 @@ def test_every_lab_listener_is_bound_to_loopback(stack, spark):
     import psutil
 
     from lab.observe import metrics
-    from lab.services import exporter
+    from lab.pipeline import produce
     from lab.services import spark as lab_spark
     from lab.wait import http_ok, until
 
     metrics.attach(spark, fares=False)  # the streaming gauges' endpoint
-    exporter.producer_metrics()  # the producer's endpoint
+    produce.producer_metrics()  # the producer's endpoint
     until(lambda: http_ok(lab_spark.metrics_url(), timeout=10), service="the Spark metrics servlet", timeout=120)
     from lab.services import stack as lab_stack
 

@@ -15,7 +15,7 @@ import pytest
 from lab.lessons import incidents
 from lab.observe import alerts, metrics
 from lab.pipeline import produce, stream, tables, topics
-from lab.services import prometheus
+from lab.services import exporter, prometheus
 from lab.services import spark as lab_spark
 from lab.wait import until
 
@@ -42,7 +42,7 @@ def pipeline(fast_prometheus, tmp_path_factory):
     state["run"].process_all_available()
     yield state
     state["run"].stop()
-    metrics.stop_all()  # free the metrics ports for the notebook kernels that run later
+    exporter.stop_all()  # free the metrics ports for the notebook kernels that run later
     lab_spark.stop()
 
 

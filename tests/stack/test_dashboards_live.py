@@ -17,7 +17,7 @@ def test_every_panel_of_every_dashboard_returns_data_from_the_real_pipeline(stac
 
     from lab.observe import charts, metrics
     from lab.pipeline import produce, stream, tables, topics
-    from lab.services import kafka
+    from lab.services import exporter, kafka
     from lab.services import spark as lab_spark
     from lab.wait import until
 
@@ -45,5 +45,5 @@ def test_every_panel_of_every_dashboard_returns_data_from_the_real_pipeline(stac
                 fig = charts.figure(result)
                 assert fig.data, f"{name} / {result.title}: empty figure"
     finally:
-        metrics.stop_all()  # free the metrics ports for the notebook kernels that run later
+        exporter.stop_all()  # free the metrics ports for the notebook kernels that run later
         lab_spark.stop()

@@ -12,6 +12,8 @@ import yaml
 
 from lab import config
 from lab.observe import metrics
+from lab.pipeline import produce
+from lab.services import exporter
 
 JMX = config.REPO_ROOT / "lab" / "resources" / "jmx"
 
@@ -123,7 +125,7 @@ def test_a_fare_fetch_that_never_returns_holds_up_no_progress_event():
 
 
 def test_producer_counters_tally_and_send_rate_served_over_http():
-    m = metrics.ProducerMetrics(_free_port())
+    m = produce.ProducerMetrics(_free_port())
     tally = m.tally("taxi-trips")
     tally(100, 0)
     tally(250, 2)
@@ -131,7 +133,7 @@ def test_producer_counters_tally_and_send_rate_served_over_http():
     url = m.serve()
     try:
         samples = {
-            (s["name"], tuple(sorted(s["labels"].items()))): s["value"] for s in metrics.scrape(url, "lab_producer")
+            (s["name"], tuple(sorted(s["labels"].items()))): s["value"] for s in exporter.scrape(url, "lab_producer")
         }
     finally:
         m.stop()

@@ -87,12 +87,31 @@ def test_schema_str_accepts_names_dicts_and_text():
         schemas.load("no_such_schema")
 
 
-def test_registry_errors_are_parsed():
-    e = schemas.rejected("trips-value", 409, '{"error_code": 409, "message": "Incompatible artifact: x"}')
+def test_registry_errors_are_mapped_to_schema_rejected():
+    from confluent_kafka.schema_registry.error import SchemaRegistryError
+
+    e = schemas.rejected("trips-value", SchemaRegistryError(409, 409, "Incompatible artifact: x"))
     assert isinstance(e, SchemaRejected) and (e.status, e.error_code) == (409, 409)
     assert "Incompatible artifact" in str(e) and "trips-value" in str(e)
-    e = schemas.rejected("s", 502, "<html>bad gateway</html>")
+    e = schemas.rejected("s", SchemaRegistryError(502, -1, "Unknown Schema Registry Error: <html>bad gateway</html>"))
     assert e.error_code is None and "bad gateway" in e.message
+
+
+def test_the_admin_calls_go_through_the_client_and_its_errors_map(monkeypatch):
+    """mock:// (the client's in-process registry): register, versions, get, by_id, delete; an unknown
+    subject is a 404 as SchemaRejected, which versions/delete_subject turn into []."""
+    url = "mock://admin"
+    sid = schemas.register("t-value", schemas.V1, url=url)
+    assert schemas.register("t-value", schemas.V1, url=url) == sid  # the same schema: the same id
+    assert schemas.versions("t-value", url=url) == [1] and "t-value" in schemas.subjects(url=url)
+    got = schemas.get("t-value", url=url)
+    assert (got["id"], got["version"], got["schema"]["name"]) == (sid, 1, "TaxiTrip")
+    assert schemas.by_id(sid, url=url)["name"] == "TaxiTrip"
+    assert schemas.versions("nothing-value", url=url) == [] and schemas.delete_subject("nothing-value", url=url) == []
+    with pytest.raises(SchemaRejected) as caught:
+        schemas.get("nothing-value", url=url)
+    assert caught.value.status == 404 and caught.value.subject == "nothing-value"
+    assert schemas.delete_subject("t-value", url=url) == [1] and schemas.versions("t-value", url=url) == []
 
 
 def test_unreachable_registry_is_a_clear_lab_error():

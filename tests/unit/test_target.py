@@ -226,3 +226,37 @@ def test_status_rows_have_the_same_keys_on_both_targets(on_kind, monkeypatch):
         ("kafka", "Kafka/lab", True, "Ready"),
     ]
     assert [r["name"] for r in stack.status(["registry", "kafka"])] == ["kafka"]
+
+
+def test_the_notebooks_target_free_calls_on_kind(on_kind, monkeypatch):
+    """What the notebooks call on both targets does the kind thing on kind (kube faked), never the local one."""
+    from lab.lessons import kraft, monitoring, replay
+    from lab.lessons.exercises import week08
+    from lab.observe import alerts
+
+    monkeypatch.setattr(prometheus, "reload", lambda *a: pytest.fail("the local Prometheus reloaded on kind"))
+    assert "keeps its intervals" in alerts.fast()
+    assert stack.down(["archive"]) == [] and stack.down(["connect"]) == []  # the archive does not run on kind
+    with pytest.raises(LabError, match="deletes the whole cluster"):
+        stack.down(["cassandra"])
+    assert not on_kind.runs("connect") and on_kind.runs("kafka") and target.LOCAL.runs("connect")
+    assert replay.forget_archived("t") == {}
+    assert monitoring.lag_once_behind("lag").empty  # Prometheus on kind does not scrape this process
+    monkeypatch.setattr(kube, "strimzi_resources", lambda: [{"kind": "Kafka", "ready": True}])
+    assert kraft.quorum() == [{"kind": "Kafka", "ready": True}]
+    stopped = []
+    monkeypatch.setattr(kube, "stop_app", stopped.append)
+    assert len(week08.idle_apps()) == 2 and stopped == ["producer", "spark"]  # the producer first
+
+
+def test_the_notebooks_target_free_calls_on_local(monkeypatch):
+    from lab.lessons import kraft
+    from lab.lessons.exercises import week08
+    from lab.observe import alerts
+
+    reloads = []
+    monkeypatch.setattr(prometheus, "reload", lambda *a: reloads.append(a))
+    assert alerts.fast("2s") == "the local Prometheus scrapes and evaluates every 2s" and reloads == [("2s", "2s")]
+    assert week08.idle_apps() == ["no in-cluster apps on this target"]
+    monkeypatch.setattr(kraft, "quorum_status", lambda: {"LeaderId": 1})
+    assert kraft.quorum() == [{"field": "LeaderId", "value": 1}]

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from lab.errors import CheckFailed
+from lab.errors import CheckFailed, LabError
 
 LAB_ROOT = Path(__file__).resolve().parents[2]  # the `lab` package
 TIMEOUT_S = 120.0  # how long a learner function may run inside a check (tests lower it)
@@ -133,8 +133,6 @@ def root_cause(exc: BaseException) -> tuple[str, str]:
 def from_learner(exc: BaseException) -> bool:
     """Whether the learner's code raised `exc` (it ran inside `call`/`within`, or it is no LabError raised by the lab
     itself): a LabError raised by the lab's own code while the check ran is the lab's (a service down, say)."""
-    from lab.errors import LabError
-
     if getattr(exc, "lab_from_learner", False) or not isinstance(exc, LabError):
         return True
     frames = traceback.extract_tb(exc.__traceback__)

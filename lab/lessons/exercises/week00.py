@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from lab import config
 from lab.lessons.exercises import expect
+from lab.services import cassandra, stack
 
 
 def check_cql_port(answer) -> str:
     """The learner names the CQL port of the Cassandra they are connected to."""
-    from lab.services import cassandra
-
     expect(answer is not None, "cql_port() returned None: return the port number (hint: a getter of lab.cassandra)")
     expect(
         isinstance(answer, int) and answer == cassandra.cql_port(),
@@ -20,8 +19,6 @@ def check_cql_port(answer) -> str:
 
 def check_biggest_service(answer) -> str:
     """The learner names the service with the largest resident memory right now."""
-    from lab.services import stack
-
     rows = [r for r in stack.status() if r.get("running")]
     expect(rows, "no service is running: run the 'Start the stack' cell first")
     biggest = max(rows, key=lambda r: r.get("rss") or 0)["name"]

@@ -12,14 +12,13 @@ import uuid
 from collections.abc import Callable
 from typing import NoReturn
 
-from lab.errors import CheckFailed
+from lab.errors import CheckFailed, LabError
 from lab.lessons.exercises import call, expect, learner
-from lab.pipeline import schemas, wire
+from lab.pipeline import data, schemas, wire
+from lab.services import schema_registry
 
 
 def _records(n: int = 50) -> list[dict]:
-    from lab.pipeline import data
-
     return [wire.to_dict(row) for row in data.load("yellow", "2021-01", limit=n).drop(columns="trip_type").iloc]
 
 
@@ -155,8 +154,6 @@ def _advance_ids(subject: str) -> int:
 def check_register(register: Callable, subject: str) -> str:
     """`register(url, subject, schema)` POSTs the schema and returns the *id* the registry gave (not the version:
     the check makes them differ); registering it again returns the same id and adds no version."""
-    from lab.services import schema_registry
-
     schemas.delete_subject(subject)
     decoy_id = _advance_ids(subject)
     url = schema_registry.registry_url()
@@ -211,8 +208,6 @@ def _default_problem(field: dict) -> str | None:
 
 def _registry_says(what: str, call_it: Callable):
     """A registry call the check makes about the learner's schema; the registry's refusal becomes the ❌ line."""
-    from lab.errors import LabError
-
     try:
         return call_it()
     except LabError as exc:
@@ -225,8 +220,6 @@ def check_evolution(
     """Under BACKWARD, the learner's evolution registers as v2 (new fields with valid defaults) and their breaking
     change is refused with HTTP 409 (their `register` raises), leaving the subject at two versions. Gradable without
     the register exercise: the lab's stands in when the learner's is not written."""
-    from lab.services import schema_registry
-
     url = schema_registry.registry_url()
     register = learner.fallback(register, _lab_register, "register (the previous exercise)", on=())
     schemas.delete_subject(subject)

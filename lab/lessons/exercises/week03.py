@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from lab.lessons.exercises import call, expect, learner
-from lab.pipeline import data, schemas, topics
+from lab.pipeline import data, schemas, topics, wire
+from lab.services import kafka, schema_registry
 
 
 def check_reason_count(reason: str, count, rejected) -> str:
@@ -141,9 +142,6 @@ def check_producer(settings: Callable, produce_trips: Callable, accepted, reject
     """The learner's producer, judged by the producer that actually wrote to `topic` (idempotent, acks=all, a
     compression, the key choosing the partition); every accepted row decodes from `topic` exactly, keyed by pickup
     zone (one partition per key); every rejected row is in `dlq` with its reason header."""
-    from lab.pipeline import wire
-    from lab.services import kafka, schema_registry
-
     settings = learner.fallback(settings, _lab_settings, "producer_settings", on=())
     conf = call(settings, {"bootstrap.servers": kafka.bootstrap_servers()}, refuse=("lab.produce.*",))
     expect(isinstance(conf, dict), f"producer_settings returned {type(conf).__name__}: return the config dict")

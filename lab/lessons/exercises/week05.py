@@ -11,14 +11,13 @@ import numpy as np
 import pandas as pd
 
 from lab import config
-from lab.errors import CheckFailed, LabError
-from lab.lessons.exercises import expect
+from lab.errors import CheckFailed, LabError, SchemaRejected
+from lab.lessons.exercises import expect, learner
+from lab.pipeline import data, produce, schemas, stream, tables, topics, truth, wire
 
 
 def partition_read(cql: str, params: tuple, session=None) -> tuple[pd.DataFrame, list[str]]:
     """Run a CQL read with tracing on: its rows, and what Cassandra's coordinator says it did (trace events)."""
-    from lab.pipeline import tables
-
     session = session or tables.connect()
     result = session.execute(cql, params, trace=True)
     rows = pd.DataFrame([r._asdict() for r in result])
@@ -52,8 +51,6 @@ def check_zone_day(cql: str, params: tuple, expected: pd.DataFrame, zone_id: int
 def check_zone_day_query(zone_day_query: Callable, expected: pd.DataFrame, zone: int, day: str, session=None) -> str:
     """The learner's `zone_day_query(zone, day)` gives (CQL, parameters) that pass check_zone_day (bounded in time;
     the lab's tables module and the checks are refused)."""
-    from lab.lessons.exercises import learner
-
     answer = learner.call(zone_day_query, zone, day, refuse=("lab.pipeline.tables.read",), hint="CQL")
     expect(
         isinstance(answer, (tuple, list)) and len(answer) == 2,
@@ -292,9 +289,6 @@ def check_borough_table(
     """The learner's table answers "revenue per borough per hour, newest first" from one partition: system_schema
     shows the keys, order, TWCS and a TTL; their upsert of their query's rows reads back equal to lab.truth from one
     partition (Cassandra's trace says so), and upserting the same rows again changes nothing."""
-    from lab.lessons.exercises import learner
-    from lab.pipeline import tables
-
     session = session or tables.connect()
     table = config.WEEK05_TABLE
     session.execute(f"DROP TABLE IF EXISTS {config.KEYSPACE}.{table}")
@@ -423,8 +417,6 @@ def _quarantine_days() -> list:
 
 def quarantined(topic: str, session=None) -> pd.DataFrame:
     """The topic's rows of kappa.quarantine (one partition query per day of the TTL): partition, offset, reason …"""
-    from lab.pipeline import tables
-
     session = session or tables.connect()
     cql = (
         f"SELECT kafka_partition, kafka_offset, reason, detail, schema_id, value FROM {config.KEYSPACE}.quarantine "
@@ -442,8 +434,6 @@ def broken_producer(topic: str, trips: int = 300) -> Broken:
     exercise: read this function's source (`broken_producer??`) only after your diagnosis.
     """
     from confluent_kafka import Producer
-
-    from lab.pipeline import data, produce, schemas, tables, topics, wire
 
     topics.delete_topics([topic])
     topics.ensure_topics(topic, f"{topic}-dlq")
@@ -477,9 +467,6 @@ def broken_producer(topic: str, trips: int = 300) -> Broken:
 
 
 def _registry_has(schema_id: int) -> bool:
-    from lab.errors import SchemaRejected
-    from lab.pipeline import schemas
-
     try:
         schemas.by_id(schema_id)
     except SchemaRejected as exc:
@@ -491,23 +478,17 @@ def _registry_has(schema_id: int) -> bool:
 
 def mismatch_job(topic: str):
     """The lab's streaming job over the mismatch topic: availableNow, Cassandra sink, quarantine on."""
-    from lab.pipeline import stream
-
     return stream.Job(topic=topic, trigger="availableNow", name="week05_mismatch")
 
 
 def run_job(topic: str, timeout: float = 600.0) -> int:
     """Run mismatch_job until it has read everything in the topic; how many records it read."""
-    from lab.pipeline import stream
-
     running = stream.start(mismatch_job(topic)).await_done(timeout)
     return sum(int(p.get("numInputRows") or 0) for p in running.progress())
 
 
 def registry_answer(schema_ids) -> dict[int, list[str]]:
     """Schema id → the subjects that hold it (walking every subject and version, as a learner would)."""
-    from lab.pipeline import schemas
-
     found: dict[int, list[str]] = {int(i): [] for i in schema_ids}
     for subject in schemas.subjects():
         for version in schemas.versions(subject):
@@ -519,8 +500,6 @@ def registry_answer(schema_ids) -> dict[int, list[str]]:
 
 def expected_diagnosis(broken: Broken, rows: pd.DataFrame) -> dict[str, dict]:
     """What the quarantine rows of the scene and the registry say: per reason, records, frame id, body id, subjects."""
-    from lab.pipeline import schemas
-
     # the first version of each subject: what the colleague registered (a learner may have added versions since)
     v1_id = int(schemas.get(config.subject(broken.topic), schemas.versions(config.subject(broken.topic))[0])["id"])
     v2_id = int(schemas.get(broken.topic, schemas.versions(broken.topic)[0])["id"])
@@ -546,9 +525,6 @@ def _reads_the_same(schema_id, want_id: int, bodies: list[bytes]) -> bool:
     import io
 
     import fastavro
-
-    from lab.errors import SchemaRejected
-    from lab.pipeline import schemas
 
     if not isinstance(schema_id, (int, np.integer)) or not bodies:
         return False
@@ -616,8 +592,6 @@ def window_rows(trips: pd.DataFrame, session=None) -> pd.DataFrame:
     """The zone_windows rows of the (zone, day) partitions these trips fall into, one partition query each."""
     from cassandra.concurrent import execute_concurrent_with_args
 
-    from lab.pipeline import tables
-
     session = session or tables.connect()
     keys = (
         pd.DataFrame({"zone_id": trips["pu_location_id"].astype(int), "day": trips["pickup_ts"].dt.date})
@@ -633,8 +607,6 @@ def window_rows(trips: pd.DataFrame, session=None) -> pd.DataFrame:
 
 def _pristine(broken: Broken) -> bool:
     """Nothing was produced since the broken producer, and the job has quarantined all of it."""
-    from lab.pipeline import topics
-
     return topics.end_offsets(broken.topic) == broken.end and len(quarantined(broken.topic)) == len(broken.trips)
 
 
@@ -645,9 +617,6 @@ def check_mismatch(diagnose: Callable, fix: Callable, broken: Broken) -> str:
     """The learner's `diagnose(topic)` names what went wrong (check_diagnosis), then `fix(topic, trips)` sends the
     same trips again so that the stream decodes them: the job's windows of these trips equal lab.truth's, and no
     record sent by the fix is quarantined. A scene already fixed (a second run) is set up again first."""
-    from lab.lessons.exercises import learner
-    from lab.pipeline import topics, truth
-
     if not _pristine(broken):
         print(f"ℹ️ {broken.topic} is not as the broken producer left it: the scene is set up again")
         broken = broken_producer(broken.topic, len(broken.trips))

@@ -8,8 +8,11 @@ import time
 import pandas as pd
 
 from lab import config
-from lab.errors import CheckFailed
-from lab.lessons.exercises import expect
+from lab.errors import CheckFailed, LabError
+from lab.lessons.exercises import expect, learner
+from lab.observe import promql
+from lab.pipeline import tables, truth
+from lab.services import backup, prometheus
 
 # The reference answers, for a week's own trips topic and its `<topic>-dlq` (week 6 produces into its own topic).
 _TEMPLATES = {
@@ -34,9 +37,6 @@ REFERENCE = {name: reference(name) for name in _TEMPLATES}  # for the lab's shar
 
 
 def _value(expr: str, at: float) -> float | None:
-    from lab.errors import LabError
-    from lab.observe import promql
-
     try:
         return promql.value(expr, at)
     except LabError as exc:  # a rejected expression or several series: say what is wrong
@@ -49,17 +49,10 @@ STEP_S = 5
 
 def _range(expr: str, start: float, end: float, step: float = STEP_S) -> dict[float, float]:
     """The single series of `expr` over [start, end] as {timestamp: value} (empty when it has no data)."""
-    import requests
-
-    from lab.observe.promql import url as prometheus_url
-
-    body = requests.get(
-        prometheus_url() + "/api/v1/query_range",
-        params={"query": expr, "start": start, "end": end, "step": step},
-        timeout=10,
-    ).json()
-    expect(body.get("status") == "success", f"Prometheus rejected the query: {body.get('error')}")
-    result = body["data"]["result"]
+    try:
+        result = prometheus.api("query_range", timeout=10, query=expr, start=start, end=end, step=step)["result"]
+    except LabError as exc:  # Prometheus refused the expression: its reason, as a failed check
+        raise CheckFailed(str(exc)) from None
     expect(len(result) <= 1, f"the query returns {len(result)} series; aggregate them into one (sum, max …)")
     return {float(t): float(v) for t, v in result[0]["values"]} if result else {}
 
@@ -146,8 +139,6 @@ def on_made_up_offsets(expr: str, topic: str) -> str:
 
 def _expression(expr, topic: str) -> str:
     """The learner's PromQL: the string, or what their function of the topic returns (bounded in time)."""
-    from lab.lessons.exercises import learner
-
     if callable(expr):
         expr = learner.call(expr, topic, refuse=("lab.lessons.exercises.week06",), hint="PromQL")
     expect(isinstance(expr, str) and expr.strip(), "write your PromQL expression as a string")
@@ -191,9 +182,6 @@ def check_resumed(before: dict, resumed: dict) -> str:
 
 def check_restore(name: str, before: dict[str, pd.DataFrame]) -> str:
     """Backup `name` exists and every table in `before` (read before the backup) holds exactly those rows again."""
-    from lab.pipeline import tables, truth
-    from lab.services import backup
-
     expect(name in backup.list_backups(), f"no backup {name!r}: make it with lab.backup.backup({name!r}) first")
     expect(
         before and all(len(df) for df in before.values()), "`before` is empty: read the tables before destroying them"
@@ -208,8 +196,6 @@ def check_restore(name: str, before: dict[str, pd.DataFrame]) -> str:
 
 def safety_backup(name: str) -> str:
     """The check's own backup of the keyspace, taken before the learner's function runs; its name."""
-    from lab.services import backup
-
     safety = f"{name}-safety"
     backup.delete(safety)
     backup.backup(safety)
@@ -219,9 +205,6 @@ def safety_backup(name: str) -> str:
 def recover(table: str, before: pd.DataFrame, safety: str) -> bool:
     """Restore `table` from the safety backup when it is gone or does not hold the rows it had; True when it did.
     By hand: `lab.backup.restore("<name>-safety", ["zone_windows"])`."""
-    from lab.pipeline import tables, truth
-    from lab.services import backup
-
     try:
         intact = truth.compare_table(table, before, tables.read(table)).ok
     except Exception:  # noqa: BLE001 - a dropped table, a half restore: all mean "restore it"
@@ -239,8 +222,6 @@ def recover(table: str, before: pd.DataFrame, safety: str) -> bool:
 def _live_sstables(table: str) -> set[tuple[int, int]]:
     """The table's SSTables on the node after a flush (the rows written so far are then in files), as (inode, mtime):
     a restored file may take a former file's name, never its identity (snapshots keep the old files linked)."""
-    from lab.services import backup
-
     backup.nodetool("flush", config.KEYSPACE, table)
     live = backup.table_dirs(config.KEYSPACE).get(table)
     return {(f.stat().st_ino, f.stat().st_mtime_ns) for f in live.glob("*-Data.db")} if live else set()
@@ -255,9 +236,6 @@ def check_snapshot_restore(
 
     The check takes its own safety backup (`<name>-safety`) first: whatever the learner's function does (fails half
     way, restores nothing), the table holds its rows again afterwards, so later weeks still have it."""
-    from lab.lessons.exercises import learner
-    from lab.pipeline import tables, truth
-
     before = tables.read(table)
     expect(len(before), f"kappa.{table} is empty: run the stream cells above first, so there is something to back up")
     safety = safety_backup(name)

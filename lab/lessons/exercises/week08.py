@@ -13,7 +13,7 @@ from lab import config
 from lab.deploy import kind, kube, manifests
 from lab.errors import CheckFailed, LabError, ManifestError, ServiceNotReady, ServiceStartError
 from lab.lessons.exercises import expect
-from lab.services import controlplane
+from lab.services import controlplane, target
 from lab.wait import until
 
 SCRAM_TEST = config.REPO_ROOT / "k8s" / "tests" / "kind-with-kafka-scram"
@@ -218,6 +218,16 @@ def _checked_cluster() -> Cluster:
         return practice_cluster()
     except LabError as exc:
         raise CheckFailed(f"no practice cluster: {str(exc).splitlines()[0]}") from None
+
+
+def idle_apps() -> list[str]:
+    """The notebook's clean-up of the lab's in-cluster apps: each back to idle (lab.kube.stop_app), the cluster kept
+    for the next weeks; the local target deploys none. Returns one line per app."""
+    lines = []
+    for app in reversed(target.current().apps):  # the producer first: nothing new reaches Spark
+        kube.stop_app(app)
+        lines.append(f"{app}: idle (the cluster keeps running)")
+    return lines or ["no in-cluster apps on this target"]
 
 
 def stop_practice_cluster() -> str:

@@ -8,7 +8,9 @@ import math
 import pandas as pd
 
 from lab.errors import CheckFailed, LabError
-from lab.lessons.exercises import expect
+from lab.lessons import loadtest, replay
+from lab.lessons.exercises import expect, learner
+from lab.pipeline import archive, topics, truth
 
 P95_MADE_UP = [3.0, 1.0, 4.0, 1.5, 5.0, 9.0, 2.0, 6.0, 5.5, 3.5, 100.0]  # q95 54.5; max 100, q90 9, mean 12.8
 
@@ -170,9 +172,6 @@ def check_reprocess_v2(
 ) -> str:
     """Run the learner's reprocessing job (bounded in time; the lab's own reprocessing and job are refused), then compare what it wrote into `table` with lab.truth for `window`, and
     its trips per hour with v1's (zone_windows rows the replay of section 4 wrote since `v1_since`)."""
-    from lab.lessons import replay
-    from lab.lessons.exercises import learner
-
     started = pd.Timestamp.now(tz="UTC")
     with learner.stopping_queries(spark) if spark is not None else contextlib.nullcontext():
         learner.call(reprocess, spark, topic, schema, table, refuse=V2_REFUSED, hint=V2_HINT, timeout_s=timeout_s)
@@ -182,7 +181,6 @@ def check_reprocess_v2(
         f"nothing was written to kappa.{table}: write the zone rows with the Cassandra connector "
         f'(format "org.apache.spark.sql.cassandra", keyspace "kappa", table "{table}", mode "append")',
     )
-    from lab.pipeline import truth
 
     expect(not log_trips.empty, f"{topic} holds no usable trips: run the load of section 2 first")
     cause = event_time_problem(v2, log_trips, window)
@@ -238,8 +236,6 @@ def event_time_problem(v2: pd.DataFrame, log_trips: pd.DataFrame, window: str) -
 
 def check_archive(topic: str, timeout: float = 180.0) -> str:
     """The archive holds every record of `topic` once, byte for byte, with its timestamp (waits up to `timeout`)."""
-    from lab.pipeline import archive
-
     try:
         archive.wait_caught_up(topic, timeout=timeout)
     except LabError as exc:
@@ -252,8 +248,6 @@ def check_archive(topic: str, timeout: float = 180.0) -> str:
 
 def check_archived_counts(answer, topic: str) -> str:
     """The learner's archived records per partition of `topic` (read from the Iceberg table) equal the broker's."""
-    from lab.pipeline import topics
-
     expect(isinstance(answer, dict) and answer, "return a dict partition → archived records of the topic")
     got = {int(p): int(n) for p, n in answer.items()}
     broker = {p: n for p, n in topics.partition_counts(topic).items() if n}
@@ -268,9 +262,6 @@ def check_archived_counts(answer, topic: str) -> str:
 def check_highest_holding(highest, steps: pd.DataFrame) -> str:
     """The learner's `highest(steps)` gives lab.loadtest.highest_holding's answer on the measured ramp and on a
     made-up one whose answer is known (so a function that always says None cannot pass)."""
-    from lab.lessons import loadtest
-    from lab.lessons.exercises import learner
-
     made_up = pd.DataFrame(
         {"target": [1000, 2000, 5000, 10000], "rate": [1000, 1990, 3000, 9900], "p95_s": [1.1, 2.5, 3.0, 2.0]}
     )
