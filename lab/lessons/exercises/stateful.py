@@ -12,8 +12,11 @@ from collections.abc import Callable
 import pandas as pd
 
 from lab import config
-from lab.lessons.exercises import expect
+from lab.lessons import late
+from lab.lessons.exercises import expect, learner
 from lab.lessons.exercises.week04 import _read_trips, fresh_topic
+from lab.pipeline import produce, schemas, topics
+from lab.services import kafka, schema_registry
 
 SCENARIO_TIMEOUT_S = 120.0  # the check's own runs over the hand-made events (availableNow: they end)
 REFUSED = ("lab.pipeline.stream.*", "lab.pipeline.truth.*", "lab.lessons.late.*")
@@ -28,7 +31,6 @@ def topics_made(topic: str) -> list[str]:
 
 def _trips(rows: list[tuple[int, str, float]], tag: str) -> pd.DataFrame:
     """Hand-made trips: (pickup zone, pickup time "HH:MM" on 2021-01-01, fare) each; drop-off zone DO_ZONE."""
-    from lab.lessons import late
 
     frames = []
     for i, (zone, at, fare) in enumerate(rows):
@@ -42,7 +44,6 @@ def _trips(rows: list[tuple[int, str, float]], tag: str) -> pd.DataFrame:
 
 
 def _send_trips(topic: str, frame: pd.DataFrame) -> int:
-    from lab.pipeline import produce
 
     produce.produce_frame(frame, topic=topic, dlq=f"{topic}-dlq", progress=False)
     return len(frame)
@@ -62,7 +63,6 @@ def _state_rows(progress: list[dict]) -> int | None:
 
 def _run(df, checkpoint: str, name: str, timeout_s: float) -> tuple[pd.DataFrame, list[dict]]:
     """One availableNow run of `df` (append mode) into a list; the rows it emitted and its progress."""
-    from lab.lessons.exercises import learner
 
     emitted: list[pd.DataFrame] = []
 
@@ -99,8 +99,6 @@ def read_surges(spark, topic: str):
     """Surge notices (JSON values in `topic`) as a streaming DataFrame: surge_id, zone_id, starts_at, multiplier."""
     from pyspark.sql import functions as F
 
-    from lab.services import kafka
-
     raw = (
         spark.readStream.format("kafka")
         .option("kafka.bootstrap.servers", kafka.bootstrap_servers())
@@ -114,8 +112,6 @@ def read_surges(spark, topic: str):
 def send_surges(topic: str, run: int) -> int:
     """Produce run `run`'s surge notices into `topic` as JSON (key: the zone)."""
     from confluent_kafka import Producer
-
-    from lab.services import kafka
 
     producer = Producer({"bootstrap.servers": kafka.bootstrap_servers()})
     sent = 0
@@ -171,7 +167,6 @@ def check_surge_join(
     streams. Two runs (availableNow, one checkpoint): run 1 the 12:00–12:25 events, run 2 one surge and one trip at
     13:00–13:05 that move both watermarks past run 1. The matches equal a pandas truth, and after run 2 the join's
     state holds only run 2's rows: run 1's were dropped once no later row could match them."""
-    from lab.lessons.exercises import learner
 
     limit = learner.TIMEOUT_S if timeout_s is None else timeout_s
     trips_topic = fresh_topic(f"{topic}-trips")
@@ -347,7 +342,6 @@ def check_fare_anomalies(
     drops a zone's state once it has been quiet for `quiet` of event time (an event-time timeout). Two runs
     (availableNow, one checkpoint): run 1 two zones' trips, run 2 one trip 45 minutes later in a third zone. The
     anomalies equal a pandas truth, and after run 2 the state holds only the zones not yet quiet long enough."""
-    from lab.lessons.exercises import learner
 
     limit = learner.TIMEOUT_S if timeout_s is None else timeout_s
     source = fresh_topic(f"{topic}-fares")
@@ -478,8 +472,6 @@ def _consume(topic: str, expected: int, timeout_s: float = 30.0) -> list:
 
     from confluent_kafka import Consumer
 
-    from lab.services import kafka
-
     consumer = Consumer(
         {
             "bootstrap.servers": kafka.bootstrap_servers(),
@@ -524,10 +516,6 @@ def check_anomalies_to_kafka(
     from confluent_kafka.schema_registry import SchemaRegistryClient
     from confluent_kafka.schema_registry.avro import AvroDeserializer
     from confluent_kafka.serialization import MessageField, SerializationContext
-
-    from lab.lessons.exercises import learner
-    from lab.pipeline import schemas, topics
-    from lab.services import schema_registry
 
     limit = learner.TIMEOUT_S if timeout_s is None else timeout_s
     source = fresh_topic(f"{topic}-fares")
@@ -601,9 +589,6 @@ def _anomalies_to_kafka(anomalies, topic: str, checkpoint: str):
     """The lab's version of the Kafka exercise (registers the schema, frames to_avro's bytes)."""
     from pyspark.sql import functions as F
     from pyspark.sql.avro.functions import to_avro
-
-    from lab.pipeline import schemas
-    from lab.services import kafka
 
     schema_id = schemas.register(config.subject(topic), ANOMALY_SCHEMA)
     header = F.lit(bytes([0]) + int(schema_id).to_bytes(4, "big"))

@@ -12,7 +12,10 @@ import pandas as pd
 
 from lab import config
 from lab.errors import CheckFailed
-from lab.lessons.exercises import expect
+from lab.lessons import late
+from lab.lessons.exercises import expect, learner
+from lab.pipeline import produce, schemas, tables, topics
+from lab.services import kafka, spark
 
 
 def check_schema_id(answer, value: bytes) -> str:
@@ -73,7 +76,6 @@ def _busiest_problem(answer, zw: pd.DataFrame) -> str | None:
 def check_busiest(busiest_window: Callable, zw: pd.DataFrame) -> str:
     """The learner's `busiest_window(zw)` gives (zone_id, window_start, trips) of the zone window with the most
     trips: on made-up zone windows where the busiest zone in total is not the busiest window, then on `zw`."""
-    from lab.lessons.exercises import learner
 
     made = _busiest_made_up()
     problem = _busiest_problem(learner.call(busiest_window, made.copy(), refuse=BUSIEST_REFUSED, hint="pandas"), made)
@@ -100,7 +102,6 @@ def check_dropped(
     """The learner's `dropped_events()` lists the events (from `events`) that arrive too late and are dropped: those
     whose whole window ended at or before the watermark (max event time - watermark), not those merely older than
     the watermark."""
-    from lab.lessons.exercises import learner
 
     answer = learner.call(dropped_events, refuse=("lab.lessons.late.*",), hint="the rule, by hand")
     expect(answer is not None, "list the dropped events: the answer is still None")
@@ -244,14 +245,12 @@ def scenario_windows(trips: list[Trip], window: str, runs: int = 2) -> pd.DataFr
 
 
 def _frame(pickups: list[pd.Timestamp], tag: str) -> pd.DataFrame:
-    from lab.lessons import late
 
     return late.trips(pickups, ZONE, f"check-{tag}")
 
 
 def send_run(topic: str, trips: list[Trip], run: int) -> int:
     """Produce run `run`'s hand-made trips into `topic`, in order (one key: one partition); how many were sent."""
-    from lab.pipeline import produce
 
     pickups = [t.pickup for t in trips if t.run == run]
     produce.produce_frame(_frame(pickups, str(run)), topic=topic, dlq=f"{topic}-dlq", progress=False)
@@ -260,7 +259,6 @@ def send_run(topic: str, trips: list[Trip], run: int) -> int:
 
 def fresh_topic(topic: str) -> str:
     """(Re)create `topic` and its DLQ, empty: the check's own input."""
-    from lab.pipeline import topics
 
     topics.delete_topics([topic, f"{topic}-dlq"])
     topics.ensure_topics(topic, f"{topic}-dlq")
@@ -283,8 +281,6 @@ def run_scenario(windows, spark, topic: str, trips: list[Trip], timeout_s: float
     run 1 reads the on-time trips, run 2 the late ones sent after it. Returns the windows' last versions and the
     progress of every micro-batch."""
     import tempfile
-
-    from lab.lessons.exercises import learner
 
     emitted: list[pd.DataFrame] = []
 
@@ -418,7 +414,6 @@ def check_streaming_windows(
     2. on hand-made trips sent in two runs (on time, then late: `late_scenario`), run in update mode and stopped
        in between, it counts the on-time and the late-but-kept trips and drops the ones behind the watermark.
     """
-    from lab.lessons.exercises import learner
 
     limit = learner.TIMEOUT_S if timeout_s is None else timeout_s
     with learner.stopping_queries(spark):
@@ -478,9 +473,6 @@ def check_foreach_batch(
     or fail, said in an ℹ️ line)."""
     import shutil
 
-    from lab.lessons.exercises import learner
-    from lab.pipeline import tables
-
     limit = learner.TIMEOUT_S if timeout_s is None else timeout_s
     session = tables.connect()
     table = f"{config.KEYSPACE}.{config.WEEK04_TABLE}"
@@ -534,9 +526,6 @@ def _read_trips(spark, topic: str):
     from pyspark.sql import functions as F
     from pyspark.sql.avro.functions import from_avro
 
-    from lab.pipeline import schemas
-    from lab.services import kafka
-
     schema = schemas.schema_str(schemas.get(config.subject(topic))["schema"])
     raw = (
         spark.readStream.format("kafka")
@@ -571,8 +560,6 @@ WEEK04_DDL = f"""CREATE TABLE IF NOT EXISTS {config.KEYSPACE}.{config.WEEK04_TAB
 
 def prepare_table() -> str:
     """Create the table week 4's foreachBatch exercise writes into (the lab's, not the learner's design: week 5's)."""
-    from lab.pipeline import tables
-    from lab.services import spark
 
     tables.apply()  # the keyspace
     tables.connect().execute(WEEK04_DDL)
@@ -636,7 +623,6 @@ def check_watermark_choice(watermarked: Callable, spark, topic: str, window: str
 
     The query runs twice on `topic` (made fresh): run 1 the on-time trips, run 2 the late ones sent after it stopped;
     the result judges, the plan (which column, which delay) names the cause, and each trip's fate is told."""
-    from lab.lessons.exercises import learner
 
     want = choice_trips(CHOICE_DELAY, window)
     named = ", ".join(f"{T0 + pd.Timedelta(minutes=m):%H:%M}" for m in CHOICE_DROPPED)
@@ -715,7 +701,6 @@ KINDS_REFUSED = (
 
 def kind_trips() -> pd.DataFrame:
     """The window-kinds exercise's hand-made trips (pickup zones 161 and 236, and the trip that flushes)."""
-    from lab.lessons import late
 
     parts = [late.trips([T0 + pd.Timedelta(minutes=m) for m in ms], z, f"kinds-{z}") for z, ms in KIND_PICKUPS.items()]
     parts.append(late.trips([T0 + pd.Timedelta(minutes=FLUSH[1])], FLUSH[0], "kinds-flush"))
@@ -765,8 +750,6 @@ def _session_truth(frame: pd.DataFrame, gap: str, watermark: str, key: str = "pu
 def _run_append(df, spark, timeout_s: float, what: str) -> pd.DataFrame:
     """Run an aggregation in append mode (availableNow) and collect what it emitted."""
     import tempfile
-
-    from lab.lessons.exercises import learner
 
     emitted: list[pd.DataFrame] = []
 
@@ -837,8 +820,6 @@ def check_window_kinds(
     """The learner's sliding windows and activity sessions per pickup zone, over hand-made trips in `topic` (made
     fresh) run in append mode, equal to a truth computed in pandas; a wrong answer is named by the mistaken query whose
     result it equals (tumbling, another gap, the drop-off zone) or by what Spark refused (no watermark)."""
-    from lab.lessons.exercises import learner
-    from lab.pipeline import produce
 
     limit = learner.TIMEOUT_S if timeout_s is None else timeout_s
     frame = kind_trips()
@@ -919,7 +900,6 @@ _PANDAS_KINDS = ("AggregateInPandas", "FlatMapGroupsInPandas", "ArrowEvalPython"
 
 def fare_trips() -> pd.DataFrame:
     """The UDF exercise's hand-made trips: four zones, a few fares each, with typos (480.00, 0.01, 75.00)."""
-    from lab.lessons import late
 
     parts = []
     for zone, fares in FARES.items():
@@ -944,7 +924,6 @@ def check_trimmed_fares(zone_trimmed_fares: Callable, spark, timeout_s: float | 
     """The learner's `zone_trimmed_fares(trips)` (a batch DataFrame of hand-made trips) gives zone_id and fare_trimmed,
     the 20% trimmed mean fare per pickup zone, computed by a pandas UDF (grouped-agg pandas_udf or applyInPandas): the
     values equal a truth in pandas, and the physical plan runs Python in Arrow batches."""
-    from lab.lessons.exercises import learner
 
     limit = learner.TIMEOUT_S if timeout_s is None else timeout_s
     frame = fare_trips()

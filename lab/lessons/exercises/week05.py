@@ -13,6 +13,7 @@ import pandas as pd
 from lab import config
 from lab.errors import CheckFailed, LabError, SchemaRejected
 from lab.lessons.exercises import expect, learner
+from lab.lessons.late import LateDemo
 from lab.pipeline import data, produce, schemas, stream, tables, topics, truth, wire
 
 
@@ -82,7 +83,6 @@ def _made_up_demo():
     """A late-data demo whose answer the check knows: step 2 sends four late trips, two into a window still open
     (counted) and two into one window the watermark closed (dropped); the state store dropped one row for those two
     (one group key), so numRowsDroppedByWatermark says 1."""
-    from lab.lessons.late import LateDemo
 
     t0 = pd.Timestamp("2021-01-01 12:00")
     at = [t0 + pd.Timedelta(minutes=m) for m in (1, 2, 21, 16, 18, 1, 3)]
@@ -154,7 +154,6 @@ def _really_dropped_problem(answer, demo) -> str | None:
 def check_really_dropped(really_dropped: Callable, demo) -> str:
     """The learner's `really_dropped(demo)` is how many late TRIPS the demo dropped (not what
     numRowsDroppedByWatermark says): on a made-up demo whose answer the check knows, then on `demo`."""
-    from lab.lessons.exercises import learner
 
     refuse = ("lab.lessons.late.LateDemo.versus_truth",)
     made = _made_up_demo()
@@ -224,7 +223,6 @@ def check_borough_from_zones(
     """The learner's `borough_from_zones(zw, borough)` sums zone windows into the borough's trips per window: on
     made-up zone windows (a zone missing from one window), then on `zone_windows`, where it must equal
     borough_windows (Spark's own grouping set). Reading borough_windows instead is refused."""
-    from lab.lessons.exercises import learner
 
     made = _made_up_zone_windows()
     answer = learner.call(

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import yaml
 
-from lab.lessons.exercises import expect
+from lab.lessons.exercises import expect, learner
+from lab.observe import dashboard
+from lab.pipeline import tables
 
 DASHBOARD_HINT = "the dashboard's JSON, as a dict"
 
@@ -40,7 +42,6 @@ def _made_up_dashboard() -> dict:
 
 
 def _cassandra_titles(dash: dict) -> set[str]:
-    from lab.observe import dashboard
 
     return {p["title"] for p in dashboard.panels(dash) if dashboard.kind(p) == "cql"}
 
@@ -68,7 +69,6 @@ def _titles_problem(titles, dash: dict) -> str | None:
 def check_cassandra_panels(cassandra_panel_titles: Callable, dash: dict) -> str:
     """The learner's `cassandra_panel_titles(dash)` lists the panels that query Cassandra: on a made-up dashboard (a
     collapsed row, a Prometheus panel titled "Cassandra …"), then on `dash` (the pipeline dashboard)."""
-    from lab.lessons.exercises import learner
 
     made = _made_up_dashboard()
     problem = _titles_problem(learner.call(cassandra_panel_titles, made, hint=DASHBOARD_HINT), made)
@@ -112,8 +112,6 @@ def _interpolated_problem(cql: str, want: str) -> str | None:
 def check_interpolated(trips_cql: Callable | str) -> str:
     """The learner's `trips_cql()` is the CQL the plugin sends for "Trips per 5-minute window" with day 2021-01-01,
     borough Manhattan, Jan 1 2021 (UTC), substituted by hand (the lab's interpolation is refused)."""
-    from lab.lessons.exercises import learner
-    from lab.observe import dashboard
 
     cql = trips_cql
     if callable(trips_cql):
@@ -173,7 +171,6 @@ def _promtool_case(tool: str, tmp: Path, rules: Path, i: int, series: dict, fire
 def check_silent_topic_rule(trips_topic_silent: Callable | str) -> str:
     """The learner's alert expression (`trips_topic_silent()`), as rule TripsTopicSilent with `for: 10s`, fires exactly
     in the cases it should (promtool unit tests, one per case, so a ❌ names the case)."""
-    from lab.lessons.exercises import learner
 
     tool = shutil.which("promtool")
     expect(tool is not None, "promtool is missing (Debian package prometheus)")
@@ -209,10 +206,6 @@ def check_panel(
     boroughs and every value it draws is a value of `column` (another column drawn is named)."""
     import numpy as np
     import pandas as pd
-
-    from lab.lessons.exercises import learner
-    from lab.observe import dashboard
-    from lab.pipeline import tables
 
     panel = fare_panel
     if callable(fare_panel):

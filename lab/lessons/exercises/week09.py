@@ -49,7 +49,6 @@ P95_REFUSED = ("lab.lessons.loadtest.latency",)
 def check_p95(p95, delays: pd.Series) -> str:
     """The learner's `p95(delays)` equals pandas' linear-interpolation quantile: on made-up delays (one far outlier,
     so the max, the mean, other percentiles and a rank without interpolation each differ), then on `delays`."""
-    from lab.lessons.exercises import learner
 
     made = pd.Series(P95_MADE_UP, name="delay_s")
     problem = _p95_problem(learner.call(p95, made.copy(), refuse=P95_REFUSED, hint="pandas"), made)
@@ -92,7 +91,6 @@ TOTAL_REFUSED = ("lab.pipeline.truth.*", "lab.lessons.replay.*")
 def check_total(total_trips, v2: pd.DataFrame, log_trips: int) -> str:
     """The learner's `total_trips(windows)` sums the trips of window rows: on made-up rows, then on v2's, where it
     must equal the usable trips of the log (reprocessing with a new window length lost and doubled nothing)."""
-    from lab.lessons.exercises import learner
 
     made = _total_made_up()
     problem = _total_problem(learner.call(total_trips, made.copy(), refuse=TOTAL_REFUSED, hint="pandas"), 13, made)
@@ -145,7 +143,6 @@ RATE_REFUSED = ("lab.observe.progress.*", "lab.lessons.replay.*")
 def check_replay_rate(replay_rate, batches: pd.DataFrame) -> str:
     """The learner's `replay_rate(batches)` is all input rows over the summed batch time: on made-up batches (one
     small, so a mean of rates differs), then on the replay's."""
-    from lab.lessons.exercises import learner
 
     made = _rate_made_up()
     problem = _rate_problem(learner.call(replay_rate, made.copy(), refuse=RATE_REFUSED, hint="pandas"), made)
