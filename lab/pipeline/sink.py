@@ -143,7 +143,7 @@ def ride_out(save_all, epoch_id: int, failure: BaseException, jvm, deadline_s: f
     raise write_failed(epoch_id, failure) from None
 
 
-def window_writer(base_url: str | None = None):
+def window_writer(base_url: str | None = None, zones=None):
     """The foreachBatch function of the windows query: one batch of updated windows → three tables.
 
     The batch holds the complete current aggregate of every window it changed (update mode), so
@@ -156,7 +156,7 @@ def window_writer(base_url: str | None = None):
 
     from lab.pipeline import data
 
-    zones = data.zones(base_url)
+    zones = data.zones(base_url) if zones is None else zones  # the job's own lookup (lab.stream.start reads it once)
     names = lookup_map(F.col("zone_id"), dict(zip(zones["LocationID"].astype(int), zones["Zone"])))
     pool = ThreadPoolExecutor(2, thread_name_prefix="lab-sink")
 

@@ -17,7 +17,9 @@ from pathlib import Path
 
 from lab import config
 from lab.errors import DataLost, LabError, StreamError
-from lab.pipeline import sink
+from lab.pipeline import data, decode, fastpath, schemas, sink
+from lab.services import kafka, schema_registry
+from lab.services import spark as lab_spark
 
 log = logging.getLogger(__name__)
 
@@ -64,13 +66,11 @@ def checkpoint_root(root: str | Path | None = None) -> Path:
 
 
 def registry_url() -> str:
-    from lab.services import schema_registry
 
     return schema_registry.registry_url()
 
 
 def bootstrap_servers() -> str:
-    from lab.services import kafka
 
     return kafka.bootstrap_servers()
 
@@ -104,30 +104,28 @@ def raw_batch(spark, topic: str = config.TRIPS_TOPIC, limit: int = 5):
     )
 
 
-def decoded(spark, job: Job, quarantine=None):
+def decoded(spark, job: Job, quarantine=None, zones=None, reader_id: int | None = None):
     """Every Kafka record decoded: trip columns, or a quarantine reason (lab.decode in mapInPandas).
 
     With `quarantine` (a lab.sink.Quarantine), only the usable trips come out, with the columns the
     windows need (decode.TRIP_FIELDS, kafka_us, kafka_ts, `reason` null), and the records that have a reason are written
     there by the decoding task. Spark's own Avro reader takes the certainly good records of the schema ids
-    registered at start (lab.fastpath); lab.decode, in a pandas UDF, decodes and judges all others.
+    registered at start (lab.fastpath); lab.decode, in a pandas UDF, decodes and judges all others. `zones` (the zone
+    lookup) and `reader_id` (the reader schema's id) come from start(); alone, this reads and registers them itself.
     """
     from pyspark.sql import functions as F
 
-    from lab.pipeline import data, decode, fastpath, schemas
-
-    url, zone_ids = registry_url(), set(int(z) for z in data.zones(job.base_url)["LocationID"])
+    zones = data.zones(job.base_url) if zones is None else zones
+    url, zone_ids = registry_url(), set(int(z) for z in zones["LocationID"])
     src = raw(spark, job).select("value", "topic", "partition", "offset", F.unix_micros("timestamp").alias("kafka_us"))
     if quarantine is None:
         return src.mapInPandas(
             lambda batches: decode.decode_batches(batches, url, zone_ids), decode.SPARK_SCHEMA
         ).withColumn("kafka_ts", F.timestamp_micros("kafka_us"))
-    from lab.services import schema_registry
 
     # a decoding task believes a 404 only from a registry that has loaded its schemas (decode.registry_lookup)
     rescue = F.pandas_udf(fastpath.rescue(url, zone_ids, quarantine, schema_registry.ready_url()), decode.TRIP_SCHEMA)
-    # registering the reader schema tells its id before any producer has written (one schema, one id)
-    reader_id = schemas.register(config.READER_SUBJECT, json.loads(decode.READER_SCHEMA.read_text()), url)
+    reader_id = register_reader() if reader_id is None else reader_id
     df = fastpath.spark_trips(src, fastpath.fast_ids(config.subject(job.topic), reader_id, url), zone_ids)
     slow = rescue.asNondeterministic()(
         *[F.when(~F.col("fast"), F.col(c)) for c in ("value", "topic", "partition", "offset", "kafka_us")]
@@ -147,13 +145,23 @@ def decoded(spark, job: Job, quarantine=None):
     )
 
 
-def windows(spark, job: Job):
-    """The streaming aggregate: one row per (window, borough, zone) and per (window, borough), gid 0 / 1."""
+def register_reader() -> int:
+    """The reader schema's id: registering it tells the id before any producer has written (one schema, one id)."""
+
+    return schemas.register(config.READER_SUBJECT, json.loads(decode.READER_SCHEMA.read_text()), registry_url())
+
+
+def windows(spark, job: Job, zones=None, reader_id: int | None = None):
+    """The streaming aggregate: one row per (window, borough, zone) and per (window, borough), gid 0 / 1.
+
+    `zones` and `reader_id` as start() hands them over (read once per job); alone, it reads them itself."""
     from pyspark.sql import functions as F
+
+    zones = data.zones(job.base_url) if zones is None else zones
 
     side = sink.Quarantine.for_target() if job.quarantine and job.sink == "cassandra" else None
     trips = (
-        decoded(spark, job, side)
+        decoded(spark, job, side, zones, reader_id)
         .where(F.col("reason").isNull())
         .select(
             F.timestamp_micros("pickup_us").alias("pickup_ts"),
@@ -167,10 +175,10 @@ def windows(spark, job: Job):
         )
         .withWatermark("pickup_ts", job.watermark)
     )
-    return aggregate(spark, trips, job.window, view=f"{job.name}_trips", base_url=job.base_url)
+    return aggregate(spark, trips, job.window, view=f"{job.name}_trips", base_url=job.base_url, zones=zones)
 
 
-def aggregate(spark, trips, window: str = WINDOW, view: str = "lab_trips", base_url: str | None = None):
+def aggregate(spark, trips, window: str = WINDOW, view: str = "lab_trips", base_url: str | None = None, zones=None):
     """Tumbling-window aggregates of trips (pickup_ts, pu_location_id int, amounts, kafka_ts), streaming or batch.
 
     Boroughs are joined from the zone lookup; grouping sets give zone rows (gid 0) and borough
@@ -178,9 +186,7 @@ def aggregate(spark, trips, window: str = WINDOW, view: str = "lab_trips", base_
     """
     from pyspark.sql import functions as F
 
-    from lab.pipeline import data
-
-    zones = data.zones(base_url)
+    zones = data.zones(base_url) if zones is None else zones
     borough = dict(zip(zones["LocationID"].astype(int), zones["Borough"]))
     trips.withColumn("borough", sink.lookup_map(F.col("pu_location_id"), borough)).createOrReplaceTempView(view)
     w = f"window(pickup_ts, '{window}')"
@@ -362,7 +368,6 @@ def start(job: Job | None = None, spark=None, listeners=(), **settings) -> Runni
 
     Keyword settings override Job fields, e.g. ``start(trigger="availableNow", watermark="1 hour")``.
     """
-    from lab.services import spark as lab_spark
 
     job = replace(job or Job(), **settings)
     spark = spark or lab_spark.start()
@@ -377,14 +382,16 @@ def start(job: Job | None = None, spark=None, listeners=(), **settings) -> Runni
             job.name,
             job.topic,
         )
+
     running = Running(job)
-    agg = windows(spark, job)
+    zones = data.zones(job.base_url)  # once per job: the decoder's zone ids, the boroughs, the sink's zone names
+    agg = windows(spark, job, zones, register_reader())
     writer = agg.writeStream.queryName(job.name).outputMode("update")
     writer = writer.option("checkpointLocation", job.checkpoint_location(job.name))
     if job.sink == "memory":
         writer = writer.format("memory")
     else:
-        writer = writer.foreachBatch(sink.window_writer(job.base_url))
+        writer = writer.foreachBatch(sink.window_writer(job.base_url, zones))
     running.queries[job.name] = _trigger(writer, job.trigger).start()
     return running
 
@@ -442,6 +449,5 @@ def reset_topic(topic: str, root: str | Path | None = None) -> list[Path]:
 
 def active() -> list:
     """The streaming queries running in the lab's SparkSession."""
-    from lab.services import spark as lab_spark
 
     return list(lab_spark.session().streams.active) if lab_spark.running() else []

@@ -445,3 +445,26 @@ def test_a_table_created_just_before_is_found_by_spark(spark, unique_name):
         assert session.execute(f"SELECT v FROM {config.KEYSPACE}.{name} WHERE k = 1").one().v == 2
     finally:
         session.execute(f"DROP TABLE {config.KEYSPACE}.{name}")
+
+
+def test_a_job_reads_the_zone_lookup_once_and_registers_the_reader_schema_before_planning(
+    spark, sample, tmp_path, monkeypatch
+):
+    """start() reads the zone lookup once for the decoder, the boroughs and the sink (it was read three times), and
+    registers the reader schema itself, handing its id to the plan."""
+    from lab.pipeline import data, schemas
+
+    topic, _ = sample
+    reads, registered = [], []
+    zones, register = data.zones, schemas.register
+    monkeypatch.setattr(data, "zones", lambda *a, **k: reads.append(1) or zones(*a, **k))
+    monkeypatch.setattr(
+        schemas, "register", lambda subject, *a, **k: registered.append(subject) or register(subject, *a, **k)
+    )
+    job = stream.Job(topic=topic, trigger="availableNow", name="zones_once", checkpoint_root=str(tmp_path))
+    running = stream.start(job, spark)
+    try:
+        assert len(reads) == 1, f"the zone lookup was read {len(reads)} times for one job"
+        assert registered == [config.READER_SUBJECT]
+    finally:
+        running.stop()

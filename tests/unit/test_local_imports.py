@@ -13,8 +13,8 @@ from lab import config
 LAB = config.PACKAGE_DIR
 
 # What is left, and why it waited: cli.py (`lab …` starts in 0.1 s; its modules at the top pull pandas in), sink, topics,
-# driver, incidents, recovery, week01 (the same: pandas for a module that does not need it), stream and decode (another
-# branch was changing them).
+# driver, incidents, recovery, week01 (the same: pandas for a module that does not need it), decode (another
+# branch was changing it).
 DEBT = {  # file (relative to lab/) → function-local imports of the lab still there; lower it as they move up
     "cli.py": 26,
     "lessons/exercises/learner.py": 1,
@@ -24,7 +24,6 @@ DEBT = {  # file (relative to lab/) → function-local imports of the lab still 
     "pipeline/decode.py": 3,
     "pipeline/driver.py": 1,
     "pipeline/sink.py": 8,
-    "pipeline/stream.py": 7,
     "pipeline/topics.py": 3,
 }
 
