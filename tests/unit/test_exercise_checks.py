@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from lab.errors import CheckFailed, ManifestError
-from lab.lessons import kraft
+from lab.lessons import kraft, mismatch
 from lab.lessons.exercises import week01, week05, week06, week07, week08
 
 ORDERED = [kraft.Delivered("zone-42", f"step {i}", 0, i) for i in range(20)]
@@ -323,7 +323,7 @@ def _scene(monkeypatch, after_fix_quarantine: pd.DataFrame, windows: pd.DataFram
             "total_amount": [12.0, 12.0],
         }
     )
-    broken = week05.Broken("t", trips, {0: 2})
+    broken = mismatch.Broken("t", trips, {0: 2})
     offsets = iter([{0: 2}, {0: 2 + produced}])
     before = pd.DataFrame({"kafka_partition": [0, 0], "kafka_offset": [0, 1], "reason": "undecodable", "detail": "x"})
     calls = iter([before, pd.concat([before, after_fix_quarantine])])  # the job's rows before and after the fix

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 import lab
+from lab.lessons import mismatch as scene
 from lab.lessons.exercises import grade, week05
 
 DAY = pd.Timestamp("2020-06-15")
@@ -74,9 +75,9 @@ def mismatch(answer, name):
     lab's job; then the answer's diagnose and fix."""
     lab.spark.start()
     lab.tables.apply()
-    broken = week05.broken_producer(name, 60)
-    lab.stream.reset(week05.mismatch_job(name))  # the job's checkpoint is of another answer's topic
-    week05.run_job(broken.topic)
+    broken = scene.broken_producer(name, 60)
+    lab.stream.reset(scene.mismatch_job(name))  # the job's checkpoint is of another answer's topic
+    scene.run_job(broken.topic)
     try:
         return grade(week05.check_mismatch, answer.diagnose, answer.fix, broken)
     finally:
