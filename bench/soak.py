@@ -72,10 +72,10 @@ def lag(topic: str, checkpoint: Path) -> int:
     """Records in `topic` the query has not yet committed: end offsets minus the checkpoint's last offsets file."""
     import json
 
-    from lab.pipeline import stream, topics
+    from lab.pipeline import running, topics
 
     files = sorted((checkpoint / "offsets").glob("[0-9]*"), key=lambda f: int(f.name))
-    done = stream.source_offsets(json.loads(files[-1].read_text().splitlines()[-1])) if files else {}
+    done = running.source_offsets(json.loads(files[-1].read_text().splitlines()[-1])) if files else {}
     return sum(end - done.get((topic, str(p)), 0) for p, end in topics.end_offsets(topic).items())
 
 

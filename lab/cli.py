@@ -289,7 +289,7 @@ def _wait(running, asked: threading.Event, timeout: float | None, bounded: bool)
 
     `bounded` (availableNow/once): the query must end within `timeout`.
     """
-    from lab.pipeline import stream
+    from lab.pipeline import running as live
 
     deadline = None if timeout is None else time.monotonic() + timeout
     while not asked.is_set():
@@ -305,7 +305,7 @@ def _wait(running, asked: threading.Event, timeout: float | None, bounded: bool)
             if running.windows.awaitTermination(left):
                 break
         except Exception as exc:  # noqa: BLE001 - StreamingQueryException: the lab's error says what to do
-            raise stream.failure(running.job.name, running.job.topic, exc) from exc
+            raise live.failure(running.job.name, running.job.topic, exc) from exc
     if not asked.is_set():
         running.await_done(60) if bounded else running.check()
 

@@ -13,7 +13,7 @@ import pandas as pd
 from lab import config
 from lab.errors import LabError
 from lab.pipeline import data, produce, tables
-from lab.pipeline.stream import source_offsets
+from lab.pipeline.running import source_offsets
 from lab.wait import until
 
 

@@ -35,7 +35,7 @@ def reprocess(topic: str, name: str, window: str = "5 minutes", sink: str = "cas
     """Run a NEW version of the job over the whole log: fresh checkpoint, from offset 0, until caught up.
 
     `sink="memory"` keeps the result in a Spark table named `name` (compare a new logic before switching readers).
-    Returns the finished lab.stream.Running.
+    Returns the finished lab.running.Running.
     """
     job = stream.Job(
         topic=topic,

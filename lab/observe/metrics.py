@@ -11,7 +11,7 @@ from datetime import UTC
 
 from lab import config
 from lab.pipeline import tables
-from lab.pipeline.stream import skipped_offsets, source_offsets
+from lab.pipeline.running import skipped_offsets, source_offsets
 from lab.services.exporter import Exporter, exporter
 from lab.wait import until
 

@@ -74,15 +74,15 @@ def test_a_registry_still_loading_its_schemas_is_waited_for_not_taken_at_its_404
 
 
 def test_a_workers_lab_error_comes_first_in_the_stream_error():
-    from lab.pipeline import stream
+    from lab.pipeline import running
 
     spark_text = (
         "org.apache.spark.SparkException: Job aborted\n"
         + "  at x.y(Z.java:1)\n" * 200
         + "lab.errors.StreamError: schema registry at http://h did not answer\n  at more"
     )
-    assert stream.why(spark_text).startswith("schema registry at http://h did not answer\n--- Spark's error ---")
-    assert stream.why("plain failure") == "plain failure"
+    assert running.why(spark_text).startswith("schema registry at http://h did not answer\n--- Spark's error ---")
+    assert running.why("plain failure") == "plain failure"
 
 
 def test_a_batch_cassandra_did_not_take_is_a_clear_stream_error():

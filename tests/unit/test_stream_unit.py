@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lab import cli, metrics, stream
+from lab import cli, metrics, running, stream
 from lab.errors import DataLost, StreamError
 
 
@@ -107,11 +107,11 @@ def test_skipped_offsets_are_counted_from_the_progress():
     def progress(start, end, rows):
         return {"sources": [{"startOffset": start, "endOffset": end, "numInputRows": rows}]}
 
-    assert stream.skipped_offsets(progress(None, {"t": {"0": 50}}, 50)) == {}  # first batch: nothing to compare
-    assert stream.skipped_offsets(progress({"t": {"0": 10}}, {"t": {"0": 50}}, 40)) == {}
-    assert stream.skipped_offsets(progress({"t": {"0": 300}}, {"t": {"0": 100}}, 0)) == {"t": 100}  # recreated
+    assert running.skipped_offsets(progress(None, {"t": {"0": 50}}, 50)) == {}  # first batch: nothing to compare
+    assert running.skipped_offsets(progress({"t": {"0": 10}}, {"t": {"0": 50}}, 40)) == {}
+    assert running.skipped_offsets(progress({"t": {"0": 300}}, {"t": {"0": 100}}, 0)) == {"t": 100}  # recreated
     as_text = progress(json.dumps({"t": {"0": 10}}), json.dumps({"t": {"0": 50}}), 15)  # as pyspark's objects hold it
-    assert stream.skipped_offsets(as_text) == {"t": 25}  # aged out by retention
+    assert running.skipped_offsets(as_text) == {"t": 25}  # aged out by retention
 
 
 def test_the_exporter_counts_and_logs_skipped_offsets(caplog):
@@ -159,10 +159,10 @@ SPARK_DATA_LOSS = (
 
 
 def test_a_data_loss_failure_names_the_topic_and_what_to_do():
-    err = stream.failure("live_demo", "taxi-trips-live", RuntimeError(SPARK_DATA_LOSS))
+    err = running.failure("live_demo", "taxi-trips-live", RuntimeError(SPARK_DATA_LOSS))
     assert isinstance(err, DataLost) and isinstance(err, StreamError)
     text = str(err)
     assert "taxi-trips-live" in text and "live_demo" in text
     assert "--reset" in text and "allow_data_loss=True" in text and "300 to 100" in text
-    other = stream.failure("q", "t", RuntimeError("boom"))
+    other = running.failure("q", "t", RuntimeError("boom"))
     assert type(other) is StreamError and "boom" in str(other)
