@@ -63,9 +63,11 @@ def test_answer_is_judged(path, stack, unique_name, monkeypatch, capsys):
     assert "Traceback" not in capsys.readouterr().out, "a traceback reached the cell"
 
 
-# An answer whose header says `INJECT = "<function>"` is also put into its week's instructor notebook in place of
-# that function's solution: the notebook runs to the end (Run All never stops) and exactly that exercise says ❌
-# (one such wrong answer per week).
+# An answer whose header says `INJECT = "<function>"` is also put into its week's notebook in place of that
+# function's solution (or stub): the notebook runs to the end (Run All never stops) and exactly that exercise says ❌
+# (one such wrong answer per week). Weeks 01–03 inject into the instructor source (every other exercise ✅); the
+# weeks of test_notebooks.STUDENT_RUN_WITH_A_WRONG_ANSWER into the student copy (every other exercise ⏳), which is
+# then their only student run.
 INJECTED = [
     (p.parent.name[4:], m[1], p) for p in ANSWERS if (m := re.search(r'^INJECT = "(\w+)"', p.read_text(), re.M))
 ]
@@ -83,9 +85,15 @@ def inject(nb: dict, function: str, answer: Path) -> dict:
             continue
         lines = source.splitlines(keepends=True)
         (node,) = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.FunctionDef) and n.name == function]
-        first, last, indent = next(r for r in release.regions(source) if node.lineno <= r[0] < node.end_lineno)
         args = ", ".join(a.arg for a in node.args.args)
-        lines[first + 1 : last] = [f"{indent}return _injected[{function!r}]({args})\n"]  # the markers stay
+        regions = [r for r in release.regions(source) if node.lineno <= r[0] < node.end_lineno]
+        if regions:  # the instructor source: the solution between its markers goes, the markers stay
+            first, last, indent = regions[0]
+            lines[first + 1 : last] = [f"{indent}return _injected[{function!r}]({args})\n"]
+        else:  # the student copy: the stub's raise goes, its "# YOUR CODE HERE" stays (it marks the exercise cell)
+            (i,) = [i for i in range(node.lineno - 1, node.end_lineno) if lines[i].strip() == release.CODE_STUB[1]]
+            indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
+            lines[i] = f"{indent}return _injected[{function!r}]({args})\n"
         loader = (
             "import sys\n\n"
             f"sys.path.insert(0, {str(answer.parent)!r})\n"
@@ -102,15 +110,34 @@ def test_notebook_goes_on_after_a_wrong_answer(week, function, answer, stack, tm
     """Fails when a wrong answer stops Run All, or the notebook's exercises do not count exactly one ❌ for it."""
     import json
 
-    from test_notebooks import _exercise_outputs
+    from test_notebooks import STUDENT_RUN_WITH_A_WRONG_ANSWER, _exercise_outputs
 
-    from lab.lessons import notebooks
+    from lab.lessons import notebooks, release
+    from lab.lessons.exercises import NOT_SOLVED
 
-    source = notebooks.notebook_for(week, "instructor")
+    student = week in STUDENT_RUN_WITH_A_WRONG_ANSWER  # that week's only student run: see test_notebooks.py
+    source = notebooks.notebook_for(week, "student" if student else "instructor")
     path = tmp_path / source.name
     path.write_text(json.dumps(inject(json.loads(source.read_text()), function, answer)))
     result = notebooks.run(path, {"target": "local", "smoke": True, "strict": False}, out_dir=tmp_path / "out")
     assert result.ok, f"{answer.name} stopped the notebook: {result.error} (see {result.output})"
     cells = _exercise_outputs(result.output)
-    graded = [line[0] for lines in cells for line in lines if line.startswith(("✅", "❌"))]
-    assert graded.count("❌") == 1 and graded.count("✅") == len(cells) - 1, f"{answer}: {graded}"
+    graded = [line for lines in cells for line in lines if line.startswith(("✅", "❌", NOT_SOLVED))]
+    if not student:
+        assert [g[0] for g in graded].count("❌") == 1, f"{answer}: {graded}"
+        assert [g[0] for g in graded].count("✅") == len(cells) - 1, f"{answer}: {graded}"
+        return
+    exercises = release.exercise_count(json.loads(notebooks.notebook_for(week, "instructor").read_text()))
+    assert len(cells) == exercises, f"{source.name}: {len(cells)} stub cells for {exercises} exercises"
+    wrong = [g for g in graded if g.startswith("❌")]
+    waiting = [g for g in graded if g.startswith(NOT_SOLVED)]
+    assert len(wrong) == 1 and len(waiting) == exercises - 1 == len(graded) - 1, (
+        f"{answer}: one ❌ for the injected answer and '{NOT_SOLVED}' for every other stub; got {graded}"
+    )
+
+
+def test_each_week_without_a_plain_student_run_has_an_injected_one():
+    """The student copies of STUDENT_RUN_WITH_A_WRONG_ANSWER run only through their injected wrong answer."""
+    from test_notebooks import STUDENT_RUN_WITH_A_WRONG_ANSWER
+
+    assert set(STUDENT_RUN_WITH_A_WRONG_ANSWER) <= {week for week, _, _ in INJECTED}
