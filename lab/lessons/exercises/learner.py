@@ -201,6 +201,28 @@ def within(fn: Callable[..., Any], *args: Any, timeout_s: float | None = None, w
     return box.get("value")
 
 
+def run_available(df, checkpoint: str, mode: str, timeout_s: float, what: str, into: list | None = None):
+    """Run a learner's streaming `df` over what its source holds now (availableNow, foreachBatch), bounded like
+    await_query; each non-empty micro-batch is appended to `into` as pandas with its batch id in `_batch`.
+    Returns (into, the query)."""
+    into = [] if into is None else into
+
+    def collect(batch, batch_id):
+        frame = batch.toPandas()
+        if len(frame):
+            into.append(frame.assign(_batch=batch_id))
+
+    query = (
+        df.writeStream.foreachBatch(collect)
+        .outputMode(mode)
+        .option("checkpointLocation", checkpoint)
+        .trigger(availableNow=True)
+        .start()
+    )
+    await_query(query, timeout_s, what=what)
+    return into, query
+
+
 def await_query(query, timeout_s: float, what: str = "your streaming query") -> None:
     """Wait at most `timeout_s` for a learner's query to end (trigger availableNow/once); stop it otherwise.
 

@@ -63,21 +63,7 @@ def _state_rows(progress: list[dict]) -> int | None:
 
 def _run(df, checkpoint: str, name: str, timeout_s: float) -> tuple[pd.DataFrame, list[dict]]:
     """One availableNow run of `df` (append mode) into a list; the rows it emitted and its progress."""
-
-    emitted: list[pd.DataFrame] = []
-
-    def collect(batch, batch_id):
-        emitted.append(batch.toPandas().assign(_batch=batch_id))
-
-    query = (
-        df.writeStream.foreachBatch(collect)
-        .outputMode("append")
-        .option("checkpointLocation", checkpoint)
-        .trigger(availableNow=True)
-        .start()
-    )
-    learner.await_query(query, timeout_s, what=f"your query ({name})")
-    rows = [e for e in emitted if len(e)]
+    rows, query = learner.run_available(df, checkpoint, "append", timeout_s, f"your query ({name})")
     return (pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()), _progress(query)
 
 

@@ -283,25 +283,14 @@ def run_scenario(windows, spark, topic: str, trips: list[Trip], timeout_s: float
     import tempfile
 
     emitted: list[pd.DataFrame] = []
-
-    def collect(batch, batch_id):
-        emitted.append(batch.toPandas().assign(_batch=batch_id))
-
     progress: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="week04-check-") as checkpoint:
         for run in (1, 2):
             if run == 2:
                 send_run(topic, trips, 2)
-            query = (
-                windows.writeStream.foreachBatch(collect)
-                .outputMode("update")
-                .option("checkpointLocation", checkpoint)
-                .trigger(availableNow=True)
-                .start()
-            )
-            learner.await_query(query, timeout_s, what=f"your query (run {run} over the hand-made trips)")
+            what = f"your query (run {run} over the hand-made trips)"
+            _, query = learner.run_available(windows, checkpoint, "update", timeout_s, what, into=emitted)
             progress += [p for p in query.recentProgress]
-    emitted = [e for e in emitted if len(e)]
     rows = pd.concat(emitted, ignore_index=True) if emitted else pd.DataFrame(columns=["zone_id", "window_start"])
     return _latest(rows), progress
 
