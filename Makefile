@@ -53,8 +53,25 @@ format: venv ## apply ruff's fixes and formatting
 
 # The test tiers are folders of tests/ (tests/README.md: what goes where, its marker, how long it takes). `make test`
 # runs every tier but kind; each tier alone: make test-unit, test-stack, test-faults, test-notebooks, test-k8s.
-test: setup lint ## lint, unit tests, then the real-stack integration and notebook tests (smoke mode)
-	$(PY) -m pytest tests --doctest-modules lab -m "not kind" $(NBVAL) $(PYTEST_ARGS)
+# The tiers that need no local stack (tests/unit with the doctests, and tests/k8s: the control plane only) run in a
+# second pytest beside the stack tiers (notebooks, stack, faults): the two share nothing but the CPU. The side run has
+# its own LAB_HOME (<LAB_HOME>/side) and ports (LAB_PORT_OFFSET + 50); its output goes to build/test-side.log (printed when
+# both have ended), its JUnit XML to build/junit-side.xml. Each tier alone: make test-unit, test-k8s, ...
+SIDE_OFFSET = $(shell echo $$(( $${LAB_PORT_OFFSET:-0} + 50 )))
+SIDE_JARS = $(abspath $(or $(LAB_JARS),$(or $(LAB_HOME),.lab)/jars))
+SIDE_ARGS = $(filter-out --junitxml=%,$(PYTEST_ARGS)) --junitxml=build/junit-side.xml
+test: setup lint ## lint, then every tier but kind: unit + k8s beside the real-stack and notebook tiers (smoke mode)
+	@mkdir -p build; rm -f build/test-side.rc; \
+	echo "test: tests/unit, tests/k8s and the doctests run beside the other tiers (output: build/test-side.log)"; \
+	( LAB_HOME=$(abspath $(or $(LAB_HOME),.lab))/side LAB_JARS=$(SIDE_JARS) LAB_PORT_OFFSET=$(SIDE_OFFSET) \
+	  $(PY) -m pytest tests $(foreach t,notebooks stack faults kind,--ignore=tests/$(t)) --doctest-modules lab \
+	  -m "not kind" $(SIDE_ARGS) > build/test-side.log 2>&1; \
+	  echo $$? > build/test-side.rc ) & \
+	$(PY) -m pytest tests --ignore=tests/unit --ignore=tests/k8s -m "not kind" $(NBVAL) $(PYTEST_ARGS); main=$$?; \
+	wait; echo "---- the side run (tests/unit, tests/k8s, doctests), from build/test-side.log:"; cat build/test-side.log; \
+	side=$$(cat build/test-side.rc 2>/dev/null || echo 1); \
+	echo "test: notebooks/stack/faults exit $$main; unit/k8s/doctests exit $$side"; \
+	[[ $$main -eq 0 && $$side -eq 0 ]]
 
 # The k8s test tier's control plane (lab.services.controlplane): official Linux amd64 release binaries, the ones
 # `kwokctl --runtime binary` fetches. Not needed where ../shared/k8s-control-plane/bin/ holds the tarball.

@@ -1,6 +1,8 @@
 """Every test's time from pytest's JUnit XML (setup + call + teardown), slowest first, then the total per tier.
 
-Usage: python3 .ci/durations.py build/junit.xml > build/durations.txt   (standard library only: runs before the venv)
+Usage: python3 .ci/durations.py build/junit.xml [build/junit-side.xml ...] > build/durations.txt   (standard library
+only: runs before the venv). Files that do not exist are skipped (a run that stopped before writing one); the tiers of
+runs that ran side by side add up to more than the wall-clock time.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import sys
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from pathlib import Path
 
 
 def tier(case: ET.Element) -> str:
@@ -17,8 +20,8 @@ def tier(case: ET.Element) -> str:
     return parts[1] if parts[0] == "tests" and len(parts) > 2 else "doctest" if parts[0] == "lab" else parts[0]
 
 
-def main(path: str) -> None:
-    cases = ET.parse(path).getroot().iter("testcase")
+def main(*paths: str) -> None:
+    cases = [c for p in paths if Path(p).is_file() for c in ET.parse(p).getroot().iter("testcase")]
     rows = sorted(
         ((float(c.get("time", 0)), tier(c), f"{c.get('classname')}::{c.get('name')}") for c in cases), reverse=True
     )
@@ -33,4 +36,4 @@ def main(path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:])

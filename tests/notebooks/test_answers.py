@@ -106,17 +106,19 @@ def inject(nb: dict, function: str, answer: Path) -> dict:
 
 @pytest.mark.notebook
 @pytest.mark.parametrize(("week", "function", "answer"), INJECTED, ids=[f"week{w}-{a.stem}" for w, _, a in INJECTED])
-def test_notebook_goes_on_after_a_wrong_answer(week, function, answer, stack, tmp_path, kernel_ports_free):
+def test_notebook_goes_on_after_a_wrong_answer(week, function, answer, stack, tmp_path, kernel_ports_free, request):
     """Fails when a wrong answer stops Run All, or the notebook's exercises do not count exactly one ❌ for it."""
     import json
 
-    from test_notebooks import STUDENT_RUN_WITH_A_WRONG_ANSWER, _exercise_outputs
+    from test_notebooks import STUDENT_RUN_WITH_A_WRONG_ANSWER, _exercise_outputs, uses_practice_cluster
 
     from lab.lessons import notebooks, release
     from lab.lessons.exercises import NOT_SOLVED
 
     student = week in STUDENT_RUN_WITH_A_WRONG_ANSWER  # that week's only student run: see test_notebooks.py
     source = notebooks.notebook_for(week, "student" if student else "instructor")
+    if uses_practice_cluster(source):
+        request.getfixturevalue("control_plane")  # the session's, as for the plain runs (test_notebooks.py)
     path = tmp_path / source.name
     path.write_text(json.dumps(inject(json.loads(source.read_text()), function, answer)))
     result = notebooks.run(path, {"target": "local", "smoke": True, "strict": False}, out_dir=tmp_path / "out")

@@ -24,6 +24,20 @@ STUDENT = [  # every week, but those run with a wrong answer injected
 ]
 
 
+def uses_practice_cluster(path) -> bool:
+    """A week whose notebook works on the practice cluster (the lab's Kubernetes control plane on target local): its
+    runs get the session's control plane (tests/conftest.py), started once, instead of starting and stopping one each."""
+    return "practice_cluster(" in path.read_text()
+
+
+def notebook_params(paths, prefix: str = "") -> list:
+    """One pytest param per notebook; those using the practice cluster carry the `k8s` marker too (they need it)."""
+    return [
+        pytest.param(p, id=f"{prefix}{p.stem}", marks=[pytest.mark.k8s] if uses_practice_cluster(p) else [])
+        for p in paths
+    ]
+
+
 def _parameters(path) -> dict:
     """Smoke mode on the local target, checks strict (`strict`, or `solutions` in the weeks not yet converted)."""
     declared = notebooks.parameters_of(path)
@@ -53,9 +67,11 @@ pytestmark = pytest.mark.usefixtures("kernel_ports_free")
 
 
 @pytest.mark.notebook
-@pytest.mark.parametrize("path", INSTRUCTOR, ids=[p.stem for p in INSTRUCTOR])
-def test_instructor_notebook_runs(path, stack):
+@pytest.mark.parametrize("path", notebook_params(INSTRUCTOR))
+def test_instructor_notebook_runs(path, stack, request):
     """Fails when a cell raises or a check fails on the solutions; the executed copy is the failure report."""
+    if uses_practice_cluster(path):
+        request.getfixturevalue("control_plane")
     result = notebooks.run(path, _parameters(path), out_dir=notebooks.EXECUTED_DIR / "instructor")
     assert result.ok, f"{path.name} failed: {result.error} (see {result.output})"
     cells = _exercise_outputs(result.output)
@@ -64,9 +80,11 @@ def test_instructor_notebook_runs(path, stack):
 
 
 @pytest.mark.notebook
-@pytest.mark.parametrize("path", STUDENT, ids=[f"student-{p.stem}" for p in STUDENT])
-def test_student_notebook_runs_unsolved(path, stack):
+@pytest.mark.parametrize("path", notebook_params(STUDENT, prefix="student-"))
+def test_student_notebook_runs_unsolved(path, stack, request):
     """Fails when the student copy crashes, or when an exercise does not say "not solved yet" (or passes unsolved)."""
+    if uses_practice_cluster(path):
+        request.getfixturevalue("control_plane")
     result = notebooks.run(path, _parameters(path), out_dir=notebooks.EXECUTED_DIR / "student")
     assert result.ok, f"{path.name} failed: {result.error} (see {result.output})"
     exercises = release.exercise_count(json.loads((notebooks.INSTRUCTOR_DIR / path.name).read_text()))
