@@ -19,6 +19,9 @@ from collections.abc import Callable, Iterable, Iterator
 import pandas as pd
 
 from lab import config
+from lab.errors import ServiceNotReady, StreamError
+from lab.pipeline import data
+from lab.wait import until
 
 READER_SCHEMA = config.RESOURCES / "avro" / "taxi_trip.avsc"
 # what the windows need of an accepted trip, with its Spark type (the job's hot path: few columns)
@@ -72,7 +75,8 @@ REGISTRY_WAIT_S = 120.0  # how long a decoding task waits for a registry that do
 def registry_lookup(
     registry_url: str, timeout: float = 10.0, wait: float = REGISTRY_WAIT_S, ready_url: str | None = None
 ) -> Callable[[int], object | None]:
-    """A schema-id → parsed writer schema function that asks the registry (GET /schemas/ids/{id}) once per id.
+    """A schema-id → parsed writer schema function that asks the registry (GET /schemas/ids/{id}, through the pinned
+    SchemaRegistryClient) once per id.
 
     Unknown ids (HTTP 404) give None and are not cached, so an id registered later is found then. A registry
     that does not answer is waited for (up to `wait` seconds, polled): the record is neither quarantined nor
@@ -85,32 +89,40 @@ def registry_lookup(
     registry counts as not answering and is waited for like one that is down. Without `ready_url` (the kind
     target seen from outside the cluster) a 404 is believed at once.
     """
-    import requests
+    import requests  # the readiness probe only: the registry's API goes through its pinned client
+    from confluent_kafka.schema_registry import SchemaRegistryClient
+    from confluent_kafka.schema_registry.common._httpx_compat import httpx  # the client's own HTTP library
+    from confluent_kafka.schema_registry.error import SchemaRegistryError
 
-    from lab.errors import ServiceNotReady, StreamError
-    from lab.wait import until
+    # one try per call (max.retries 0): the waiting is `until`'s, bounded by `wait`; the client's cache is not used
+    # as a source of truth (_writers holds the parsed schemas)
+    registry = SchemaRegistryClient({"url": registry_url, "timeout": timeout, "max.retries": 0})
 
-    def ask(schema_id: int):
-        resp = requests.get(f"{registry_url}/schemas/ids/{schema_id}", timeout=timeout)
-        if resp.status_code >= 500:
-            raise ConnectionError(f"HTTP {resp.status_code} from the registry")
-        return resp
-
-    def answer(schema_id: int):
-        resp = ask(schema_id)
-        if resp.status_code == 404 and ready_url is not None:
+    def answer(schema_id: int) -> str | SchemaRegistryError | None:
+        """The writer schema's text; None for an id the (loaded) registry does not have; its refusal otherwise."""
+        try:
+            return registry.get_schema(schema_id).schema_str
+        except httpx.TransportError as exc:  # no answer: waited for
+            raise ConnectionError(f"{type(exc).__name__}: {exc}") from None
+        except SchemaRegistryError as exc:
+            status = exc.http_status_code
+            if status >= 500 or status < 0:
+                raise ConnectionError(f"HTTP {status} from the registry") from None
+            if status != 404:
+                return exc
+        if ready_url is not None:
             health = requests.get(ready_url, timeout=timeout)
             if health.status_code != 200:
                 raise ConnectionError(
                     f"the registry is still loading its schemas (/health/ready: {health.status_code})"
                 )
-        return resp
+        return None
 
     def lookup(schema_id: int):
         key = (registry_url, schema_id)
         if key not in _writers:
             try:
-                (resp,) = until(lambda: (answer(schema_id),), service="schema_registry", timeout=wait, interval=1.0)
+                (found,) = until(lambda: (answer(schema_id),), service="schema_registry", timeout=wait, interval=1.0)
             except ServiceNotReady as exc:
                 raise StreamError(
                     f"schema registry at {registry_url} did not answer for {wait:.0f}s while decoding schema id "
@@ -118,10 +130,14 @@ def registry_lookup(
                     "micro-batch: nothing is lost. Start the registry (`lab up schema_registry`) and restart the "
                     "job: it resumes from its checkpoint"
                 ) from None
-            if resp.status_code == 404:
+            if found is None:
                 return None
-            resp.raise_for_status()
-            _writers[key] = raw_schema(resp.json()["schema"])
+            if isinstance(found, SchemaRegistryError):
+                raise StreamError(
+                    f"schema registry at {registry_url} refused schema id {schema_id} (HTTP {found.http_status_code}"
+                    f", code {found.error_code}): {found.error_message}"
+                )
+            _writers[key] = raw_schema(found)
         return _writers[key]
 
     return lookup
@@ -179,8 +195,6 @@ def validate(trips: pd.DataFrame, zone_ids: set[int]) -> pd.DataFrame:
     `pickup_outside_month` cannot apply to an unbounded stream: lab.data.validate_by_month checks each
     pickup month against itself; every other rule is lab.data.validate's, in the same order.
     """
-    from lab.pipeline import data
-
     ok = trips["reason"].isna()
     if not ok.any():
         return trips

@@ -13,15 +13,13 @@ from lab import config
 LAB = config.PACKAGE_DIR
 
 # What is left, and why it waited: cli.py (`lab …` starts in 0.1 s; its modules at the top pull pandas in), sink, topics,
-# driver, incidents, recovery, week01 (the same: pandas for a module that does not need it), decode (another
-# branch was changing it).
+# driver, incidents, recovery, week01 (the same: pandas for a module that does not need it).
 DEBT = {  # file (relative to lab/) → function-local imports of the lab still there; lower it as they move up
     "cli.py": 26,
     "lessons/exercises/learner.py": 1,
     "lessons/exercises/week01.py": 1,
     "lessons/incidents.py": 3,
     "lessons/recovery.py": 3,
-    "pipeline/decode.py": 3,
     "pipeline/driver.py": 1,
     "pipeline/sink.py": 8,
     "pipeline/topics.py": 3,
