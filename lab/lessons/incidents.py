@@ -7,14 +7,13 @@ from datetime import timedelta
 
 from lab import config
 from lab.errors import LabError
+from lab.pipeline import data, produce, topics
 from lab.services import prometheus
 from lab.wait import until
 
 
 def sample_trips(n: int = 200, month: str = "2021-01", service: str = "yellow"):
     """`n` valid trips of the TLC sample (accepted rows of lab.data.validate)."""
-    from lab.pipeline import data
-
     accepted, _ = data.validate(data.load(service, month, limit=max(n * 2, 500)), month)
     return accepted.head(n).copy()
 
@@ -27,8 +26,6 @@ def flood_dlq(n: int = 500, reason: str = "negative_amount", timeout: float = 60
     samples of it: a flood into a topic without one would never show as a rate. So one rejected trip goes first, and
     the flood follows once Prometheus has scraped the counter (polled, up to `timeout`).
     """
-    from lab.pipeline import data, produce, topics
-
     topics.ensure_topics()  # the dead-letter topic exists even when no week produced into taxi-trips yet
     bad = sample_trips(n)
     bad["fare_amount"] = -abs(bad["fare_amount"]) - 1.0
@@ -50,8 +47,6 @@ def inject_fares(zone_id: int, window_start, fare: float, trips: int = 5, topic:
     """Produce `trips` valid trips from zone `zone_id` in the 5-minute window starting at `window_start`, all at `fare`
     USD, into `topic` (a week's own topic, so that the shared taxi-trips stays clean)."""
     import pandas as pd
-
-    from lab.pipeline import produce
 
     df = sample_trips(trips)
     start = (

@@ -11,8 +11,10 @@ import signal
 import time
 from dataclasses import dataclass, field, replace
 
+from lab.pipeline import stream, tables, truth
 from lab.pipeline.driver import committed_batches, driver, finish, kill_after
 from lab.pipeline.stream import Job
+from lab.wait import until
 
 
 @dataclass
@@ -34,8 +36,6 @@ def crash_and_recover(
     topic (`startingOffsets=latest`, what a job without checkpoint does in production): the trips in
     flight when the driver died are never counted, so the check shows the gaps.
     """
-    from lab.pipeline import stream, tables, truth
-
     t0 = time.monotonic()
     tables.truncate(tables.WINDOW_TABLES)
     stream.reset(job)
@@ -69,9 +69,6 @@ def stop_and_restart(
     `StreamingQuery.stop()` interrupts the running micro-batch, which then never commits: for the
     checkpoint that is the same situation as a crash.
     """
-    from lab.pipeline import stream, tables, truth
-    from lab.wait import until
-
     t0 = time.monotonic()
     tables.truncate(tables.WINDOW_TABLES)
     stream.reset(job)

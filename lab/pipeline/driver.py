@@ -13,6 +13,7 @@ from pathlib import Path
 from lab import config
 from lab.errors import StreamError
 from lab.pipeline.stream import Job
+from lab.wait import until
 
 
 def committed_batches(job: Job) -> int:
@@ -62,8 +63,6 @@ def driver(job: Job, log: Path | None = None, extra: tuple[str, ...] = ()) -> su
 
 def kill_after(proc: subprocess.Popen, job: Job, batches: int, timeout: float = 300.0) -> int:
     """SIGKILL the driver's whole process group once `batches` micro-batches are committed; returns that count."""
-    from lab.wait import until
-
     until(
         lambda: committed_batches(job) >= batches,
         service=f"{job.name} batches",

@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from lab import config
+from lab.errors import ServiceNotReady, StreamError
+from lab.pipeline import data
+from lab.services import cassandra, spark
+from lab.wait import port_open, until
 
 CASSANDRA = "org.apache.spark.sql.cassandra"
 ZONE_COLS = (
@@ -115,10 +119,6 @@ def ride_out(save_all, epoch_id: int, failure: BaseException, jvm, deadline_s: f
     import logging
     import time
 
-    from lab.errors import ServiceNotReady
-    from lab.services import spark
-    from lab.wait import port_open, until
-
     host, port = spark.cassandra_host_port()
     log = logging.getLogger("lab.sink")
     log.warning(
@@ -154,8 +154,6 @@ def window_writer(base_url: str | None = None, zones=None):
 
     from pyspark.sql import functions as F
 
-    from lab.pipeline import data
-
     zones = data.zones(base_url) if zones is None else zones  # the job's own lookup (lab.stream.start reads it once)
     names = lookup_map(F.col("zone_id"), dict(zip(zones["LocationID"].astype(int), zones["Zone"])))
     pool = ThreadPoolExecutor(2, thread_name_prefix="lab-sink")
@@ -187,9 +185,6 @@ def window_writer(base_url: str | None = None, zones=None):
 
 def write_failed(epoch_id: int, exc: BaseException):
     """The StreamError for a micro-batch Cassandra did not take: where, why (first line), and what to do."""
-    from lab.errors import StreamError
-    from lab.services import spark
-
     host, port = spark.cassandra_host_port()
     lines = [line.strip(" :") for line in str(exc).splitlines() if line.strip(" :")]
     # py4j's own first line ("An error occurred while calling o12.save.") says nothing: the Java cause follows it
@@ -221,8 +216,6 @@ class Quarantine:
     @classmethod
     def for_target(cls) -> Quarantine:
         """The Cassandra the Spark connector writes to, with its credentials (kind) or none (local)."""
-        from lab.services import cassandra, spark
-
         host, port = spark.cassandra_host_port()
         user, password = cassandra.credentials()
         return cls(host, port, username=user, password=password)
@@ -231,8 +224,6 @@ class Quarantine:
         """Insert decoded-but-unusable rows (lab.decode.SPARK_SCHEMA columns, `reason` set); returns how many."""
         import pandas as pd
         from cassandra.concurrent import execute_concurrent_with_args
-
-        from lab.services import cassandra
 
         if len(bad) == 0:
             return 0

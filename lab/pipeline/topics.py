@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lab import config
 from lab.errors import LabError
+from lab.services import kafka
 from lab.wait import until
 
 TIMEOUT_S = 30.0
@@ -27,8 +28,6 @@ def specs(trips: str = config.TRIPS_TOPIC, dlq: str = config.DLQ_TOPIC) -> dict[
 
 
 def _admin():
-    from lab.services import kafka
-
     return kafka.admin()
 
 
@@ -256,8 +255,6 @@ def peek(topic: str, max_messages: int = 5, partition: int | None = None, timeou
     import uuid
 
     from confluent_kafka import Consumer, KafkaError, TopicPartition
-
-    from lab.services import kafka
 
     parts = [partition] if partition is not None else list(range(describe(topic)["partitions"]))
     consumer = Consumer(
