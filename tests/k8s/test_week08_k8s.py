@@ -16,7 +16,8 @@ import yaml
 
 import lab
 from lab import config
-from lab.lessons.exercises import grade, week08
+from lab.lessons import cluster as practice
+from lab.lessons.exercises import week08
 from lab.lessons.notebooks import INSTRUCTOR_DIR
 
 NOTEBOOK = INSTRUCTOR_DIR / "08_deploy.ipynb"
@@ -28,49 +29,18 @@ SOLUTION_CELLS = {  # exercise -> the instructor notebook's cell (id) that defin
 }
 
 
-@pytest.fixture(scope="module")
-def cluster(control_plane):
-    """The session's control plane as a learner's practice cluster: its node as the fixture made it (kind's own pods
-    only). A stack an earlier module deployed (tests/test_kube_cluster.py leaves `lab --target kind up` in namespace
-    kappa: ~1 CPU of requests) is removed first, else the exercises' pods could not fit the 2-CPU node."""
-    from lab.services import controlplane
-
-    api = control_plane.client()
-    practice = week08.Cluster(api, str(controlplane.kubeconfig()), controlplane.CONTEXT, True, "test")
-    week08.drop_namespace(config.NAMESPACE, practice)  # nothing to do when there is no such namespace
-    return practice
-
-
-@pytest.fixture
-def namespace(cluster, request):
-    """The case's own namespace; deleted afterwards, waiting until its pods are gone so that the next case finds the
-    2-CPU node as the session left it."""
-    ns = week08.exercise_namespace(f"t{request.node.callspec.id}"[:40].lower().strip("-"), cluster)
-    yield ns
-    week08.drop_namespace(ns, cluster)
-
-
-def judged(check, capsys) -> tuple[bool, str]:
-    """Run a check through the notebook's grade(): (ok, the one ✅/❌ line it printed)."""
-    capsys.readouterr()
-    ok = bool(grade(check))
-    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith(("✅", "❌", "⏳"))]
-    assert len(lines) == 1, f"one verdict line expected, got {lines}"
-    return ok, lines[0]
-
-
 @pytest.mark.parametrize("exercise", sorted(SOLUTION_CELLS))
 def test_the_instructor_solution_passes(exercise, cluster, capsys, monkeypatch):
     """The notebook's own cell (solution and grade call), executed as written on target local."""
-    monkeypatch.setattr(week08, "_CLUSTER", [])  # the practice cluster of target local: this session's control plane
+    monkeypatch.setattr(practice, "_CLUSTER", [])  # the practice cluster of target local: this session's control plane
     cells = {c.get("id"): "".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"]}
     source = cells[SOLUTION_CELLS[exercise]]
     assert "### BEGIN SOLUTION" in source
     capsys.readouterr()
     exec(compile(source, f"{NOTEBOOK.name}:{exercise}", "exec"), {"lab": lab, "strict": True, "smoke": True})
     out = capsys.readouterr().out
-    for ns in cluster.api.core.list_namespace(label_selector=f"lab.kappa/week08={exercise}").items:
-        week08.drop_namespace(ns.metadata.name, cluster)
+    for ns in cluster.api.core.list_namespace(label_selector=f"{practice.NS_LABEL}=w08-{exercise}").items:
+        practice.drop_namespace(ns.metadata.name, cluster)
     assert "✅" in out and "❌" not in out, out
 
 
@@ -166,10 +136,10 @@ CASSANDRA = {  # case: (answer, expected start, key words)
 
 
 @pytest.mark.parametrize("case", sorted(CASSANDRA))
-def test_cassandra_answers(case, cluster, namespace, capsys):
+def test_cassandra_answers(case, cluster, namespace, judge):
     answer, expect, words = CASSANDRA[case]
     ns = namespace
-    ok, line = judged(lambda: week08.check_cassandra(answer, namespace=ns, cluster=cluster), capsys)
+    ok, line = judge(lambda: week08.check_cassandra(answer, namespace=ns, cluster=cluster))
     assert line.startswith(expect) and ok == (expect == "✅"), line
     missing = [w for w in words if w.lower() not in line.lower()]
     assert not missing, f"the line lacks {missing}: {line}"
@@ -258,17 +228,16 @@ PRODUCER = {  # case: (job, dockerfile, expected start, key words)
 
 
 @pytest.mark.parametrize("case", sorted(PRODUCER))
-def test_producer_answers(case, cluster, namespace, capsys):
+def test_producer_answers(case, cluster, namespace, judge):
     the_job, dockerfile, expect, words = PRODUCER[case]
     ns = namespace
-    ok, line = judged(
+    ok, line = judge(
         lambda: week08.check_producer(
             lambda: the_job() if callable(the_job) else copy.deepcopy(the_job),
             lambda: dockerfile,
             namespace=ns,
             cluster=cluster,
-        ),
-        capsys,
+        )
     )
     assert line.startswith(expect) and ok == (expect == "✅"), line
     missing = [w for w in words if w.lower() not in line.lower()]
@@ -322,11 +291,10 @@ KUBECTL = {  # case: (commands(ns, cluster), expected start, key words)
 
 
 @pytest.mark.parametrize("case", sorted(KUBECTL))
-def test_kubectl_answers(case, cluster, namespace, capsys):
+def test_kubectl_answers(case, cluster, namespace, judge):
     commands, expect, words = KUBECTL[case]
     ns = namespace
-    ok, line = judged(lambda: week08.check_kubectl(lambda n: commands(n, cluster), namespace=ns, cluster=cluster),
-                      capsys)  # fmt: skip
+    ok, line = judge(lambda: week08.check_kubectl(lambda n: commands(n, cluster), namespace=ns, cluster=cluster))
     assert line.startswith(expect) and ok == (expect == "✅"), line
     missing = [w for w in words if w.lower() not in line.lower()]
     assert not missing, f"the line lacks {missing}: {line}"
@@ -399,24 +367,24 @@ OVERLAY_OFFLINE = {  # wrong answers the check refuses before any cluster is ask
 }
 
 
-def judge_overlay(writer, folder, capsys, **where) -> tuple[bool, str]:
-    return judged(lambda: week08.check_overlay(writer, folder, "my-topic", 3, **where), capsys)
+def judge_overlay(judge, writer, folder, **where) -> tuple[bool, str]:
+    return judge(lambda: week08.check_overlay(writer, folder, "my-topic", 3, **where))
 
 
 @pytest.mark.parametrize("case", sorted(OVERLAY))
-def test_overlay_answers(case, cluster, namespace, tmp_path, capsys):
+def test_overlay_answers(case, cluster, namespace, tmp_path, judge):
     writer, expect, words = OVERLAY[case]
-    ok, line = judge_overlay(writer, tmp_path / "overlay", capsys, cluster=cluster, namespace=namespace)
+    ok, line = judge_overlay(judge, writer, tmp_path / "overlay", cluster=cluster, namespace=namespace)
     assert line.startswith(expect) and ok == (expect == "✅"), line
     missing = [w for w in words if w.lower() not in line.lower()]
     assert not missing, f"the line lacks {missing}: {line}"
 
 
 @pytest.mark.parametrize("case", sorted(OVERLAY_OFFLINE))
-def test_overlay_answers_refused_offline(case, tmp_path, capsys):
+def test_overlay_answers_refused_offline(case, tmp_path, judge):
     """No cluster: a case reaching the API server would crash on the missing cluster and fail here."""
     writer, expect, words = OVERLAY_OFFLINE[case]
-    ok, line = judge_overlay(writer, tmp_path / "overlay", capsys, cluster="no cluster", namespace="none")
+    ok, line = judge_overlay(judge, writer, tmp_path / "overlay", cluster="no cluster", namespace="none")
     assert line.startswith(expect) and not ok, line
     missing = [w for w in words if w.lower() not in line.lower()]
     assert not missing, f"the line lacks {missing}: {line}"

@@ -1,4 +1,5 @@
-"""Week 1 exercise checks: a topic made with the AdminClient, a keyed round trip, commits and a group's lag.
+"""Week 1 exercise checks: a topic made with the AdminClient, a keyed round trip, commits and a group's lag; and a
+kubectl command line that reads the practice Kubernetes cluster (lab.lessons.cluster).
 
 Each check runs the learner's function against the real broker and then asks the broker itself (metadata,
 configs, offsets) whether it happened, never the function's own return value alone.
@@ -6,9 +7,11 @@ configs, offsets) whether it happened, never the function's own return value alo
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 
-from lab.lessons import kraft
+from lab.errors import CheckFailed
+from lab.lessons import cluster, kraft
 from lab.lessons.exercises import call, expect, learner
 from lab.pipeline import topics
 from lab.wait import until
@@ -183,3 +186,120 @@ def check_same_partition(deliveries, topic: str, count: int) -> str:
         f"all {count} messages with key {keys.pop()!r} are in partition {parts.pop()}: same key, same partition, "
         "order kept"
     )
+
+
+# --- kubectl: read the cluster the broker will live on (judged by the practice cluster's API server) -------------
+
+LOOKUP_REPLICAS = 3
+DECOY = "web-canary"  # a second Deployment in the namespace: a command without web's label selector prints its pod too
+READ_ONLY_VERBS = ("get", "describe", "explain", "top", "events", "api-resources", "api-versions", "version")
+_VALUE_FLAGS = {  # kubectl flags whose value is the next word (unless written --flag=value)
+    "-n", "--namespace", "-l", "--selector", "-o", "--output", "--field-selector", "--sort-by", "--template",
+    "-L", "--label-columns", "-c", "--container", "-f", "--filename", "-k", "--kustomize", "--chunk-size",
+    "--context", "--kubeconfig", "--cluster", "--user", "-s", "--server", "--token", "--as", "--as-group",
+    "--request-timeout", "--output-watch-events", "--show-managed-fields", "--subresource",
+}  # fmt: skip
+_CLUSTER_FLAGS = ("--context", "--kubeconfig", "--cluster", "--user", "-s", "--server", "--token")
+
+
+def _read_command(line: str) -> dict:
+    """A kubectl command line's verb, the namespaces it names (-n / --namespace), whether it asks for all namespaces,
+    and the flags that pick another cluster."""
+    try:
+        argv = shlex.split(line)
+    except ValueError as exc:
+        raise CheckFailed(f"cannot read {line!r} as a command line ({exc}): check its quotes") from None
+    expect(argv and argv[0] == "kubectl", f"{line!r} is not a kubectl command line: start it with `kubectl`")
+    verb, namespaces, everywhere, other_cluster = None, [], False, []
+    i = 1
+    while i < len(argv):
+        word = argv[i]
+        if word.startswith("--") or word in _VALUE_FLAGS or word in ("-A",):
+            flag, eq, value = word.partition("=")
+            if flag == "--all-namespaces" or flag == "-A":
+                everywhere = value.lower() != "false"
+            elif flag in _VALUE_FLAGS and not eq:
+                value, i = (argv[i + 1] if i + 1 < len(argv) else ""), i + 1
+            if flag in ("-n", "--namespace"):
+                namespaces.append(value)
+            if flag in _CLUSTER_FLAGS:
+                other_cluster.append(flag)
+        elif word.startswith("-") and len(word) > 2:  # a short flag with its value attached: -nweb, -n=web, -owide
+            if word[:2] == "-n":
+                namespaces.append(word[2:].lstrip("="))
+        elif not word.startswith("-") and verb is None:
+            verb = word
+        i += 1
+    return {"verb": verb, "namespaces": namespaces, "everywhere": everywhere, "other_cluster": other_cluster}
+
+
+def lookup_practice(where: cluster.Cluster, namespace: str) -> dict[str, str]:
+    """Deployment web (3 replicas) and the decoy web-canary (1) in `namespace`, available; returns web's pods as the
+    API server has them: {pod name: node name}."""
+    web = cluster.deploy(where, namespace, {cluster.PRACTICE_DEPLOYMENT: LOOKUP_REPLICAS, DECOY: 1})["web"]
+    selector = ",".join(f"{k}={v}" for k, v in web["spec"]["selector"]["matchLabels"].items())
+    pods = where.api.core.list_namespaced_pod(namespace, label_selector=selector).items
+    return {p.metadata.name: p.spec.node_name for p in pods if not p.metadata.deletion_timestamp}
+
+
+def check_kubectl_lookup(lookup: Callable, namespace: str | None = None, where: cluster.Cluster | None = None) -> str:
+    """`lookup(namespace)` returns one read-only kubectl command line that prints, for each pod of Deployment web in
+    `namespace`, its name and its node — one pod a line, two columns, nothing else. The check makes a fresh namespace,
+    asks for the command, then creates web and the decoy web-canary there (pod names no answer can know beforehand),
+    runs the command against the practice cluster and compares what it printed with what the API server says."""
+    where = where or cluster.checked_cluster()
+    namespace = namespace or cluster.exercise_namespace("w01-lookup", where)
+    line = call(lookup, namespace, refuse=("lab.cluster.*",), hint="one kubectl command line: kubectl get …")
+    expect(isinstance(line, str) and line.strip(), f"kubectl_lookup(namespace) returns one command line (a str), "
+           f"not {type(line).__name__}")  # fmt: skip
+    command = _read_command(line)
+    verb = command["verb"]
+    expect(verb in READ_ONLY_VERBS,
+           (f"`kubectl {verb}` can change the cluster" if verb else f"{line!r} has no kubectl command")
+           + f": this exercise only reads it — use a read-only verb ({', '.join(READ_ONLY_VERBS[:3])}, …)")  # fmt: skip
+    expect(not command["other_cluster"], f"drop {', '.join(command['other_cluster'])}: the check runs your command "
+           "against the practice cluster (its kubeconfig and context are added for you)")  # fmt: skip
+    expect(not command["everywhere"], "-A / --all-namespaces reads every namespace: read only the one your function "
+           f"is given (-n {namespace})")  # fmt: skip
+    others = [n for n in command["namespaces"] if n != namespace]
+    if others:
+        raise CheckFailed(f"your command reads namespace {others[0]!r}, not the one your function is given "
+                          f"({namespace!r}, new at each run): use -n with the `namespace` argument")  # fmt: skip
+    expect(command["namespaces"], f"no -n: kubectl reads the kubeconfig's default namespace, not {namespace!r} — "
+           "add -n with the `namespace` argument")  # fmt: skip
+    truth = lookup_practice(where, namespace)  # made after your function returned: its pods' names are new
+    try:
+        printed = cluster.kubectl(line, where)
+    except CheckFailed as exc:
+        if "NotFound" in str(exc):
+            raise CheckFailed(f"{exc} — the check's objects are new at each run: select web's pods by their label, "
+                              "do not name them") from None  # fmt: skip
+        raise
+    rows = [r.split() for r in printed.strip().splitlines() if r.strip()]
+    expect(rows, f"`{line}` printed nothing: no pod matched (is the label selector web's? kubectl -n {namespace} "
+           "describe deployment web shows it)")  # fmt: skip
+    if all(w.isupper() for w in rows[0]) and rows[0][0] not in truth:
+        raise CheckFailed(f"the first line {' '.join(rows[0])!r} is a header: print only the pods (--no-headers)")
+    odd = [r for r in rows if len(r) != 2]
+    if odd:
+        raise CheckFailed(f"the line {' '.join(odd[0])!r} is not `<pod> <node>`: print exactly two columns, the "
+                          "pod's name and its node (-o custom-columns=… or -o jsonpath=…), one pod a line")  # fmt: skip
+    got = dict(rows)
+    decoys = sorted(p for p in got if p.startswith(DECOY + "-"))
+    if decoys:
+        raise CheckFailed(f"{decoys[0]} is a pod of Deployment {DECOY}, not of web: select web's pods by web's "
+                          "label selector (-l …), not every pod of the namespace")  # fmt: skip
+    strangers = sorted(set(got) - set(truth))
+    if strangers:
+        raise CheckFailed(f"{strangers[0]!r} is no pod of Deployment web in {namespace} (its pods: "
+                          f"{', '.join(sorted(truth))}): is the first column the pod's name?")  # fmt: skip
+    missing = sorted(set(truth) - set(got))
+    if missing:
+        raise CheckFailed(f"{len(missing)} of web's {len(truth)} pods missing ({missing[0]}…): print every pod of web")
+    wrong = sorted(p for p in truth if got[p] != truth[p])
+    if wrong:
+        raise CheckFailed(f"pod {wrong[0]} runs on {truth[wrong[0]]}, not {got[wrong[0]]!r}: the second column is "
+                          "the pod's node (.spec.nodeName)")  # fmt: skip
+    nodes = sorted(set(truth.values()))
+    return (f"your command names web's {len(truth)} pods and their node ({', '.join(nodes)}), and not {DECOY}'s, as "
+            f"the API server says (on {where.name}, namespace {namespace})")  # fmt: skip

@@ -6,15 +6,24 @@ from __future__ import annotations
 
 import copy
 import secrets
-from dataclasses import dataclass
-from typing import Any
 
 from lab import config
 from lab.deploy import kind, kube, manifests
-from lab.errors import CheckFailed, LabError, ManifestError, ServiceNotReady, ServiceStartError
+from lab.errors import CheckFailed, LabError, ManifestError
+from lab.lessons.cluster import (  # noqa: F401 - practice_cluster, stop_practice_cluster, drop_namespace: the names
+    PRACTICE_DEPLOYMENT,  # weeks 08 and 09 used as lab.exercises.week08.*, kept working
+    Cluster,
+    checked_cluster,
+    drop_namespace,
+    exercise_namespace,
+    kubectl,
+    kubectl_practice,
+    practice_cluster,
+    stop_practice_cluster,
+    wait,
+)
 from lab.lessons.exercises import expect
-from lab.services import controlplane, target
-from lab.wait import until
+from lab.services import target
 
 SCRAM_TEST = config.REPO_ROOT / "k8s" / "tests" / "kind-with-kafka-scram"
 
@@ -123,8 +132,8 @@ def check_overlay(
     lost = [k for k in base_container if k not in container]
     expect(not lost, f"your patch replaced cassandra's container: its {', '.join(lost)} are gone — a strategic merge "
            "patch names the container and lists only the fields it changes")  # fmt: skip
-    cluster = cluster or _checked_cluster()
-    namespace = namespace or exercise_namespace("overlay", cluster)
+    cluster = cluster or checked_cluster()
+    namespace = namespace or exercise_namespace("w08-overlay", cluster)
     _apply(cluster, [sts], namespace, dry_run=True)
     unpatched = copy.deepcopy(sts)
     cassandra([unpatched])[1]["resources"]["requests"] = base_container["resources"]["requests"]
@@ -156,68 +165,12 @@ def _diff(a, b, path: str = "") -> list[str]:
 
 
 # --- the platform half, built by the learner and judged by a real API server ------------------------------------
-# On target local the practice cluster is the lab's Kubernetes control plane on 127.0.0.1 (lab.services.controlplane:
-# a real kube-apiserver, controller-manager and scheduler; kwok's fake nodes mark pods Ready and Jobs' pods Succeeded,
-# no container runs), started on demand like the archive. On target kind it is the learner's kind cluster. Each check
-# applies the learner's objects (server-side apply) into a namespace of its own and reads what the API server, the
-# controllers and the scheduler made of them.
+# The practice cluster (lab.lessons.cluster): the lab's control plane on target local, the learner's kind cluster on
+# target kind. Each check applies the learner's objects (server-side apply) into a namespace of its own and reads
+# what the API server, the controllers and the scheduler made of them.
 
 FIELD_MANAGER = "week08-learner"
-WAIT_S = 90.0  # bound of a wait on the control plane (a fake node marks pods Ready within seconds)
-KIND_WAIT_S = 600.0  # on kind: images are pulled and Cassandra really starts
-_NS_LABEL = "lab.kappa/week08"
 _PV_LABEL = "week08"
-_started_here: list[bool] = []
-
-
-@dataclass
-class Cluster:
-    """Where the week's Kubernetes exercises run: an API client (lab.deploy.kubeclient.KubeClient), the kubeconfig
-    and context kubectl uses, whether it is the lab's control plane (fake nodes: no container runs; static PVs the lab
-    provides) or a real cluster, and a name to show."""
-
-    api: Any
-    kubeconfig: str | None
-    context: str | None
-    lab_control_plane: bool
-    name: str
-
-
-_CLUSTER: list[Cluster] = []
-
-
-def practice_cluster(progress=print) -> Cluster:
-    """The cluster of this target (started on demand on target local); the same object on later calls."""
-    if _CLUSTER:
-        return _CLUSTER[0]
-    if config.target() == "kind":
-        given = kube.given_cluster()
-        context, kubeconfig = (given[0] or None, given[1]) if given else (f"kind-{config.KIND_CLUSTER}", None)
-        ours = context == controlplane.CONTEXT  # `lab --target kind` pointed at the lab's control plane (its use())
-        _CLUSTER.append(Cluster(kube.client(), kubeconfig, context, ours,
-                                "the lab's control plane" if ours else f"kind cluster ({context})"))  # fmt: skip
-        return _CLUSTER[0]
-
-    if not controlplane.running():
-        if progress:
-            progress("starting the lab's Kubernetes control plane on 127.0.0.1 (≈ 15 s; no container runs there)…")
-        controlplane.start(nodes=1, size="learner")
-        controlplane.kind_system_pods("lab-node-0")  # the node as kind leaves it: ≈ 1 of its 2 CPUs already asked
-        _started_here.append(True)
-    api, port = controlplane.client(), config.control_plane_ports().api
-    cpus = "+".join(n.status.allocatable["cpu"] for n in api.core.list_node().items)
-    cluster = Cluster(api, str(controlplane.kubeconfig()), controlplane.CONTEXT, True,
-                      f"the lab's control plane (https://127.0.0.1:{port}, fake nodes of {cpus} CPUs)")  # fmt: skip
-    _CLUSTER.append(cluster)
-    return cluster
-
-
-def _checked_cluster() -> Cluster:
-    """practice_cluster() for a check: a cluster that cannot be reached is one ❌ line saying why, not a trace."""
-    try:
-        return practice_cluster()
-    except LabError as exc:
-        raise CheckFailed(f"no practice cluster: {str(exc).splitlines()[0]}") from None
 
 
 def idle_apps() -> list[str]:
@@ -228,50 +181,6 @@ def idle_apps() -> list[str]:
         kube.stop_app(app)
         lines.append(f"{app}: idle (the cluster keeps running)")
     return lines or ["no in-cluster apps on this target"]
-
-
-def stop_practice_cluster() -> str:
-    """Stop the control plane if this process started it (the notebook's clean-up); says what it did."""
-    if not _started_here:
-        return "practice cluster left as it was"
-    controlplane.stop(wipe=True)
-    _started_here.clear()
-    _CLUSTER.clear()
-    return "the lab's control plane stopped"
-
-
-def exercise_namespace(exercise: str, cluster: Cluster | None = None) -> str:
-    """A fresh namespace for one exercise run (`w08-<exercise>-<random>`); earlier runs' namespaces are dropped
-    first, so their pods no longer hold the node's CPU."""
-    cluster = cluster or practice_cluster()
-    api = cluster.api
-    for old in api.core.list_namespace(label_selector=f"{_NS_LABEL}={exercise}").items:
-        drop_namespace(old.metadata.name, cluster)
-    name = f"w08-{exercise}-{secrets.token_hex(3)}"
-    api.core.create_namespace({"metadata": {"name": name, "labels": {_NS_LABEL: exercise}}})
-    until(lambda: api.core.read_namespaced_service_account("default", name),
-          service=f"namespace {name} (its default ServiceAccount)", timeout=WAIT_S)  # fmt: skip
-    return name
-
-
-def drop_namespace(namespace: str, cluster: Cluster | None = None) -> None:
-    """Delete a namespace's workloads and pods, wait (bounded) until the pods are gone, then delete the namespace."""
-    from kubernetes.client import AppsV1Api, BatchV1Api
-    from kubernetes.client.rest import ApiException
-
-    cluster = cluster or practice_cluster()
-    apps, batch, core = AppsV1Api(cluster.api.api), BatchV1Api(cluster.api.api), cluster.api.core
-    try:
-        for delete in (apps.delete_collection_namespaced_stateful_set, apps.delete_collection_namespaced_deployment,
-                       batch.delete_collection_namespaced_job):  # fmt: skip
-            delete(namespace, propagation_policy="Background")
-        core.delete_collection_namespaced_pod(namespace, grace_period_seconds=0)
-        until(lambda: not core.list_namespaced_pod(namespace).items, service=f"the pods of namespace {namespace} gone",
-              timeout=WAIT_S if cluster.lab_control_plane else KIND_WAIT_S)  # fmt: skip
-        core.delete_namespace(namespace)
-    except ApiException as exc:
-        if exc.status != 404:  # already gone
-            raise
 
 
 def _call(fn, what: str):
@@ -355,43 +264,6 @@ def _image_problem(image) -> str | None:
     return None
 
 
-def _scheduler_verdict(api, namespace: str) -> str | None:
-    """The scheduler's own message for a pod it cannot place in `namespace` (its FailedScheduling event), or None."""
-    for pod in api.core.list_namespaced_pod(namespace).items:
-        for cond in pod.status.conditions or []:
-            if cond.type == "PodScheduled" and cond.status == "False" and cond.reason == "Unschedulable":
-                events = [e for e in api.events("Pod", pod.metadata.name, namespace) if "FailedScheduling" in e]
-                said = events[-1].split(": ", 1)[1] if events else cond.message
-                return f"the scheduler leaves pod {pod.metadata.name} Pending: {said}"
-    return None
-
-
-def _wait(cluster: Cluster, namespace: str, what: str, done, timeout: float | None = None):
-    """Poll `done()` (truthy when settled; raises CheckFailed for a verdict, another exception for "not yet") within
-    the bound; an unschedulable pod fails at once with the scheduler's message, a timeout says what was missing."""
-    fatal: list[str] = []
-
-    def probe():
-        try:
-            verdict = _scheduler_verdict(cluster.api, namespace)
-            if verdict:
-                raise CheckFailed(verdict)
-            return done()
-        except CheckFailed as exc:
-            fatal.append(str(exc))
-            raise
-
-    bound = timeout or (WAIT_S if cluster.lab_control_plane else KIND_WAIT_S)
-    try:
-        return until(probe, service=what, timeout=bound, interval=0.5, alive=lambda: fatal[-1] if fatal else None)
-    except ServiceStartError:
-        raise CheckFailed(fatal[-1]) from None
-    except ServiceNotReady as exc:
-        raise CheckFailed(
-            f"{what} not reached within {bound:.0f} s: {exc.last_status} (kubectl -n {namespace} describe pods)"
-        ) from None
-
-
 def _ensure_volumes(cluster: Cluster, needed: int) -> None:
     """On the control plane (no provisioner): `needed` Available static PVs of the exercises' own (10 GiB: the binder
     picks the smallest that fits, so they are taken before the lab's 20 GiB ones), Released ones recycled."""
@@ -435,8 +307,8 @@ def check_cassandra(objects, namespace: str | None = None, cluster: Cluster | No
     sets = [d for d in docs if d["kind"] == "StatefulSet"]
     expect(len(sets) == 1, f"return one StatefulSet (and its Service): got kinds {[d['kind'] for d in docs]}")
     _refuse_the_labs_own(docs)
-    cluster = cluster or _checked_cluster()
-    namespace = namespace or exercise_namespace("cassandra", cluster)
+    cluster = cluster or checked_cluster()
+    namespace = namespace or exercise_namespace("w08-cassandra", cluster)
     _ensure_volumes(cluster, int((sets[0].get("spec") or {}).get("replicas") or 1))
     applied = _apply(cluster, docs, namespace)
     sts = next(o for o in applied if o["kind"] == "StatefulSet")
@@ -487,7 +359,7 @@ def check_cassandra(objects, namespace: str | None = None, cluster: Cluster | No
             raise ConnectionError(f"{ready}/{replicas} pods Ready, {len(bound)} of {len(pvcs)} PVCs Bound")
         return bound
 
-    bound = _wait(cluster, namespace, f"StatefulSet {name} Ready with its PVCs Bound", settled)
+    bound = wait(cluster, namespace, f"StatefulSet {name} Ready with its PVCs Bound", settled)
     pvc = bound[0]
     return (f"StatefulSet {name}: {replicas}/{replicas} pods Ready, PVC {pvc.metadata.name} Bound to "
             f"{pvc.spec.volume_name}, headless Service {service_name}, probes and resources set (on {cluster.name}, "
@@ -601,8 +473,8 @@ def check_producer(job, dockerfile, namespace: str | None = None, cluster: Clust
     (doc,) = _docs(_call(job, "your producer_job()"), "producer_job()")
     expect(doc["kind"] == "Job", f"producer_job() returns a Job (batch/v1), not a {doc['kind']}")
     _refuse_the_labs_own([doc])
-    cluster = cluster or _checked_cluster()
-    namespace = namespace or exercise_namespace("producer", cluster)
+    cluster = cluster or checked_cluster()
+    namespace = namespace or exercise_namespace("w08-producer", cluster)
     run = copy.deepcopy(doc)
     if not cluster.lab_control_plane:  # a real container: `lab produce --help` exits 0 without sending the month again
         for c in _containers(run):
@@ -636,7 +508,7 @@ def check_producer(job, dockerfile, namespace: str | None = None, cluster: Clust
             raise ConnectionError(f"pods {[p.status.phase for p in pods]}, conditions {sorted(conds) or 'none'}")
         return done[0]
 
-    pod = _wait(cluster, namespace, f"Job {name} Complete", complete)
+    pod = wait(cluster, namespace, f"Job {name} Complete", complete)
     ran = "" if cluster.lab_control_plane else " (run as `lab produce --help`: the month is not sent twice)"
     return (f"Job {name}: pod {pod.metadata.name} Succeeded on {pod.spec.node_name}{ran}, the Job Complete; the "
             f"Dockerfile keeps the image-build contract (on {cluster.name}, namespace {namespace})")  # fmt: skip
@@ -644,78 +516,12 @@ def check_producer(job, dockerfile, namespace: str | None = None, cluster: Clust
 
 # --- kubectl ------------------------------------------------------------------------------------------------------
 
-KUBECTL_DEPLOYMENT = "web"
-
-
-def _kubectl_binary(cluster: Cluster) -> str:
-    import shutil
-
-    if cluster.lab_control_plane:
-        return str(controlplane.kubectl())
-    found = shutil.which("kubectl")
-    if not found:
-        raise CheckFailed("kubectl is not on PATH: install it (https://kubernetes.io/docs/tasks/tools/)")
-    return found
-
-
-def kubectl(command: str, cluster: Cluster | None = None, timeout: float = WAIT_S) -> str:
-    """Run one `kubectl …` command line against the practice cluster (its kubeconfig and context added) and return
-    what it printed; CheckFailed with kubectl's own error when it fails."""
-    import shlex
-    import subprocess
-
-    cluster = cluster or _checked_cluster()
-    argv = shlex.split(command)
-    expect(argv and argv[0] == "kubectl", f"{command!r} is not a kubectl command (start it with `kubectl`)")
-    extra = ([f"--kubeconfig={cluster.kubeconfig}"] if cluster.kubeconfig else []) + (
-        [f"--context={cluster.context}"] if cluster.context else [])  # fmt: skip
-    try:
-        out = subprocess.run([_kubectl_binary(cluster), *extra, *argv[1:]], capture_output=True, text=True,
-                             timeout=timeout)  # fmt: skip
-    except subprocess.TimeoutExpired:
-        raise CheckFailed(f"`{command}` did not finish within {timeout:.0f} s") from None
-    if out.returncode:
-        raise CheckFailed(f"`{command}` failed: {(out.stderr or out.stdout).strip()[-400:]}")
-    return out.stdout
-
-
-def kubectl_practice(cluster: Cluster | None = None, namespace: str | None = None) -> str:
-    """A namespace holding Deployment `web` (1 replica), for the kubectl exercise; returns the namespace."""
-    cluster = cluster or _checked_cluster()
-    namespace = namespace or exercise_namespace("kubectl", cluster)
-    web = {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": KUBECTL_DEPLOYMENT, "labels": {"app": KUBECTL_DEPLOYMENT}},
-        "spec": {
-            "replicas": 1,
-            "selector": {"matchLabels": {"app": KUBECTL_DEPLOYMENT}},
-            "template": {
-                "metadata": {"labels": {"app": KUBECTL_DEPLOYMENT}},
-                "spec": {
-                    "containers": [
-                        {
-                            "name": "web",
-                            "image": "registry.k8s.io/pause:3.10",  # waits forever, serves nothing
-                            "resources": {"requests": {"cpu": "50m", "memory": "32Mi"}, "limits": {"memory": "64Mi"}},
-                        }
-                    ]
-                },  # fmt: skip
-            },
-        },
-    }
-    cluster.api.apply(web, namespace=namespace, field_manager="lab-week08")
-    _wait(cluster, namespace, "Deployment web available",
-          lambda: ((cluster.api.get("apps/v1", "Deployment", "web", namespace) or {}).get("status") or {})
-          .get("availableReplicas") == 1)  # fmt: skip
-    return namespace
-
 
 def check_kubectl(commands, replicas: int = 3, namespace: str | None = None, cluster: Cluster | None = None) -> str:
     """`commands(namespace)` returns kubectl command lines that scale Deployment web to `replicas` and wait for its
     rollout: they run against the practice cluster, then the check reads what they changed."""
-    cluster = cluster or _checked_cluster()
-    namespace = kubectl_practice(cluster, namespace)
+    cluster = cluster or checked_cluster()
+    namespace = kubectl_practice("w08-kubectl", cluster, namespace)
     lines = _call(lambda: commands(namespace), "your kubectl_commands()")
     expect(isinstance(lines, list | tuple) and lines, "kubectl_commands(namespace) returns a list of command lines")
     printed = []
@@ -723,7 +529,7 @@ def check_kubectl(commands, replicas: int = 3, namespace: str | None = None, clu
         out = kubectl(str(line), cluster)
         printed.append(out)
         print(f"$ {line}\n{out.rstrip()}")
-    web = cluster.api.get("apps/v1", "Deployment", KUBECTL_DEPLOYMENT, namespace) or {}
+    web = cluster.api.get("apps/v1", "Deployment", PRACTICE_DEPLOYMENT, namespace) or {}
     spec, status = web.get("spec") or {}, web.get("status") or {}
     expect(
         spec.get("replicas") == replicas,
