@@ -19,7 +19,7 @@ import pandas as pd
 
 from lab import config
 from lab.errors import CheckFailed, LabError, SchemaRejected
-from lab.lessons.exercises import NOT_SOLVED, Graded, expect, learner, week09
+from lab.lessons.exercises import NOT_SOLVED, Graded, expect, grade, learner, week09
 from lab.pipeline import data, schemas, tables, topics, wire
 from lab.services import cassandra, kafka
 from lab.services import spark as spark_service
@@ -328,7 +328,7 @@ def create_table(zone_durations_ddl: Callable[[str], str] | None, table: str = T
     session = session or cassandra.session()
     tables.apply(session)  # the keyspace
     session.execute(f"DROP TABLE IF EXISTS {config.KEYSPACE}.{table}", timeout=120)
-    whose = "yours"
+    whose = "your"
     try:
         cql = zone_durations_ddl(table) if zone_durations_ddl else None
         session.execute(cql, timeout=120)
@@ -435,11 +435,7 @@ def check_stream_v3(
     5-minute windows per pickup zone, trips and duration totals) is run twice from offset 0 over the check's v3 sample
     (fresh checkpoints: two replays) into kappa.<table>; after each, the table must equal a pandas truth computed from
     the parquet, and the second replay must leave it identical."""
-    produce_sample(trips, topic)
-    schema = schemas.schema_str(schemas.get(config.subject(topic))["schema"])
-    want = _truth(trips)
-    session = cassandra.session()
-    session.execute(f"TRUNCATE {config.KEYSPACE}.{table}", timeout=120)
+    schema = schemas.schema_str(v3_schema())  # the writer's schema of the check's sample
     runs = []
     with learner.stopping_queries(spark), tempfile.TemporaryDirectory(prefix="capstone-") as tmp:
         df = learner.call(duration_windows, spark, topic, schema, refuse=STREAM_REFUSED, hint=STREAM_HINT)
@@ -454,6 +450,10 @@ def check_stream_v3(
             "before the groupBy",
         )
         expect(mark[0] == "pickup_ts", f"the watermark is on {mark[0]}: put it on the event time, pickup_ts")
+        produce_sample(trips, topic)
+        want = _truth(trips)
+        session = cassandra.session()
+        session.execute(f"TRUNCATE {config.KEYSPACE}.{table}", timeout=120)
         for i in (1, 2):
             _run(df, table, f"{tmp}/run{i}", timeout_s, f"your query (replay {i})")
             rows = _read(table, session)
@@ -486,7 +486,6 @@ RUBRIC = (
 def accept(**results: Graded | Callable[[], str] | None) -> bool:
     """The acceptance suite: one rubric row per criterion (what, how it is judged, ✅/❌/⏳ and why). A criterion is a
     grade cell's result (`Graded`), or a zero-argument check run now; one not given is ⏳. True when every one passed."""
-    from lab.lessons.exercises import grade
 
     lines = ["| # | criterion | judged by | verdict |", "|---|---|---|---|"]
     passed = 0
