@@ -502,9 +502,13 @@ def accept(**results: Graded | Callable[[], str] | None) -> bool:
 
 
 def _show(markdown: str) -> None:
+    """Markdown in a notebook, the plain table elsewhere (a terminal, the tests)."""
     try:
+        from IPython import get_ipython
         from IPython.display import Markdown, display
-
-        display(Markdown(markdown))
-    except ImportError:  # outside a notebook
+    except ImportError:
+        get_ipython = None
+    if get_ipython is None or get_ipython() is None:
         print(markdown)
+        return
+    display(Markdown(markdown))
