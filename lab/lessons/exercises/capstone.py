@@ -12,14 +12,19 @@ import copy
 import json
 import re
 import secrets
+import shutil
+import subprocess
 import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from lab import config
 from lab.errors import CheckFailed, LabError, SchemaRejected
-from lab.lessons.exercises import NOT_SOLVED, Graded, expect, grade, learner, week09
+from lab.lessons.exercises import NOT_SOLVED, Graded, expect, grade, learner, week07, week09
+from lab.observe import dashboard
 from lab.pipeline import data, schemas, tables, topics, wire
 from lab.services import cassandra, kafka
 from lab.services import spark as spark_service
@@ -474,12 +479,140 @@ def check_stream_v3(
     )
 
 
+# ------------------------------------------------------------------------------------------------ 5. panel + alert
+def fill_table(trips: pd.DataFrame, table: str = TABLE, session=None) -> int:
+    """kappa.<table> holding exactly the truth of `trips`' windows (what a correct step 4 leaves there)."""
+    session = session or cassandra.session()
+    session.execute(f"TRUNCATE {config.KEYSPACE}.{table}", timeout=120)
+    rows = _truth(trips)
+    starts = pd.to_datetime(rows["window_start"])
+    rows = rows.assign(
+        window_end=starts + pd.Timedelta(WINDOW),
+        day=starts.dt.date,
+        written_at=pd.Timestamp.now(tz="UTC").tz_localize(None),
+    )
+    _upsert(session, table, rows)
+    return len(rows)
+
+
+def _busiest(rows: pd.DataFrame) -> tuple[int, str]:
+    """The zone and day with the most windows in the table (the check's choice for the dashboard's variables)."""
+    counts = rows.assign(day=rows["day"].astype(str)).groupby(["zone_id", "day"]).size().sort_values(kind="stable")
+    zone, day = counts.index[-1]
+    return int(zone), str(day)
+
+
+def check_duration_panel(duration_panel: Callable | dict, trips: pd.DataFrame, table: str = TABLE) -> str:
+    """The learner's panel (`duration_panel()`, Grafana's JSON model) draws duration_avg_s of kappa.<table> for the
+    dashboard's `zone` and `day` (variables in the CQL, the partition key named), over the time picker's range: run
+    as Grafana would (lab.dashboard.run_panel) for the zone and day with the most windows, it must draw exactly that
+    zone's windows' averages. The table is filled with the truth of `trips` when empty (the step stands alone)."""
+    panel = (
+        learner.call(duration_panel, hint="a dict in Grafana's JSON model")
+        if callable(duration_panel)
+        else duration_panel
+    )
+    expect(isinstance(panel, dict) and panel, "return the panel as a dict (Grafana's JSON model)")
+    expect(panel.get("type") == "timeseries", f"panel type {panel.get('type')!r}: a timeseries (durations over time)")
+    ds = panel.get("datasource")
+    expect(
+        isinstance(ds, dict) and dashboard.kind(panel) == "cql" and ds.get("uid") == "${DS_CASSANDRA}",
+        f'the datasource is the Cassandra variable: {{"type": "{dashboard.CASSANDRA_PLUGIN}", "uid": "${{DS_CASSANDRA}}"}}',
+    )
+    targets = [t for t in panel.get("targets") or [] if isinstance(t, dict) and not t.get("hide")]
+    expect(targets, "add a target: {'refId': 'A', 'rawQuery': True, 'queryType': 'query', 'target': 'SELECT …'}")
+    for t in targets:
+        cql = str(t.get("target") or "")
+        read = re.search(r"\bFROM\s+kappa\.(\w+)", cql, re.IGNORECASE)
+        expect(read and read.group(1) == table, f"read kappa.{table} (FROM kappa.{table})")
+        expect("allow filtering" not in cql.lower(), "no ALLOW FILTERING: name the partition key with the variables")
+        unset = [v for v in ("zone", "day") if not re.search(r"\$\{?" + v + r"\b", cql)]
+        expect(
+            not unset,
+            f"name the partition key with the dashboard's variables ({', '.join(unset)} fixed or missing): "
+            "zone_id = ${zone} AND day IN (${day:singlequote}), so the panel follows the selection",
+        )
+        expect(
+            "$__timeFrom" in cql and "$__timeTo" in cql,
+            "a time series follows the time picker: window_start >= $__timeFrom AND window_start <= $__timeTo",
+        )
+    session = cassandra.session()
+    rows = _read(table, session)
+    if rows.empty:
+        fill_table(trips, table, session)
+        rows = _read(table, session)
+    zone, day = _busiest(rows)
+    start = pd.Timestamp(day).timestamp()
+    ctx = dashboard.Context(
+        {"zone": [str(zone)], "day": [day], "DS_CASSANDRA": ["cassandra"]}, start, start + 86400, step=60
+    )
+    result = dashboard.run_panel(panel, ctx)
+    expect(not result.error, f"the panel does not render: {result.error} (query: {result.queries})")
+    expect(not result.empty, f"the panel renders no data for zone {zone} on {day}: {result.queries}")
+    mine = rows[(rows["zone_id"] == zone) & (rows["day"].astype(str) == day)]
+    drawn = sorted(pd.to_numeric(result.data["value"], "coerce").dropna().round(9))
+    for column in ("duration_avg_s", "duration_total_s", "trips"):
+        if drawn == sorted(pd.to_numeric(mine[column]).astype(float).round(9)):
+            expect(column == "duration_avg_s", f"the panel draws {column}: select duration_avg_s (the mean duration)")
+            return f"{panel.get('title', 'your panel')!r} draws duration_avg_s of zone {zone}'s {len(mine)} windows on {day}"
+    raise CheckFailed(
+        f"the panel draws {len(drawn)} values for zone {zone} on {day}, the table holds {len(mine)} windows there "
+        f"(duration_avg_s {sorted(mine['duration_avg_s'].round(1))[:4]}…, drawn {[round(v, 1) for v in drawn[:4]]}…)"
+    )
+
+
+ALERT = "ZoneDurationsJobDown"
+JOB = "zone_durations"  # the streaming query's name (its lab_spark_query_active series)
+_JOB = f'lab_spark_query_active{{job="spark",query="{JOB}"}}'
+_OTHER = 'lab_spark_query_active{job="spark",query="trip_windows"}'
+ALERT_CASES = [
+    ("the duration job runs (and so does trip_windows)", {_JOB: "1x60", _OTHER: "1x60"}, False),
+    ("the duration job stopped (its gauge is 0)", {_JOB: "1x20 0x40", _OTHER: "1x60"}, True),
+    ("the duration job never started (it has no series at all)", {_OTHER: "1x60"}, True),
+    ("another query stopped, the duration job runs", {_JOB: "1x60", _OTHER: "0x60"}, False),
+]
+_ALERT_CAUSES = {
+    0: "it fires while the job runs",
+    1: f'it must fire when the job\'s gauge is 0: lab_spark_query_active{{query="{JOB}"}} == 0',
+    2: "a job that never started (or whose process died) has no series: the rule must fire on absence too — "
+    f'or absent(lab_spark_query_active{{query="{JOB}"}})',
+    3: f'it fires when another query stops: select the job\'s own series, query="{JOB}"',
+}
+
+
+def check_duration_alert(duration_job_down: Callable | str) -> str:
+    """The learner's PromQL (`duration_job_down()`), as rule ZoneDurationsJobDown with `for: 30s`, fires exactly when it
+    should in promtool unit tests (one per case, with week 7's promtool runner): the job stopped or never started,
+    and not while it runs or when another query stops."""
+    tool = shutil.which("promtool")
+    expect(tool is not None, "promtool is missing (Debian package prometheus)")
+    expr = learner.call(duration_job_down, hint="PromQL") if callable(duration_job_down) else duration_job_down
+    expect(isinstance(expr, str) and expr.strip(), "write the alert expression as a string")
+    with tempfile.TemporaryDirectory() as tmp:
+        rules = Path(tmp) / "rules.yml"
+        rule = {"alert": ALERT, "expr": expr, "for": "30s"}
+        rules.write_text(yaml.safe_dump({"groups": [{"name": "capstone", "rules": [rule]}]}))
+        said = subprocess.run([tool, "check", "rules", str(rules)], capture_output=True, text=True, timeout=60)
+        lines = [line.strip() for line in (said.stdout + said.stderr).splitlines() if line.strip()]
+        expect(said.returncode == 0, "promtool cannot parse the expression: " + " ".join(lines[-3:]))
+        for i, (what, series, fires) in enumerate(ALERT_CASES):
+            label_sets = [{}, {"query": JOB}, {"job": "spark", "query": JOB}] if fires else [None]
+            ok = any(
+                week07._promtool_case(tool, Path(tmp), rules, i, series, fires, alertname=ALERT, labels=labels)[0]
+                for labels in label_sets
+            )
+            expect(ok, f"{what}: it {'did not fire' if fires else 'fired'}; {_ALERT_CAUSES[i]}")
+    return f"{ALERT} fires when {JOB} stopped or never started, and only then (promtool, {len(ALERT_CASES)} cases)"
+
+
 # ------------------------------------------------------------------------------------------------ the rubric
 RUBRIC = (
     ("schema", "v3 schema, BACKWARD compatible", "the real registry registers it after v1 and v2"),
     ("producer", "the producer sends v3", f"a consumer reads every record: v3's id, {FIELD} exact vs the parquet"),
     ("ddl", "versioned table, keyed for upserts", "system_schema's key; windows written twice stay one row each"),
     ("stream", "streaming job, exact and replay-exact", "two replays from offset 0, each equal to a pandas truth"),
+    ("panel", "a dashboard panel of the metric", "run as Grafana would, for one zone and day: exactly its averages"),
+    ("alert", "an alert on the job", "promtool unit tests: fires when the job is down or absent, only then"),
 )
 
 

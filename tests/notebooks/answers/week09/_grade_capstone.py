@@ -44,4 +44,24 @@ def duration_windows(answer, name):
         lab.schemas.delete_subject(lab.config.subject(name))
 
 
-EXERCISES = {"schema_v3": schema_v3, "produce_v3": produce_v3, "ddl": ddl, "duration_windows": duration_windows}
+def duration_panel(answer, name):
+    """The table holds the truth of the sample's windows (what a correct step 4 leaves), as in the notebook."""
+    trips = capstone.sample(SAMPLE)
+    lab.tables.apply()
+    lab.cassandra.session().execute(capstone.DDL.format(table=capstone.TABLE), timeout=120)
+    capstone.fill_table(trips)
+    return grade(capstone.check_duration_panel, answer.duration_panel, trips)
+
+
+def duration_alert(answer, name):
+    return grade(capstone.check_duration_alert, answer.duration_job_down)
+
+
+EXERCISES = {
+    "schema_v3": schema_v3,
+    "produce_v3": produce_v3,
+    "ddl": ddl,
+    "duration_windows": duration_windows,
+    "duration_panel": duration_panel,
+    "duration_alert": duration_alert,
+}
