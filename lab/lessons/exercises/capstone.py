@@ -33,7 +33,6 @@ FIELD = "duration_s"
 WINDOW = "5 minutes"
 TABLE = "zone_durations_v1"
 METRICS = ("trips", "duration_total_s", "duration_avg_s")
-KEY = ("zone_id", "day", "window_start")  # what identifies a window row: a replay writes the same key again
 WINDOW_COLUMNS = {"zone_id", "day", "window_start", "window_end"}
 SCHEMA_REFUSED = ("lab.pipeline.schemas.load",)
 SCHEMA_HINT = "a dict: v2's fields and one more"
@@ -361,9 +360,8 @@ def produce_sample(trips: pd.DataFrame, topic: str) -> int:
     v3 = v3_schema()
     schema_id = schemas.register(subject, v3)
     frame = trips.assign(**{FIELD: _durations(trips)})
-    for name in ("trip_type",):
-        if name not in frame:
-            frame[name] = None
+    if "trip_type" not in frame:  # v2's field (green taxis only): null for yellow trips
+        frame["trip_type"] = None
     values = wire.encode_frames(frame, v3, schema_id)
     producer = Producer({"bootstrap.servers": kafka.bootstrap_servers(), "enable.idempotence": True})
     for key, value in zip(frame["pu_location_id"].astype(str), values):
