@@ -428,3 +428,44 @@ def test_lag_on_made_up_offsets_replaces_each_selector():
     expr = week06.on_made_up_offsets(week06.reference("total_lag", "t"), "t")
     assert "kafka_log_log_logendoffset" not in expr and "lab_spark_source_end_offset" not in expr
     assert expr.count('"replay"') == len(week06.LAG_SPARK["replay"])
+
+
+def test_capstone_truth_and_compare_name_what_differs():
+    """Fails when the capstone's pandas truth miscounts hand-made trips, or a table with a wrong or missing window
+    passes its comparison."""
+    from lab.lessons.exercises import capstone
+
+    trips = pd.DataFrame(
+        {
+            "pu_location_id": [161, 161, 161, 237],
+            "pickup_ts": pd.to_datetime(
+                ["2021-01-01 12:01:00", "2021-01-01 12:04:59", "2021-01-01 12:05:00", "2021-01-01 12:02:00"]
+            ),
+            "dropoff_ts": pd.to_datetime(
+                ["2021-01-01 12:11", "2021-01-01 12:06", "2021-01-01 12:35", "2021-01-01 12:03"]
+            ),
+        }
+    )
+    truth = capstone._truth(trips).set_index(["zone_id", "window_start"])
+    assert truth.loc[(161, pd.Timestamp("2021-01-01 12:00")), ["trips", "duration_total_s"]].tolist() == [2, 661]
+    assert truth.loc[(161, pd.Timestamp("2021-01-01 12:05")), "duration_avg_s"] == 1800.0
+    assert len(truth) == 3
+    table = capstone._truth(trips)
+    assert capstone._compare(table, capstone._truth(trips)) == []
+    wrong = table.assign(trips=table["trips"].where(table["zone_id"] != 237, 9))
+    assert "trips differs in 1 windows" in capstone._compare(wrong, capstone._truth(trips))[0]
+    assert "1 windows missing" in capstone._compare(table.iloc[:2], capstone._truth(trips))[0]
+
+
+def test_capstone_rubric_counts_only_passed_criteria(capsys):
+    """Fails when the acceptance suite accepts with a criterion failed or not given, or hides a row."""
+    from lab.lessons.exercises import Graded, capstone
+
+    ok = Graded(True, "✅ fine")
+    every = {name: ok for name, _, _ in capstone.RUBRIC}
+    assert capstone.accept(**every)
+    assert not capstone.accept(**{**every, "ddl": Graded(False, "❌ Not yet: duplicates")})
+    assert not capstone.accept(**{k: v for k, v in every.items() if k != "alert"})
+    out = capsys.readouterr().out
+    n = len(capstone.RUBRIC)
+    assert f"{n - 1} of {n} criteria met" in out and "duplicates" in out and "not solved yet" in out

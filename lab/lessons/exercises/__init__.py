@@ -14,8 +14,8 @@ __all__ = ["NOT_SOLVED", "Graded", "call", "expect", "fallback", "grade", "learn
 
 
 def __getattr__(name: str):
-    """Week modules (`lab.exercises.week03`, and `stateful` of week 7) load on first use."""
-    if name.startswith("week") or name == "stateful":
+    """Week modules (`lab.exercises.week03`, `stateful` of week 7 and `capstone` of week 9) load on first use."""
+    if name.startswith("week") or name in ("stateful", "capstone"):
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(name)
 

@@ -154,12 +154,22 @@ _CAUSES = {
 }
 
 
-def _promtool_case(tool: str, tmp: Path, rules: Path, i: int, series: dict, fires: bool) -> tuple[bool, str]:
+def _promtool_case(
+    tool: str,
+    tmp: Path,
+    rules: Path,
+    i: int,
+    series: dict,
+    fires: bool,
+    alertname: str = "TripsTopicSilent",
+    labels: dict | None = None,
+) -> tuple[bool, str]:
+    """One promtool unit test of rule `alertname` on synthetic `series` at 100 s: it fires (with `labels`) or not."""
     test = {
         "interval": "2s",
         "input_series": [{"series": s, "values": v} for s, v in series.items()],
         "alert_rule_test": [
-            {"eval_time": "100s", "alertname": "TripsTopicSilent", "exp_alerts": [{"exp_labels": {}}] if fires else []}
+            {"eval_time": "100s", "alertname": alertname, "exp_alerts": [{"exp_labels": labels or {}}] if fires else []}
         ],
     }
     path = tmp / f"test{i}.yml"
