@@ -122,3 +122,20 @@ def test_the_rules_catch_a_misplaced_file_and_a_wrong_marker(tmp_path):
         "tests/stack/test_s.py::test_d: in tests/stack without the marker spark or stack",
         "tests/faults/test_f.py::test_e: a fault test says what it runs on (stack or spark), or it is a unit test",
     ]
+
+
+def test_the_side_sessions_ports_meet_none_of_the_main_ones(monkeypatch):
+    """`make test` runs a second session on its own stack at LAB_PORT_OFFSET + the Makefile's shift: no port of one
+    stack (services and control plane) may be a port of the other."""
+    import re
+    from dataclasses import astuple
+
+    shift = int(re.search(r"LAB_PORT_OFFSET:-0\} \+ (\d+)", (config.REPO_ROOT / "Makefile").read_text())[1])
+
+    def ports(offset: int) -> set[int]:
+        monkeypatch.setenv("LAB_PORT_OFFSET", str(offset))
+        return set(astuple(config.ports())) | set(astuple(config.control_plane_ports()))
+
+    main, side = ports(0), ports(shift)
+    assert not main & side, f"a shift of {shift} makes these ports shared: {sorted(main & side)}"
+    assert 9092 in ports(0) & ports(50), "the check itself: a shift of 50 puts Cassandra's CQL port on Kafka's"
