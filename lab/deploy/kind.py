@@ -285,7 +285,8 @@ def render(overlay: str = "kind", path: Path | None = None) -> list[dict]:
         text = run(["kubectl", "kustomize", str(folder)], timeout=120, what="kubectl kustomize")
     except KindError as exc:
         raise ManifestError(f"{folder} does not render: {exc}") from exc
-    return [d for d in yaml.safe_load_all(text) if d]
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~20x faster on the overlay's 35 objects
+    return [d for d in yaml.load_all(text, Loader=loader) if d]
 
 
 def strimzi_install_dir() -> Path:

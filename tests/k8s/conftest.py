@@ -2,7 +2,7 @@
 fixture, lab.services.controlplane), and the control plane's own error messages.
 
 Every test collected under this folder gets (from tests/conftest.py) the marker `k8s`, so `-m` selects the tier
-(see tests/README.md). The exercises' tests (weeks 01 and 08) share the fixtures below: the control plane as a
+(see tests/README.md). The exercises' tests (weeks 01 and 08, week 09's capstone overlay) share the fixtures below: the control plane as a
 learner's practice cluster, a namespace per case, and `judge` (a check run through the notebook's grade()).
 """
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import fnmatch
 import json
 import re
 import secrets
@@ -22,8 +23,9 @@ import pandas as pd
 import yaml
 
 from lab import config
-from lab.errors import CheckFailed, LabError, SchemaRejected
-from lab.lessons.exercises import NOT_SOLVED, Graded, expect, grade, learner, week07, week09
+from lab.deploy import kind
+from lab.errors import CheckFailed, LabError, ManifestError, SchemaRejected
+from lab.lessons.exercises import NOT_SOLVED, Graded, expect, grade, learner, week07, week08, week09
 from lab.observe import dashboard
 from lab.pipeline import data, schemas, tables, topics, wire
 from lab.services import cassandra, kafka
@@ -593,14 +595,229 @@ def check_duration_alert(duration_job_down: Callable | str) -> str:
         said = subprocess.run([tool, "check", "rules", str(rules)], capture_output=True, text=True, timeout=60)
         lines = [line.strip() for line in (said.stdout + said.stderr).splitlines() if line.strip()]
         expect(said.returncode == 0, "promtool cannot parse the expression: " + " ".join(lines[-3:]))
-        for i, (what, series, fires) in enumerate(ALERT_CASES):
-            label_sets = [{}, {"query": JOB}, {"job": "spark", "query": JOB}] if fires else [None]
-            ok = any(
-                week07._promtool_case(tool, Path(tmp), rules, i, series, fires, alertname=ALERT, labels=labels)[0]
-                for labels in label_sets
-            )
-            expect(ok, f"{what}: it {'did not fire' if fires else 'fired'}; {_ALERT_CAUSES[i]}")
+        wrong = _alert_cases(tool, Path(tmp), rules)
+        expect(wrong is None, wrong or "")
     return f"{ALERT} fires when {JOB} stopped or never started, and only then (promtool, {len(ALERT_CASES)} cases)"
+
+
+def _alert_cases(tool: str, tmp: Path, rules: Path, labels: dict | None = None) -> str | None:
+    """Step 6's promtool cases on a rule file holding ZoneDurationsJobDown (whose rule adds `labels`): the first case
+    it gets wrong (None: all right)."""
+    for i, (what, series, fires) in enumerate(ALERT_CASES):
+        found = [{}, {"query": JOB}, {"job": "spark", "query": JOB}]
+        label_sets = [{**(labels or {}), **f} for f in found] if fires else [None]
+        ok = any(
+            week07._promtool_case(tool, tmp, rules, i, series, fires, alertname=ALERT, labels=labels)[0]
+            for labels in label_sets
+        )
+        if not ok:
+            return f"{what}: it {'did not fire' if fires else 'fired'}; {_ALERT_CAUSES[i]}"
+    return None
+
+
+# ------------------------------------------------------------------------------------------------ 7. overlay deploy
+OVERLAY_REFUSED = ("lab.pipeline.tables.*", "lab.deploy.kube.*")  # creating the table or applying by hand
+OVERLAY_HINT = "files and a kustomization.yaml over k8s/overlays/kind (configMapGenerator with behavior: merge)"
+SCHEMA_JOB, CQL_VOLUME = "cassandra-schema", "cql"  # the Job applying the lab's CQL books, its volume of .cql files
+PROMETHEUS, RULES_VOLUME, PROMETHEUS_CONFIG = "prometheus", "rules", "prometheus-config"
+_MIGRATION = re.compile(r"^(\d+)_[A-Za-z0-9_.-]+\.cql$")  # what the Job's `${b%%_*}` turns into a version
+
+
+def _mounted(docs: list[dict], kind: str, name: str, volume: str) -> tuple[dict, dict, str]:
+    """(workload, its ConfigMap, mount path) of `volume` of the workload `kind`/`name` in the rendered objects."""
+    workload = next((d for d in docs if d.get("kind") == kind and d["metadata"].get("name") == name), None)
+    expect(workload is not None, f"no {kind} {name} in what your folder renders: keep the kind overlay whole")
+    pod = workload["spec"]["template"]["spec"]
+    source = next(v for v in pod.get("volumes") or [] if v.get("name") == volume)["configMap"]["name"]
+    path = next(m["mountPath"] for c in pod["containers"] for m in c.get("volumeMounts") or [] if m["name"] == volume)
+    cm = next((d for d in docs if d.get("kind") == "ConfigMap" and d["metadata"].get("name") == source), None)
+    expect(cm is not None, f"{kind} {name} mounts ConfigMap {source}, which your folder no longer renders")
+    return workload, cm, path
+
+
+def _kept(cm: dict, base_cm: dict, reader: str) -> list[str]:
+    """The keys `cm` adds to the kind overlay's `base_cm`; CheckFailed when one of the overlay's keys is gone or
+    changed (a replace, not a merge)."""
+    name, data, old = cm["metadata"]["name"], cm.get("data") or {}, base_cm.get("data") or {}
+    lost = [k for k in old if k not in data]
+    expect(not lost, f"ConfigMap {name} lost {', '.join(lost)}: your generator replaced the kind overlay's "
+           f"ConfigMap (behavior: replace or create) and {reader} would no longer see them; use behavior: merge, "
+           "which adds your key beside the others")  # fmt: skip
+    changed = [k for k in old if data[k] != old[k]]
+    expect(not changed, f"ConfigMap {name}: you changed {', '.join(changed)} — add a key of your own, leave the "
+           "overlay's as they are")  # fmt: skip
+    return [k for k in data if k not in old]
+
+
+def _cql_key(statement: str) -> tuple[list[str], list[str], dict[str, str]]:
+    """(partition key, clustering columns, {column: type}) of a CREATE TABLE statement, read from its text."""
+    parts, depth, cur = [], 0, ""
+    for ch in statement[statement.index("(") + 1 :]:  # up to the parenthesis that closes the column list
+        depth += (ch in "(<") - (ch in ")>")
+        if depth < 0:
+            break
+        if ch == "," and depth == 0:
+            parts.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    parts.append(cur.strip())
+    types, part, clus = {}, [], []
+    for item in parts:
+        key = re.match(r"PRIMARY\s+KEY\s*\((.*)\)\s*$", item, re.IGNORECASE | re.DOTALL)
+        if key:
+            inner = key.group(1).strip()
+            if inner.startswith("("):
+                close = inner.index(")")
+                part = [c.strip().lower() for c in inner[1:close].split(",") if c.strip()]
+                clus = [c.strip().lower() for c in inner[close + 1 :].split(",") if c.strip()]
+            else:
+                cols = [c.strip().lower() for c in inner.split(",") if c.strip()]
+                part, clus = cols[:1], cols[1:]
+            continue
+        words = item.split()
+        if len(words) >= 2:
+            types[words[0].lower()] = words[1].lower()
+            if re.search(r"PRIMARY\s+KEY\s*$", item, re.IGNORECASE):
+                part = [words[0].lower()]
+    return part, clus, types
+
+
+def _ddl_problem(cql: str, key: str) -> tuple[str | None, tuple[list[str], list[str]]]:
+    """Why the CQL of migration `key` does not create kappa.zone_durations_v1 as step 3 accepts it (None: it does)."""
+    text = re.sub(r"--[^\n]*|//[^\n]*|/\*.*?\*/", " ", cql, flags=re.DOTALL)
+    creates = [s.strip() for s in text.split(";") if re.match(r"\s*CREATE\s+TABLE", s, re.IGNORECASE)]
+    target = re.compile(rf"CREATE\s+TABLE\s+(IF\s+NOT\s+EXISTS\s+)?(\w+\.)?\"?{TABLE}\"?\s*\(", re.IGNORECASE)
+    mine = [s for s in creates if target.match(s)]
+    if not mine:
+        return f"{key} creates no table {TABLE} (CREATE TABLE kappa.{TABLE} …): ship your step 3 statement", ([], [])
+    found = target.match(mine[0])
+    if (found.group(2) or "").rstrip(".").lower() != config.KEYSPACE:
+        return (f"{key} creates {(found.group(2) or '')}{TABLE}: the schema Job runs cqlsh without a keyspace, so "
+                f"name it kappa.{TABLE}"), ([], [])  # fmt: skip
+    if not found.group(1):
+        return (f"{key} has no IF NOT EXISTS: a table already created by hand (or a re-run) stops the schema Job; "
+                "every lab/cql statement says CREATE TABLE IF NOT EXISTS"), ([], [])  # fmt: skip
+    part, clus, types = _cql_key(mine[0])
+    missing = [c for c in ("zone_id", "day", "window_start", "window_end", *METRICS, "written_at") if c not in types]
+    if missing:
+        return f"kappa.{TABLE} in {key} lacks columns {missing}", (part, clus)
+    odd = [c for c in part + clus if c not in WINDOW_COLUMNS]
+    if odd or not {"zone_id", "window_start"} <= set(part + clus) or "zone_id" not in part:
+        return (f"kappa.{TABLE} in {key} is keyed {tuple(part)} + {tuple(clus)}, not as step 3 accepts: a replay must "
+                "upsert, key on what identifies a window: ((zone_id, day), window_start)"), (part, clus)  # fmt: skip
+    return None, (part, clus)
+
+
+def _rule_files(docs: list[dict], mount: str) -> list[str]:
+    """The file patterns Prometheus loads from the rules ConfigMap's mount (its prometheus.yml's rule_files)."""
+    cm = next(d for d in docs if d.get("kind") == "ConfigMap" and d["metadata"].get("name") == PROMETHEUS_CONFIG)
+    files = yaml.safe_load(cm["data"]["prometheus.yml"]).get("rule_files") or []
+    return [f[len(mount) :].lstrip("/") for f in files if f.startswith(mount)]
+
+
+def _render_error(exc: Exception) -> str:
+    """kubectl kustomize's own error in one line (its last words, without the kubectl preamble)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    said = lines[-1] if len(lines) > 1 else lines[0] if lines else str(exc)
+    said = re.sub(r'^E\d{4} [\d:.]+\s+\d+ \S+\] "command failed" err=', "", said).strip('"')
+    said = re.sub(r"&\{0x[0-9a-f]+[^}]*\}\s*", "", said.replace('\\"', '"').replace("\\'", "'"))
+    return said[:400]
+
+
+def check_overlay(write_capstone_overlay: Callable, folder, cluster=None, namespace: str | None = None) -> str:
+    """The learner's `write_capstone_overlay(folder)` writes a kustomization over k8s/overlays/kind that ships the
+    capstone: its DDL as the next migration of the CQL ConfigMap the schema Job applies (the overlay's own migrations
+    kept: a merge), and ZoneDurationsJobDown into the rules ConfigMap Prometheus loads. Judged by kubectl kustomize
+    (the whole kind overlay still there), step 3's key rules, step 6's promtool cases on the rendered rule file, and
+    the practice cluster's API server: both ConfigMaps applied (server-side) into a namespace of the exercise's own and
+    read back, the schema Job with them dry-run."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    learner.call(write_capstone_overlay, folder, refuse=OVERLAY_REFUSED, hint=OVERLAY_HINT)
+    expect((folder / "kustomization.yaml").is_file(), f"write {folder / 'kustomization.yaml'}")
+    try:
+        docs = kind.render(path=folder)
+    except ManifestError as exc:
+        raise CheckFailed(f"kubectl kustomize {folder.name} fails: {_render_error(exc)}") from None
+    job = next((d for d in docs if d.get("kind") == "Job" and d["metadata"].get("name") == SCHEMA_JOB), {})
+    moved = (job.get("metadata") or {}).get("namespace", config.NAMESPACE)
+    expect(moved == config.NAMESPACE, f"your overlay puts the lab into namespace {moved!r}: it runs in "
+           f"{config.NAMESPACE!r} (Strimzi's operator watches it, the Job and Prometheus are there); leave `namespace:` "
+           f"out of your kustomization or set {config.NAMESPACE}")  # fmt: skip
+    base = week08._base_render()
+    names = {(d["kind"], d["metadata"]["name"]) for d in docs}
+    missing = sorted(f"{k}/{n}" for k, n in {(d["kind"], d["metadata"]["name"]) for d in base} - names)
+    expect(not missing, f"{len(missing)} objects of the kind overlay are missing (e.g. {', '.join(missing[:3])}): "
+           f"list the kind overlay's folder under resources (a path relative to {folder.name})")  # fmt: skip
+
+    # the CQL: the next migration of the ConfigMap the schema Job mounts
+    job, cql_cm, cql_dir = _mounted(docs, "Job", SCHEMA_JOB, CQL_VOLUME)
+    _, base_cql, _ = _mounted(base, "Job", SCHEMA_JOB, CQL_VOLUME)
+    added = _kept(cql_cm, base_cql, f"the schema Job ({cql_dir}/*.cql)")
+    elsewhere = [
+        f"{d['metadata']['name']}/{k}"
+        for d in docs
+        if d.get("kind") == "ConfigMap" and d["metadata"]["name"] != cql_cm["metadata"]["name"]
+        for k, v in (d.get("data") or {}).items()
+        if TABLE in v and "create table" in v.lower()
+    ]
+    read = [k for k in added if _MIGRATION.match(k)]
+    expect(read, f"ConfigMap {cql_cm['metadata']['name']} (the schema Job's {cql_dir}) has no new migration "
+           + (f"(you added {added}): " if added else f"(your DDL is in {elsewhere[0]}, which no Job reads): "
+              if elsewhere else ": ")
+           + f"the Job applies {cql_dir}/*.cql in name order, its version the number before '_': add e.g. "
+           f"005_zone_durations.cql")  # fmt: skip
+    versions = {int(_MIGRATION.match(k).group(1)) for k in base_cql["data"]}
+    (key, *more) = read
+    version = int(_MIGRATION.match(key).group(1))
+    expect(not more, f"you added {read}: one migration, one file")
+    expect(version > max(versions), f"{key} is version {version}, already taken ({sorted(versions)}): the Job "
+           f"skips an applied version or stops on its changed checksum — number it {max(versions) + 1:03d}")  # fmt: skip
+    problem, (part, clus) = _ddl_problem(cql_cm["data"][key], key)
+    expect(problem is None, problem or "")
+
+    # the alert: a new rule file in the ConfigMap Prometheus loads
+    _, rules_cm, rules_dir = _mounted(docs, "Deployment", PROMETHEUS, RULES_VOLUME)
+    _, base_rules, _ = _mounted(base, "Deployment", PROMETHEUS, RULES_VOLUME)
+    new_rules = _kept(rules_cm, base_rules, f"Prometheus ({rules_dir})")
+    patterns = _rule_files(docs, rules_dir)
+    holding = [k for k in new_rules if ALERT in rules_cm["data"][k]]
+    expect(holding, f"no rule {ALERT} in a new key of ConfigMap {rules_cm['metadata']['name']} (you added "
+           f"{new_rules or 'none'}): add your step 6 rule file there")  # fmt: skip
+    rule_key = holding[0]
+    expect(any(fnmatch.fnmatch(rule_key, p) for p in patterns), f"{rule_key} holds {ALERT}, but Prometheus loads only "
+           f"{', '.join(f'{rules_dir}/{p}' for p in patterns)}: name it e.g. capstone.yml")  # fmt: skip
+    tool = shutil.which("promtool")
+    expect(tool is not None, "promtool is missing (Debian package prometheus)")
+    with tempfile.TemporaryDirectory() as tmp:
+        rules = Path(tmp) / rule_key
+        rules.write_text(rules_cm["data"][rule_key])
+        said = subprocess.run([tool, "check", "rules", str(rules)], capture_output=True, text=True, timeout=60)
+        lines = [line.strip() for line in (said.stdout + said.stderr).splitlines() if line.strip()]
+        expect(said.returncode == 0, f"promtool refuses {rule_key}: " + " ".join(lines[-3:]))
+        groups = (yaml.safe_load(rules.read_text()) or {}).get("groups") or []
+        rule = next(r for g in groups for r in g.get("rules") or [] if r.get("alert") == ALERT)
+        wrong = _alert_cases(tool, Path(tmp), rules, {k: str(v) for k, v in (rule.get("labels") or {}).items()})
+        expect(wrong is None, f"the rendered {rule_key} (for: {rule.get('for', '0s')}): {wrong}")
+
+    # the API server: both ConfigMaps applied and read back, the schema Job dry-run with them
+    cluster = cluster or week08.checked_cluster()
+    namespace = namespace or week08.exercise_namespace("capstone-overlay", cluster)
+    maps = [cql_cm, rules_cm]
+    week08._apply(cluster, maps, namespace)
+    for cm in maps:
+        name = cm["metadata"]["name"]
+        back = (cluster.api.get("v1", "ConfigMap", name, namespace) or {}).get("data") or {}
+        expect(back == cm["data"], f"ConfigMap {name} read back from the API server differs from what you rendered "
+               f"(keys {sorted(back)})")  # fmt: skip
+    week08._apply(cluster, [job], namespace, dry_run=True)
+    return (
+        f"{len(docs)} objects render from {folder.name}: the kind overlay whole; {key} (version {version}) creates "
+        f"kappa.{TABLE} keyed {tuple(part)} + {tuple(clus)} beside {len(versions)} migrations kept; {rule_key} holds "
+        f"{ALERT} (promtool, {len(ALERT_CASES)} cases); the API server took both ConfigMaps and the schema Job "
+        f"({cluster.name}, namespace {namespace})"
+    )
 
 
 # ------------------------------------------------------------------------------------------------ the rubric
@@ -611,6 +828,7 @@ RUBRIC = (
     ("stream", "streaming job, exact and replay-exact", "two replays from offset 0, each equal to a pandas truth"),
     ("panel", "a dashboard panel of the metric", "run as Grafana would, for one zone and day: exactly its averages"),
     ("alert", "an alert on the job", "promtool unit tests: fires when the job is down or absent, only then"),
+    ("overlay", "the overlay deploy", "kubectl kustomize over the kind overlay, then the real API server takes it"),
 )
 
 
