@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+import lab
 from lab import config
 from lab.lessons import cluster as practice
 from lab.lessons.exercises import grade
@@ -50,3 +51,21 @@ def judge(capsys):
         return ok, lines[0]
 
     return judged
+
+
+@pytest.fixture
+def run_cell(cluster, capsys, monkeypatch):
+    """run_cell(source, name, exercise, scope=None): a notebook cell executed as written on target local (its practice
+    cluster: this session's control plane), in `scope` (default: lab, strict, smoke); the namespaces its check made
+    (label `exercise`) are dropped after it. Returns what it printed."""
+
+    def run(source: str, name: str, exercise: str, scope: dict | None = None) -> str:
+        monkeypatch.setattr(practice, "_CLUSTER", [])
+        capsys.readouterr()
+        exec(compile(source, name, "exec"), scope if scope is not None else {"lab": lab, "strict": True, "smoke": True})
+        out = capsys.readouterr().out
+        for ns in cluster.api.core.list_namespace(label_selector=f"{practice.NS_LABEL}={exercise}").items:
+            practice.drop_namespace(ns.metadata.name, cluster)
+        return out
+
+    return run

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 import lab
-from lab.lessons import cluster as practice
 from lab.lessons.exercises import capstone, learner
 from lab.lessons.notebooks import INSTRUCTOR_DIR
 
@@ -55,10 +54,9 @@ def test_overlay_answer_is_judged(path, cluster, namespace, tmp_path, judge, mon
         assert "005_zone_durations.cql" in held and "001_keyspace.cql" in held, sorted(held)
 
 
-def test_the_instructor_solution_passes(cluster, capsys, monkeypatch, tmp_path):
+def test_the_instructor_solution_passes(run_cell, tmp_path):
     """The notebook's own step 7 cell (solution and grade call), executed as written on target local with the earlier
     steps' functions it uses defined as in the notebook's solutions."""
-    monkeypatch.setattr(practice, "_CLUSTER", [])  # the practice cluster of target local: this session's control plane
     cells = {c.get("id"): "".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"]}
     earlier = "\n\n".join(
         cells[i] for i in ("1b53fab406964cd3a7616f7c59412942", "7085d1965c754723ac6f0c2684905b30")
@@ -67,9 +65,5 @@ def test_the_instructor_solution_passes(cluster, capsys, monkeypatch, tmp_path):
     assert "### BEGIN SOLUTION" in source
     scope = {"lab": lab, "strict": True, "smoke": True, "capstone": {}, "capstone_overlay_dir": tmp_path / "overlay"}
     exec(compile(earlier.replace("lab.exercises.grade(", "(lambda *a, **k: True)("), "earlier", "exec"), scope)
-    capsys.readouterr()
-    exec(compile(source, f"{NOTEBOOK.name}:overlay", "exec"), scope)
-    out = capsys.readouterr().out
-    for ns in cluster.api.core.list_namespace(label_selector=f"{practice.NS_LABEL}=capstone-overlay").items:
-        practice.drop_namespace(ns.metadata.name, cluster)
+    out = run_cell(source, f"{NOTEBOOK.name}:overlay", "capstone-overlay", scope)
     assert "✅" in out and "❌" not in out, out

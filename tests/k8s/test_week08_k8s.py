@@ -14,9 +14,7 @@ import os
 import pytest
 import yaml
 
-import lab
 from lab import config
-from lab.lessons import cluster as practice
 from lab.lessons.exercises import week08
 from lab.lessons.notebooks import INSTRUCTOR_DIR
 
@@ -30,17 +28,12 @@ SOLUTION_CELLS = {  # exercise -> the instructor notebook's cell (id) that defin
 
 
 @pytest.mark.parametrize("exercise", sorted(SOLUTION_CELLS))
-def test_the_instructor_solution_passes(exercise, cluster, capsys, monkeypatch):
+def test_the_instructor_solution_passes(exercise, run_cell):
     """The notebook's own cell (solution and grade call), executed as written on target local."""
-    monkeypatch.setattr(practice, "_CLUSTER", [])  # the practice cluster of target local: this session's control plane
     cells = {c.get("id"): "".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"]}
     source = cells[SOLUTION_CELLS[exercise]]
     assert "### BEGIN SOLUTION" in source
-    capsys.readouterr()
-    exec(compile(source, f"{NOTEBOOK.name}:{exercise}", "exec"), {"lab": lab, "strict": True, "smoke": True})
-    out = capsys.readouterr().out
-    for ns in cluster.api.core.list_namespace(label_selector=f"{practice.NS_LABEL}=w08-{exercise}").items:
-        practice.drop_namespace(ns.metadata.name, cluster)
+    out = run_cell(source, f"{NOTEBOOK.name}:{exercise}", f"w08-{exercise}")
     assert "✅" in out and "❌" not in out, out
 
 
