@@ -418,14 +418,7 @@ def _run(df, table: str, checkpoint: str, timeout_s: float, what: str) -> None:
             "org.apache.spark.sql.cassandra"
         ).options(keyspace=config.KEYSPACE, table=table).mode("append").save()
 
-    query = (
-        df.writeStream.foreachBatch(upsert)
-        .outputMode("update")
-        .option("checkpointLocation", checkpoint)
-        .trigger(availableNow=True)
-        .start()
-    )
-    learner.await_query(query, timeout_s, what=what)
+    learner.run_available(df, checkpoint, "update", timeout_s, what, each=upsert)
 
 
 def check_stream_v3(

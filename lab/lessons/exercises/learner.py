@@ -201,10 +201,10 @@ def within(fn: Callable[..., Any], *args: Any, timeout_s: float | None = None, w
     return box.get("value")
 
 
-def run_available(df, checkpoint: str, mode: str, timeout_s: float, what: str, into: list | None = None):
+def run_available(df, checkpoint: str, mode: str, timeout_s: float, what: str, into: list | None = None, each=None):
     """Run a learner's streaming `df` over what its source holds now (availableNow, foreachBatch), bounded like
-    await_query; each non-empty micro-batch is appended to `into` as pandas with its batch id in `_batch`.
-    Returns (into, the query)."""
+    await_query; each non-empty micro-batch is appended to `into` as pandas with its batch id in `_batch`, or, when
+    `each` is given, handed to `each(batch, batch_id)` instead. Returns (into, the query)."""
     into = [] if into is None else into
 
     def collect(batch, batch_id):
@@ -213,7 +213,7 @@ def run_available(df, checkpoint: str, mode: str, timeout_s: float, what: str, i
             into.append(frame.assign(_batch=batch_id))
 
     query = (
-        df.writeStream.foreachBatch(collect)
+        df.writeStream.foreachBatch(each or collect)
         .outputMode(mode)
         .option("checkpointLocation", checkpoint)
         .trigger(availableNow=True)
