@@ -52,24 +52,24 @@ format: venv ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff format .
 
 # The test tiers are folders of tests/ (tests/README.md: what goes where, its marker, how long it takes); each tier
-# alone: make test-unit, test-stack, test-faults, test-notebooks, test-k8s. `make test` runs every tier but kind in two pytest sessions side by side, each with its own services: `notebooks` and
-# `stack` (plus nbval on week 00) in one; `faults` (which kills and restarts its services), `k8s` (the control plane)
+# alone: make test-unit, test-stack, test-faults, test-notebooks, test-k8s. `make test` runs every tier but kind in two pytest sessions side by side, each with its own services: `notebooks`
+# (plus nbval on week 00) in one; `faults` (which kills and restarts its services), `k8s` (the control plane), `stack`
 # and `unit` with the doctests in the other, on a stack of its own: LAB_HOME <LAB_HOME>/side, ports shifted by
 # LAB_PORT_OFFSET + 37 (an offset at which no lab port meets another). Its output goes to build/test-side.log
 # (printed when both have ended), its JUnit XML to build/junit-side.xml.
 SIDE_OFFSET = $(shell echo $$(( $${LAB_PORT_OFFSET:-0} + 37 )))
 SIDE_JARS = $(abspath $(or $(LAB_JARS),$(or $(LAB_HOME),.lab)/jars))
 SIDE_ARGS = $(filter-out --junitxml=%,$(PYTEST_ARGS)) --junitxml=build/junit-side.xml
-test: setup lint ## lint, then every tier but kind: faults + k8s + unit beside notebooks + stack (smoke mode)
+test: setup lint ## lint, then every tier but kind: faults + k8s + stack + unit beside notebooks (smoke mode)
 	@mkdir -p build; rm -f build/test-side.rc; \
-	echo "test: tests/faults, tests/k8s, tests/unit and the doctests run beside the other tiers (build/test-side.log)"; \
+	echo "test: tests/faults, tests/k8s, tests/stack, tests/unit and the doctests run beside the notebooks (build/test-side.log)"; \
 	( LAB_HOME=$(abspath $(or $(LAB_HOME),.lab))/side LAB_JARS=$(SIDE_JARS) LAB_PORT_OFFSET=$(SIDE_OFFSET) \
-	  $(PY) -m pytest tests $(foreach t,notebooks stack kind,--ignore=tests/$(t)) --doctest-modules lab \
+	  $(PY) -m pytest tests $(foreach t,notebooks kind,--ignore=tests/$(t)) --doctest-modules lab \
 	  -m "not kind" $(SIDE_ARGS) > build/test-side.log 2>&1; echo $$? > build/test-side.rc ) & \
-	$(PY) -m pytest tests $(foreach t,faults k8s unit,--ignore=tests/$(t)) -m "not kind" $(NBVAL) $(PYTEST_ARGS); \
-	main=$$?; wait; echo "---- the side run (tests/faults, tests/k8s, tests/unit, doctests), from build/test-side.log:"; \
+	$(PY) -m pytest tests $(foreach t,faults k8s stack unit,--ignore=tests/$(t)) -m "not kind" $(NBVAL) $(PYTEST_ARGS); \
+	main=$$?; wait; echo "---- the side run (tests/faults, tests/k8s, tests/stack, tests/unit, doctests), from build/test-side.log:"; \
 	cat build/test-side.log; side=$$(cat build/test-side.rc 2>/dev/null || echo 1); \
-	echo "test: notebooks/stack exit $$main; faults/k8s/unit/doctests exit $$side"; \
+	echo "test: notebooks exit $$main; faults/k8s/stack/unit/doctests exit $$side"; \
 	[[ $$main -eq 0 && $$side -eq 0 ]]
 
 # The k8s test tier's control plane (lab.services.controlplane): official Linux amd64 release binaries, the ones
