@@ -134,6 +134,7 @@ bench: setup ## print the speed and memory figures (see bench/README.md)
 	$(PY) bench/stack.py
 	$(PY) bench/producer.py
 	$(PY) bench/streaming.py
+	$(PY) bench/streaming.py --ramp 2000,5000,10000,20000 --seconds 30
 
 strip: venv ## strip outputs from the notebooks before committing
 	$(LAB) strip
