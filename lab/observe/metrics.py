@@ -94,6 +94,7 @@ class SparkMetrics(Exporter):
         self._fares_every, self._fares_at = 2.0, 0.0
         self._fares_thread: threading.Thread | None = None
         self._fares_stop = threading.Event()
+        self._fares_failing = False  # the last fetch failed: its warning was logged once, not every refresh
 
     # -- progress events -------------------------------------------------------------------
     def started(self, query_id: str, name: str | None) -> None:
@@ -208,8 +209,13 @@ class SparkMetrics(Exporter):
         try:
             rows = list(self._fares())
         except Exception as exc:  # noqa: BLE001 - a metrics hiccup must never stop the stream
-            log.warning("zone fare refresh failed: %s", exc)
+            if not self._fares_failing:  # once per outage: a Cassandra down for minutes is one line, not one per 2 s
+                log.warning("zone fare refresh failed (said once until it works again): %s", exc)
+            self._fares_failing = True
             return 0
+        if self._fares_failing:
+            log.warning("zone fare refresh works again")
+        self._fares_failing = False
         self.set_fares(rows)
         return len(rows)
 

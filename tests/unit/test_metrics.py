@@ -83,15 +83,21 @@ def test_an_idle_querys_next_batch_id_counts_as_seen_after_an_idle_event():
         m.end_offsets("trips", batch_id=2, timeout=0.3)  # a batch ran after the idle event: the flag is gone
 
 
-def test_zone_fares_come_from_the_fetch_and_a_broken_fetch_is_only_logged():
+def test_zone_fares_come_from_the_fetch_and_a_broken_fetch_is_only_logged(caplog):
     m = metrics.SparkMetrics(_free_port())
-    m.watch_fares(
-        lambda: [{"zone_id": 132, "zone": "JFK Airport", "fare_avg": 52.5, "trips": 12, "window_start": 1609459200}]
-    )
+    row = {"zone_id": 132, "zone": "JFK Airport", "fare_avg": 52.5, "trips": 12, "window_start": 1609459200}
+    m.watch_fares(lambda: [row])
     assert m.poll_fares(force=True) == 1
     assert m.registry.get_sample_value("lab_zone_window_avg_fare", {"zone": "132", "name": "JFK Airport"}) == 52.5
     m.watch_fares(lambda: 1 / 0)
-    assert m.poll_fares(force=True) == 0
+    with caplog.at_level("WARNING", logger=metrics.log.name):
+        assert [m.poll_fares(force=True) for _ in range(3)] == [0, 0, 0]
+        m.watch_fares(lambda: [row])
+        assert m.poll_fares(force=True) == 1
+    said = [r.getMessage() for r in caplog.records if "zone fare refresh" in r.getMessage()]
+    assert len(said) == 2, said  # an outage is said once, and its end once: not once per refresh
+    assert "division by zero" in said[0] and said[1] == "zone fare refresh works again"
+    m.unwatch_fares()
 
 
 def test_a_fare_fetch_that_never_returns_holds_up_no_progress_event():
