@@ -6,6 +6,7 @@ from pathlib import Path
 
 from lab import config
 from lab.services import artifacts, target
+from lab.services.process import without_memory_lock
 from lab.services.service import Service
 from lab.wait import port_open
 
@@ -130,7 +131,7 @@ def _launch(proc) -> tuple[list[str], None]:
         artifacts.classpath(NAME),
         "org.apache.cassandra.service.CassandraDaemon",
     ]
-    return argv, None
+    return without_memory_lock(argv), None
 
 
 def _cluster(points: tuple[str, ...], port: int, user: str | None, password: str | None):

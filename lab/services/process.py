@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -16,6 +17,26 @@ import psutil
 from lab import config
 from lab.errors import PortInUse, ServiceStartError
 from lab.wait import port_open
+
+MEMLOCK_BYTES = 64 * 1024  # the usual default RLIMIT_MEMLOCK of a user without privileges
+
+
+def without_memory_lock(argv: Sequence[str]) -> list[str]:
+    """`argv` run so that it cannot lock its memory in RAM (mlockall), as for any user without privileges.
+
+    Cassandra calls mlockall(MCL_CURRENT) at start. A user without privileges has a small RLIMIT_MEMLOCK and the call
+    fails ("Unable to lock JVM memory (ENOMEM)" in its log); run as root (CI, a container), it succeeds and keeps every
+    page mapped at that moment resident for good: the JDK's whole 128 MB module image among them, measured. On Linux
+    the command gets a 64 KiB memlock limit (prlimit) and, as root, loses CAP_IPC_LOCK (setpriv), which would bypass
+    the limit; both are util-linux tools and exec the command, so the pid stays the service's. Elsewhere, or without
+    them, `argv` is unchanged.
+    """
+    wrap: list[str] = []
+    if os.uname().sysname == "Linux" and shutil.which("prlimit"):
+        wrap = ["prlimit", f"--memlock={MEMLOCK_BYTES}:{MEMLOCK_BYTES}", "--"]
+        if os.geteuid() == 0 and shutil.which("setpriv"):
+            wrap += ["setpriv", "--inh-caps=-ipc_lock", "--bounding-set=-ipc_lock", "--"]
+    return wrap + list(argv)
 
 
 def port_holder(port: int) -> str | None:

@@ -209,3 +209,23 @@ def test_readers_follow_the_windows_table_setting(monkeypatch):
     loadtest.written_since(pd.Timestamp(0, tz="UTC"))
     fig = charts.windows_per_hour()
     assert read == ["zone_windows_v2", "zone_windows_v2"] and "zone_windows_v2" in fig.layout.title.text
+
+
+@pytest.mark.skipif(not shutil.which("prlimit"), reason="prlimit (util-linux) is not on this machine")
+def test_a_command_without_memory_lock_keeps_its_argv_and_pid_and_cannot_lock():
+    from lab.services.process import MEMLOCK_BYTES, without_memory_lock
+
+    argv = without_memory_lock(["sh", "-c", "echo $$; grep -E '^CapEff' /proc/self/status; ulimit -l"])
+    assert argv[-3:] == ["sh", "-c", "echo $$; grep -E '^CapEff' /proc/self/status; ulimit -l"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+    out = proc.communicate(timeout=10)[0].split()
+    assert int(out[0]) == proc.pid, "the wrappers must exec the command: the pid file holds the service's pid"
+    assert int(out[2], 16) & (1 << 14) == 0, "CAP_IPC_LOCK left: a root Cassandra would lock its memory"
+    assert int(out[3]) == MEMLOCK_BYTES // 1024
+
+
+def test_without_memory_lock_is_the_command_itself_where_the_tools_are_missing(monkeypatch):
+    from lab.services import process
+
+    monkeypatch.setattr(process.shutil, "which", lambda name: None)
+    assert process.without_memory_lock(["java", "-version"]) == ["java", "-version"]
