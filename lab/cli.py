@@ -320,7 +320,12 @@ def _add_stream(sub) -> None:
     p.add_argument("--watermark", default=d.watermark, help=f"allowed lateness (default {d.watermark!r})")
     p.add_argument("--trigger", default=d.trigger, help="processing-time interval, 'availableNow' or 'once'")
     p.add_argument("--starting-offsets", default=d.starting_offsets, choices=["earliest", "latest"])
-    p.add_argument("--max-offsets-per-trigger", type=int, default=None)
+    p.add_argument(
+        "--max-offsets-per-trigger",
+        type=int,
+        default=d.max_offsets_per_trigger,
+        help=f"records per micro-batch at most (default {d.max_offsets_per_trigger:,})",
+    )
     p.add_argument("--name", default=d.name, help="query name (checkpoints are per name)")
     p.add_argument("--checkpoint-root", default=None, help="default <LAB_HOME>/checkpoints, or s3a://bucket/path")
     p.add_argument(

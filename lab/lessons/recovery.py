@@ -84,7 +84,7 @@ def stop_and_restart(
         running.stop()
     done = committed_batches(job)
     notes = [f"stopped the query after {done} committed micro-batches"]
-    restart = replace(job, trigger="availableNow", max_offsets_per_trigger=None)
+    restart = replace(job, trigger="availableNow", max_offsets_per_trigger=stream.MAX_BATCH)
     if not with_checkpoint:
         stream.reset(job)
         restart = replace(restart, starting_offsets="latest")

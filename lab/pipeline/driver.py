@@ -12,7 +12,7 @@ from pathlib import Path
 
 from lab import config
 from lab.errors import StreamError
-from lab.pipeline.stream import Job
+from lab.pipeline.stream import MAX_BATCH, Job
 from lab.wait import until
 
 
@@ -78,7 +78,7 @@ def kill_after(proc: subprocess.Popen, job: Job, batches: int, timeout: float = 
 
 def finish(job: Job, timeout: float = 600.0, log: Path | None = None) -> None:
     """Run the job to the end of the topic in a fresh driver process (trigger availableNow) and wait."""
-    proc = driver(replace(job, trigger="availableNow", max_offsets_per_trigger=None), log)
+    proc = driver(replace(job, trigger="availableNow", max_offsets_per_trigger=MAX_BATCH), log)
     try:
         code = proc.wait(timeout)
     except subprocess.TimeoutExpired:

@@ -32,6 +32,9 @@ QUERY = "trip_windows"
 # Kafka's consumer keeps a fetch waiting at the log end for fetch.max.wait.ms (500 ms by default); the next
 # micro-batch's task then waits for it before it can fetch: ~0.5 s per task wave, measured. 20 ms removes it.
 FETCH_MAX_WAIT_MS = 20
+# records one micro-batch reads at most (maxOffsetsPerTrigger), also when a replay or a restart catches up a long
+# backlog: the driver's heap (lab.spark.DRIVER_MEMORY) is sized to hold such a batch (bench/streaming.py replay)
+MAX_BATCH = 500_000
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ class Job:
     watermark: str = WATERMARK
     trigger: str = TRIGGER
     starting_offsets: str = "earliest"
-    max_offsets_per_trigger: int | None = None
+    max_offsets_per_trigger: int | None = MAX_BATCH  # None: no cap
     name: str = QUERY
     checkpoint_root: str | None = None  # default: <LAB_HOME>/checkpoints
     quarantine: bool = True  # write unusable records to kappa.quarantine (cassandra sink only)

@@ -147,7 +147,7 @@ def test_cassandra_answers_cql(stack, unique_name):
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="VmLck is read from Linux's /proc")
 def test_cassandra_does_not_lock_its_memory(stack):
-    """Run as root, Cassandra's mlockall would keep ~0.13 GiB more resident (lab.process.without_memory_lock)."""
+    """Run as root, Cassandra's mlockall kept ~0.2 GiB more resident (lab.process.without_memory_lock)."""
     with open(f"/proc/{cassandra.process().pid()}/status") as f:
         locked = next(line for line in f if line.startswith("VmLck:"))
     assert locked.split()[1] == "0", f"Cassandra locked its memory ({locked.strip()}); `lab down` and start it again"

@@ -47,6 +47,30 @@ def test_the_kafka_source_fails_on_data_loss_unless_allowed(no_broker):
     assert spark.readStream.options["failOnDataLoss"] == "false"
 
 
+def test_every_micro_batch_is_capped_also_from_the_cli_and_a_catch_up(no_broker, monkeypatch):
+    """A replay or a restart reads a long backlog in batches the driver's heap holds (stream.MAX_BATCH)."""
+    spark = _Spark()
+    stream.raw(spark, stream.Job(source_tasks=None))
+    assert spark.readStream.options["maxOffsetsPerTrigger"] == str(stream.MAX_BATCH)
+    assert cli.job_from_args(cli.build_parser().parse_args(["stream"])).max_offsets_per_trigger == stream.MAX_BATCH
+    small = cli.job_from_args(cli.build_parser().parse_args(["stream", "--max-offsets-per-trigger", "5000"]))
+    assert small.max_offsets_per_trigger == 5000
+
+    from lab.pipeline import driver
+
+    started = []
+    monkeypatch.setattr(driver, "driver", lambda job, log=None: started.append(job) or _Done())
+    driver.finish(small)
+    assert started[0].trigger == "availableNow" and started[0].max_offsets_per_trigger == stream.MAX_BATCH
+
+
+class _Done:
+    pid = 0
+
+    def wait(self, timeout=None):
+        return 0
+
+
 def test_lab_stream_takes_base_url_and_allow_data_loss_like_lab_produce():
     args = cli.build_parser().parse_args(["stream", "--base-url", "file:///somewhere/tlc", "--allow-data-loss"])
     job = cli.job_from_args(args)
