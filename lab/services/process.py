@@ -18,6 +18,9 @@ from lab import config
 from lab.errors import PortInUse, ServiceStartError
 from lab.wait import port_open
 
+# glibc gives each thread that allocates natively an arena of its own (up to 8 per core), and a JVM has ~100 threads:
+# two arenas are plenty for a lab's services and Spark driver, and each process keeps less memory resident
+NATIVE_ENV = {"MALLOC_ARENA_MAX": "2"}
 MEMLOCK_BYTES = 64 * 1024  # the usual default RLIMIT_MEMLOCK of a user without privileges
 
 
@@ -127,7 +130,7 @@ class LocalProcess:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 cwd=cwd or self.home,
-                env={**os.environ, **(env or {})},
+                env={**os.environ, **NATIVE_ENV, **(env or {})},
                 start_new_session=True,
             )
         except OSError as exc:

@@ -11,6 +11,7 @@ from pathlib import Path
 from lab import config
 from lab.errors import ServiceStartError
 from lab.services import artifacts, cassandra
+from lab.services.process import NATIVE_ENV
 from lab.wait import http_ok, until, within
 
 log = logging.getLogger(__name__)
