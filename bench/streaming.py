@@ -233,31 +233,35 @@ def freshness(rate: int, seconds: int, trigger: str, warm_s: int = WARM_S) -> di
     }
 
 
-def prepare_replay(scale: int, topic: str, parquet: str, out: str) -> None:
-    """In its own process: the sample × `scale` (SYNTHETIC) → Kafka topic and Parquet; figures → `out` (JSON).
+def prepare_replay(n_trips: int, share: int, topic: str, parquet: str, out: str) -> None:
+    """In its own process: the sample × ≈ n_trips / its size / `share` (SYNTHETIC) → Kafka topic and Parquet; figures
+    (scale included) → `out` (JSON).
 
-    The benchmark process never holds the trips, so the RSS it samples is the stack's and the job's.
+    The benchmark process never holds the trips (not even to count them: that kept ~35 MiB resident in the process
+    whose RSS is sampled as the Spark driver's), so the RSS it samples is the stack's and the job's.
     """
     import json
 
-    trips = data.scale_up(truth.accepted(), scale)
+    sample = truth.accepted()
+    scale = max(1, -(-n_trips // len(sample)) // share)
+    trips = data.scale_up(sample, scale)
     topics.ensure_topics(topic, f"{topic}-dlq")
     t = time.time()
     rep = produce.produce_frame(trips, topic=topic, dlq=f"{topic}-dlq", progress=False)
     produce_s = time.time() - t
     trips.reset_index(drop=True).to_parquet(parquet, coerce_timestamps="us", allow_truncated_timestamps=True)
     with open(out, "w") as f:
-        json.dump({"trips": len(trips), "produce_s": produce_s, "produce_rate": rep.rate}, f)
+        json.dump({"trips": len(trips), "scale": scale, "produce_s": produce_s, "produce_rate": rep.rate}, f)
 
 
-def _prepare(scale: int, name: str) -> tuple[str, str, dict]:
+def _prepare(n_trips: int, name: str, share: int = 1) -> tuple[str, str, dict]:
     import json
 
     folder = config.lab_home() / "bench"
     folder.mkdir(parents=True, exist_ok=True)
     topic = f"bench-{name}-{uuid.uuid4().hex[:6]}"
     parquet, out = str(folder / f"{name}.parquet"), str(folder / f"{name}.json")
-    _in_child(prepare_replay, (scale, topic, parquet, out), 1800, f"preparing the {name} data")
+    _in_child(prepare_replay, (n_trips, share, topic, parquet, out), 1800, f"preparing the {name} data")
     with open(out) as f:
         return topic, parquet, json.load(f)
 
@@ -299,13 +303,13 @@ def replay(n_trips: int, max_offsets: int) -> dict:
     the previous run leaves behind (Cassandra compactions, memtables, caches) falls on both paths alike.
     """
     spark = lab_spark.start()
-    scale = -(-n_trips // len(truth.accepted()))
-    warm_topic, warm_parquet, _ = _prepare(max(1, scale // 6), "warmup")
-    topic, parquet, prep = _prepare(scale, "replay")
+    warm_topic, warm_parquet, warm = _prepare(n_trips, "warmup", share=6)
+    topic, parquet, prep = _prepare(n_trips, "replay")
+    scale = prep["scale"]
     t = time.time()
     stream_job(spark, warm_topic, "bench_warmup", max_offsets)
     batch_job(spark, warm_parquet)
-    print(f"   (warm-up on the sample × {max(1, scale // 6)}, both paths: {time.time() - t:.1f} s)", flush=True)
+    print(f"   (warm-up on the sample × {warm['scale']}, both paths: {time.time() - t:.1f} s)", flush=True)
 
     n, times, sampler, running = prep["trips"], {"stream": [], "batch": []}, RssSampler(), None
     sampler.start()
@@ -380,7 +384,7 @@ def main() -> None:
     p.add_argument("--seconds", type=int, default=60)
     p.add_argument("--trigger", default="1 second")
     p.add_argument("--replay-trips", type=int, default=1_000_000)
-    p.add_argument("--max-offsets", type=int, default=500_000, help="maxOffsetsPerTrigger of the replay")
+    p.add_argument("--max-offsets", type=int, default=stream.MAX_BATCH, help="maxOffsetsPerTrigger of the replay")
     p.add_argument("--skip", choices=["freshness", "replay"], action="append", default=[])
     p.add_argument(
         "--ramp",
