@@ -100,9 +100,9 @@ def start(**overrides: str) -> pyspark.sql.SparkSession:  # noqa: F821
         return _session
     os.environ["PYSPARK_PYTHON"] = sys.executable
     os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # no "hostname resolves to a loopback address" warning
     for key, value in NATIVE_ENV.items():  # the driver JVM (and its Python workers) inherit this process's environment
-        os.environ.setdefault(key, value)  # no "hostname resolves to a loopback address" warning
+        os.environ.setdefault(key, value)
     given = submitted()  # run by spark-submit (e.g. --master k8s://… on a cluster): its settings win over conf()'s
     lab = {k: v for k, v in conf().items() if k not in given}
     settings = {**lab, **{k.replace("__", "."): v for k, v in overrides.items()}}
