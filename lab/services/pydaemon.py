@@ -6,8 +6,8 @@ trips/s stream: ~130 ms of CPU per task, in a micro-batch that runs one task per
   each task calls importlib.invalidate_caches(): on Python 3.11 every zip importer in sys.path_importer_cache reads
   its archive's directory again (spark-core's jar, ~15 MB, has an importer as soon as any import looks at the end
   of the path: ~70-90 ms per task). When pyspark and py4j can be imported without the archives (pip, the lab's
-  venv), the archives leave sys.path and their importers the cache before anything else is imported; otherwise (a
-  Spark image that has pyspark only in its zip) nothing changes.
+  venv), the archives leave sys.path, and their importers the cache, before pyspark is imported (`lab` itself is
+  imported first, by `-m`: see forget); otherwise (a Spark image that has pyspark only in its zip) nothing changes.
 - A reused worker runs a full gc.collect() after every task: it walks every object the worker holds (pandas,
   pyarrow, the decoder: ~30-60 ms). After the first task's collection the survivors (modules, caches) are frozen
   (gc.freeze), so the later collections walk only what later tasks left.
