@@ -74,32 +74,58 @@ def lookup_map(column, mapping: dict):
     return F.element_at(F.expr(f"map({pairs})"), column)
 
 
-def window_rows(batch, zone_names, written_at: datetime | None = None):
-    """Aggregate rows → (zone rows, borough rows) with the columns of kappa.zone_windows / borough_windows.
+class WindowRows:
+    """Aggregate rows → zone rows and borough rows, with exactly the columns of kappa.zone_windows / borough_windows.
 
-    `zone_names` is a dict zone id → name, or a Column built from one with lookup_map (reused per batch).
+    `zone_names` is a dict zone id → name, or a Column built from one with lookup_map. The column expressions are
+    built once, here: each pyspark function call is a round trip into the JVM (and a class lookup there), and a
+    streaming job makes the rows of every micro-batch with them (~25 ms per batch in the driver, measured).
+    """
+
+    def __init__(self, zone_names):
+        from pyspark.sql import functions as F
+
+        zone_name = zone_names if not isinstance(zone_names, dict) else lookup_map(F.col("zone_id"), zone_names)
+        computed = {
+            "window_start": F.col("w.start"),
+            "window_end": F.col("w.end"),
+            "day": F.to_date("w.start"),
+            "fare_avg": F.col("fare_total") / F.col("trips"),
+            "distance_avg": F.col("distance_total") / F.col("trips"),
+            "tip_pct_avg": F.when(F.col("tip_trips") > 0, F.col("tip_pct_sum") / F.col("tip_trips")),
+            "zone": zone_name,
+        }
+        column = {c: (computed[c] if c in computed else F.col(c)).alias(c) for c in ZONE_COLS if c != "written_at"}
+        self._zone = [column[c] for c in ZONE_COLS if c != "written_at"]
+        self._borough = [column[c] for c in BOROUGH_COLS if c != "written_at"]
+        self._is_zone, self._is_borough = F.col("gid") == 0, F.col("gid") == 1
+
+    def zone(self, batch, written_at: datetime):
+        """The zone rows of `batch` (gid 0), stamped `written_at`."""
+        return batch.where(self._is_zone).select(*self._zone, _stamp(written_at))
+
+    def borough(self, batch, written_at: datetime):
+        """The borough rows of `batch` (gid 1), stamped `written_at`."""
+        return batch.where(self._is_borough).select(*self._borough, _stamp(written_at))
+
+
+def _stamp(written_at: datetime):
+    """The written_at column: ISO text, which the connector converts to a timestamp.
+
+    A timestamp literal is compiled into the generated code, so every batch's three saves were new classes for
+    Janino and then the JIT (C2 busy about half a core at 2,000 trips/s); a string literal is a reference of the
+    generated class, which stays the same.
     """
     from pyspark.sql import functions as F
 
-    written_at = (written_at or datetime.now(UTC)).astimezone(UTC)
-    zone_name = zone_names if not isinstance(zone_names, dict) else lookup_map(F.col("zone_id"), zone_names)
-    # one projection, not a chain of withColumn: each new Dataset re-analyses the micro-batch's whole plan
-    # (the decoding rules included), ~0.1 s each on a busy 2-core machine, in the driver, every batch
-    base = batch.select(
-        "*",
-        F.col("w.start").alias("window_start"),
-        F.col("w.end").alias("window_end"),
-        F.to_date("w.start").alias("day"),
-        (F.col("fare_total") / F.col("trips")).alias("fare_avg"),
-        (F.col("distance_total") / F.col("trips")).alias("distance_avg"),
-        F.when(F.col("tip_trips") > 0, F.col("tip_pct_sum") / F.col("tip_trips")).alias("tip_pct_avg"),
-        # ISO text, converted to a timestamp by the connector: a timestamp literal is compiled into the generated
-        # code, so every batch's three saves were new classes for Janino and then the JIT (C2 busy about half a
-        # core at 2,000 trips/s); a string literal is a reference of the generated class, which stays the same
-        F.lit(written_at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{written_at.microsecond // 1000:03d}Z").alias("written_at"),
-    )
-    zone = base.where("gid = 0").select("*", zone_name.alias("zone"))
-    return zone, base.where("gid = 1")
+    at = written_at.astimezone(UTC)
+    return F.lit(at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z").alias("written_at")
+
+
+def window_rows(batch, zone_names, written_at: datetime | None = None):
+    """Aggregate rows → (zone rows, borough rows) with the columns of kappa.zone_windows / borough_windows."""
+    rows, at = WindowRows(zone_names), written_at or datetime.now(UTC)
+    return rows.zone(batch, at), rows.borough(batch, at)
 
 
 def save(df, table: str) -> None:
@@ -158,20 +184,21 @@ def window_writer(base_url: str | None = None, zones=None):
     from pyspark.sql import functions as F
 
     zones = data.zones(base_url) if zones is None else zones  # the job's own lookup (lab.stream.start reads it once)
-    names = lookup_map(F.col("zone_id"), dict(zip(zones["LocationID"].astype(int), zones["Zone"])))
+    rows = WindowRows(lookup_map(F.col("zone_id"), dict(zip(zones["LocationID"].astype(int), zones["Zone"]))))
     pool = ThreadPoolExecutor(2, thread_name_prefix="lab-sink")
 
     def write(batch, epoch_id: int) -> None:
         batch = batch.persist()  # computed once (by the first write), read from memory by the other two
         try:
-            zone, borough = window_rows(batch, names)
+            at = datetime.now(UTC)
 
             def save_all() -> None:
-                save(zone.select(*ZONE_COLS), "zone_windows")  # first: its write time is the freshness figure
+                zone = rows.zone(batch, at)
+                save(zone, "zone_windows")  # first: its write time is the freshness figure
                 # the two derived tables read the cached batch: two small Spark jobs side by side
                 done = [
                     pool.submit(save, zone.select(*TOP_COLS), "top_zones"),
-                    pool.submit(save, borough.select(*BOROUGH_COLS), "borough_windows"),
+                    pool.submit(lambda: save(rows.borough(batch, at), "borough_windows")),
                 ]
                 for f in done:
                     f.result()
