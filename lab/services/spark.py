@@ -87,9 +87,9 @@ def conf(master: str = MASTER, driver_memory: str = DRIVER_MEMORY, ui: bool = Tr
         "spark.cassandra.input.consistency.level": "LOCAL_ONE",
         "spark.sql.streaming.forceDeleteTempCheckpointLocation": "true",
         # checkpoint files (offset and commit logs, state-store deltas) through Hadoop's FileSystem API: on a local disk
-        # FileContext's rename runs `readlink` as a child process for each file and for its .crc (~40 processes per
-        # micro-batch; the offset log's write before a batch took 40 ms, 10 ms this way). A local rename is atomic
-        # either way, and the lab's query is the checkpoint's only writer
+        # FileContext's rename runs `readlink` as a child process for each file and for its .crc (with the `chmod` of
+        # each new file, ~40 processes per micro-batch; ~8 this way, the chmods). The offset log's write before a
+        # batch took 40 ms, 10 ms this way. A local rename is atomic either way; the query is the checkpoint's only writer
         "spark.sql.streaming.checkpointFileManagerClass": CHECKPOINT_FILES,
         # a query's stop() gives up after this long instead of waiting forever for its thread (lab.spark.stop)
         "spark.sql.streaming.stopTimeout": str(QUERY_STOP_TIMEOUT_MS),
