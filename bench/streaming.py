@@ -448,7 +448,9 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rate", type=int, default=2000)
     p.add_argument("--seconds", type=int, default=60)
-    p.add_argument("--trigger", default="1 second")
+    p.add_argument(
+        "--trigger", default=stream.TRIGGER, help=f"processing-time trigger (default: the lab's, {stream.TRIGGER!r})"
+    )
     p.add_argument("--replay-trips", type=int, default=1_000_000)
     p.add_argument("--max-offsets", type=int, default=stream.MAX_BATCH, help="maxOffsetsPerTrigger of the replay")
     p.add_argument("--skip", choices=["freshness", "replay"], action="append", default=[])

@@ -143,8 +143,8 @@ P95_TARGET_S = 4.0  # a step holds when its freshness p95 is at most this
 
 def max_lag(progress: list[dict]) -> int:
     """The most records waiting when a micro-batch was planned (summed over partitions): what arrived while the
-    previous batch ran. A query that keeps up at r trips/s with a 1 s trigger shows about r; one falling behind, a
-    growing figure. (Spark's own `latestOffset − endOffset` is 0 unless maxOffsetsPerTrigger caps the batches.)
+    previous batch ran. A query that keeps up at r trips/s with a trigger every t seconds shows about r·t; one falling
+    behind, a growing figure. (Spark's own `latestOffset − endOffset` is 0 unless maxOffsetsPerTrigger caps the batches.)
 
     >>> max_lag([{"sources": [{"startOffset": {"t": {"0": 5, "1": 7}}, "latestOffset": {"t": {"0": 9, "1": 8}}}]}])
     5
