@@ -12,6 +12,7 @@ import secrets
 import shlex
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,9 @@ from lab.wait import until
 
 WAIT_S = 90.0  # bound of a wait on the control plane (a fake node marks pods Ready within seconds)
 KIND_WAIT_S = 600.0  # on kind: images are pulled and Cassandra really starts
+# a verdict of the scheduler counts once it has stood this long: the scheduler can meet a StatefulSet's pod before its
+# cache holds the pod's claim ("persistentvolumeclaim … not found"), and tries again within ~1 s once it does
+UNSCHEDULABLE_S = 5.0
 NS_LABEL = "lab.kappa/exercise"  # the label of an exercise's namespaces: its value is the exercise (e.g. w08-producer)
 PRACTICE_DEPLOYMENT = "web"
 PAUSE_IMAGE = "registry.k8s.io/pause:3.10"  # waits forever, serves nothing
@@ -136,14 +140,22 @@ def scheduler_verdict(api, namespace: str) -> str | None:
 
 def wait(cluster: Cluster, namespace: str, what: str, done, timeout: float | None = None):
     """Poll `done()` (truthy when settled; raises CheckFailed for a verdict, another exception for "not yet") within
-    the bound; an unschedulable pod fails at once with the scheduler's message, a timeout says what was missing."""
+    the bound; a pod the scheduler leaves unschedulable for UNSCHEDULABLE_S fails with its message, a timeout says
+    what was missing."""
     fatal: list[str] = []
+    unschedulable: list[float] = []  # since when the scheduler has left some pod unschedulable, without a break
 
     def probe():
         try:
             verdict = scheduler_verdict(cluster.api, namespace)
-            if verdict:
+            if not verdict:
+                unschedulable.clear()
+            elif not unschedulable:
+                unschedulable.append(time.monotonic())
+            if verdict and time.monotonic() - unschedulable[0] >= UNSCHEDULABLE_S:
                 raise CheckFailed(verdict)
+            if verdict:
+                raise ConnectionError(verdict)  # not final yet: the scheduler may place it on its next try
             return done()
         except CheckFailed as exc:
             fatal.append(str(exc))
