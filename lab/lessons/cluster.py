@@ -150,13 +150,11 @@ def wait(cluster: Cluster, namespace: str, what: str, done, timeout: float | Non
             verdict = scheduler_verdict(cluster.api, namespace)
             if not verdict:
                 unschedulable.clear()
-            elif not unschedulable:
-                unschedulable.append(time.monotonic())
-            if verdict and time.monotonic() - unschedulable[0] >= UNSCHEDULABLE_S:
-                raise CheckFailed(verdict)
-            if verdict:
+                return done()
+            unschedulable[:] = unschedulable or [time.monotonic()]
+            if time.monotonic() - unschedulable[0] < UNSCHEDULABLE_S:
                 raise ConnectionError(verdict)  # not final yet: the scheduler may place it on its next try
-            return done()
+            raise CheckFailed(verdict)
         except CheckFailed as exc:
             fatal.append(str(exc))
             raise
