@@ -63,6 +63,15 @@ def port_holder(port: int) -> str | None:
     return "another process"
 
 
+def file_tail(path: Path, lines: int = 30) -> str:
+    """The last `lines` lines of a log file ("(no log yet)" when there is none)."""
+    try:
+        data = path.read_bytes()[-64 * 1024 :]
+    except OSError:
+        return "(no log yet)"
+    return "\n".join(data.decode("utf-8", "replace").splitlines()[-lines:])
+
+
 def port_listening(port: int) -> bool:
     """True when something listens on `port` (any local address)."""
     return port_open("127.0.0.1", port, timeout=0.3)
@@ -152,11 +161,7 @@ class LocalProcess:
 
     def tail(self, lines: int = 30) -> str:
         """The last lines of the log."""
-        try:
-            data = self.log_file.read_bytes()[-64 * 1024 :]
-        except OSError:
-            return "(no log yet)"
-        return "\n".join(data.decode("utf-8", "replace").splitlines()[-lines:])
+        return file_tail(self.log_file, lines)
 
     def stop(self, timeout: float = 30.0) -> bool:
         """SIGTERM the process group, SIGKILL after `timeout`; True when something was stopped."""

@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 from lab import config
-from lab.errors import ServiceStartError
+from lab.errors import PortInUse, ServiceStartError
 from lab.services import artifacts, cassandra
-from lab.services.process import NATIVE_ENV
+from lab.services.process import NATIVE_ENV, file_tail, port_holder, port_listening
 from lab.wait import http_ok, until, within
 
 log = logging.getLogger(__name__)
@@ -119,6 +119,10 @@ def start(**overrides: str) -> pyspark.sql.SparkSession:  # noqa: F821
             f" -Dlab.spark.log={log_file()}"
         ).strip()
     Path(settings["spark.local.dir"]).mkdir(parents=True, exist_ok=True)
+    ui_port = int(settings.get("spark.ui.port", 0))
+    if not given and settings.get("spark.ui.enabled") == "true" and port_listening(ui_port):
+        # an earlier driver (a kernel that died without lab.spark.stop()) still holds it: say whose it is
+        raise PortInUse("spark", ui_port, port_holder(ui_port))
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder
@@ -127,10 +131,17 @@ def start(**overrides: str) -> pyspark.sql.SparkSession:  # noqa: F821
     try:
         _session = builder.getOrCreate()
     except Exception as exc:  # noqa: BLE001 - py4j/launcher errors come in many types
-        raise ServiceStartError("spark", f"{type(exc).__name__}: {exc}") from exc
+        raise ServiceStartError("spark", _first_cause(exc), log_tail="" if given else log_tail()) from exc
     _session.sparkContext.setLogLevel("WARN")
     _quiet(_session)
     return _session
+
+
+def _first_cause(exc: Exception) -> str:
+    """One line for a failed start: the Java exception inside a Py4JJavaError, not py4j's whole Java trace."""
+    lines = [line.strip().removeprefix(": ") for line in str(exc).splitlines() if line.strip()]
+    java = next((line for line in lines if "Exception: " in line or "Error: " in line), None)
+    return java or f"{type(exc).__name__}: {lines[0] if lines else ''}"
 
 
 def submitted() -> dict[str, str]:
@@ -164,6 +175,12 @@ def _quiet(spark) -> None:
 def log_file() -> Path:
     """Where the lab's SparkSession writes Spark's own log (never into a notebook's cells)."""
     return config.lab_home() / "logs" / "spark-driver.log"
+
+
+def log_tail(lines: int = 20) -> str:
+    """The last lines of Spark's log, without Java stack frames (a failed start logs its exception's whole trace)."""
+    kept = [line for line in file_tail(log_file(), 400).splitlines() if not line.startswith(("\tat ", "\t..."))]
+    return "\n".join(kept[-lines:])
 
 
 def session():

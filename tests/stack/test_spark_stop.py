@@ -78,3 +78,49 @@ def test_spark_logs_to_its_file_and_not_into_cells(stack, capfd):
     with open(log, encoding="utf-8", errors="replace") as f:
         f.seek(before)
         assert "Temporary checkpoint location created" in f.read()
+
+
+def test_a_held_ui_port_names_its_holder_before_a_driver_starts(stack):
+    """A kernel that died without lab.spark.stop() leaves its driver JVM holding the UI port: the next start says
+    which port and whose it is (it used to end in a bare Py4JError from the new driver)."""
+    import os
+    import socket
+
+    from lab import config
+    from lab.errors import PortInUse
+    from lab.services import spark as lab_spark
+
+    lab_spark.stop()
+    port = config.ports().spark_ui
+    with socket.socket() as orphan:
+        orphan.bind(("127.0.0.1", port))
+        orphan.listen()
+        with pytest.raises(PortInUse) as err:
+            lab_spark.start()
+    assert err.value.port == port and f"pid {os.getpid()}" in (err.value.holder or ""), err.value
+    assert not lab_spark.running()
+    assert lab_spark.start().range(3).count() == 3  # the port is free again: the next start works
+
+
+def test_a_failed_start_says_why_in_one_line_with_the_drivers_log_tail(stack, tmp_path):
+    """A driver that fails inside SparkContext (here: a heap Spark refuses) raises one ServiceStartError: the Java
+    exception's first line, then the tail of Spark's log; not py4j's whole Java trace. A fresh process: the failed
+    driver JVM stays behind as the process's Py4J gateway."""
+    import subprocess
+    import sys
+
+    script = (
+        "from lab.errors import ServiceStartError\n"
+        "from lab.services import spark\n"
+        "try:\n"
+        "    spark.start(spark__driver__memory='300m', spark__ui__enabled='false')\n"
+        "except ServiceStartError as err:\n"
+        "    print('REASON', repr(err.reason))\n"
+        "    print('TAIL', 'must be at least' in err.log_tail, 'at org.apache' not in err.log_tail)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300).stdout
+    reason = next((line for line in out.splitlines() if line.startswith("REASON ")), "")
+    assert "IllegalArgumentException" in reason and "memory" in reason.lower(), out[-3000:]
+    assert "\\n" not in reason and len(reason) < 400, reason  # one line (its repr shows any line break)
+    tail = next((line for line in out.splitlines() if line.startswith("TAIL ")), "TAIL False False")
+    assert tail == "TAIL True True", out[-3000:]  # the log's own account of it, without its Java stack frames
