@@ -72,6 +72,12 @@ def file_tail(path: Path, lines: int = 30) -> str:
     return "\n".join(data.decode("utf-8", "replace").splitlines()[-lines:])
 
 
+def require_free(service: str, port: int) -> None:
+    """Raise PortInUse, naming the holder, when something already listens on `port`."""
+    if port_listening(port):
+        raise PortInUse(service, port, port_holder(port))
+
+
 def port_listening(port: int) -> bool:
     """True when something listens on `port` (any local address)."""
     return port_open("127.0.0.1", port, timeout=0.3)
@@ -122,8 +128,7 @@ class LocalProcess:
     def check_ports(self) -> None:
         """Raise PortInUse when one of our ports is taken by someone else."""
         for port in self.ports:
-            if port_listening(port):
-                raise PortInUse(self.name, port, port_holder(port))
+            require_free(self.name, port)
 
     def spawn(self, argv: Sequence[str], env: dict | None = None, cwd: Path | None = None) -> int:
         """Start `argv` detached, logging to our log file; return the pid."""

@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 from lab import config
-from lab.errors import PortInUse, ServiceStartError
+from lab.errors import ServiceStartError
 from lab.services import artifacts, cassandra
-from lab.services.process import NATIVE_ENV, file_tail, port_holder, port_listening
+from lab.services.process import NATIVE_ENV, file_tail, require_free
 from lab.wait import http_ok, until, within
 
 log = logging.getLogger(__name__)
@@ -119,10 +119,9 @@ def start(**overrides: str) -> pyspark.sql.SparkSession:  # noqa: F821
             f" -Dlab.spark.log={log_file()}"
         ).strip()
     Path(settings["spark.local.dir"]).mkdir(parents=True, exist_ok=True)
-    ui_port = int(settings.get("spark.ui.port", 0))
-    if not given and settings.get("spark.ui.enabled") == "true" and port_listening(ui_port):
-        # an earlier driver (a kernel that died without lab.spark.stop()) still holds it: say whose it is
-        raise PortInUse("spark", ui_port, port_holder(ui_port))
+    if not given and settings.get("spark.ui.enabled") == "true":
+        # an earlier driver (a kernel that died without lab.spark.stop()) may still hold it: say whose it is
+        require_free("spark", int(settings["spark.ui.port"]))
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder
