@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+
+MESSAGE_CHARS = 300  # the longest one-line message the lab shows for an exception (cut with "…")
+
 
 class LabError(Exception):
     """Root of every error the lab raises on purpose."""
@@ -101,3 +105,29 @@ class KindError(LabError):
 
 class BackupError(LabError):
     """A Cassandra backup or restore could not be made; the message says why and what to do."""
+
+
+def one_line(text: object) -> str:
+    """The first non-blank line of `text`, cut at MESSAGE_CHARS.
+
+    >>> one_line("\\n  Boom: it broke\\n  at somewhere")
+    'Boom: it broke'
+    """
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    line = lines[0] if lines else ""
+    return line if len(line) <= MESSAGE_CHARS else line[: MESSAGE_CHARS - 1] + "…"
+
+
+def java_cause(java_exception) -> tuple[str, str]:
+    """The innermost cause of a Java exception (through Py4J): its class's simple name and first message line."""
+    root = java_exception
+    with contextlib.suppress(Exception):  # a dead gateway: keep what we have
+        for _ in range(20):
+            cause = root.getCause()
+            if cause is None or cause.equals(root):
+                break
+            root = cause
+    try:
+        return str(root.getClass().getSimpleName()), one_line(root.getMessage() or "")
+    except Exception:  # noqa: BLE001 - the gateway is gone: the Python text is all there is
+        return "JavaException", one_line(str(java_exception))

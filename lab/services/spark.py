@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from lab import config
-from lab.errors import ServiceStartError
+from lab.errors import ServiceStartError, java_cause, one_line
 from lab.services import artifacts, cassandra
 from lab.services.process import NATIVE_ENV, file_tail, require_free
 from lab.wait import http_ok, until, within
@@ -137,10 +137,11 @@ def start(**overrides: str) -> pyspark.sql.SparkSession:  # noqa: F821
 
 
 def _first_cause(exc: Exception) -> str:
-    """One line for a failed start: the Java exception inside a Py4JJavaError, not py4j's whole Java trace."""
-    lines = [line.strip().removeprefix(": ") for line in str(exc).splitlines() if line.strip()]
-    java = next((line for line in lines if "Exception: " in line or "Error: " in line), None)
-    return java or f"{type(exc).__name__}: {lines[0] if lines else ''}"
+    """One line for a failed start: the innermost Java exception of a Py4JJavaError, not py4j's whole Java trace."""
+    java = getattr(exc, "java_exception", None)
+    if java is not None:
+        return ": ".join(java_cause(java))
+    return one_line(f"{type(exc).__name__}: {exc}")
 
 
 def submitted() -> dict[str, str]:

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from lab.errors import CheckFailed, LabError
+from lab.errors import CheckFailed, LabError, java_cause, one_line
 
 LAB_ROOT = Path(__file__).resolve().parents[2]  # the `lab` package
 TIMEOUT_S = 120.0  # how long a learner function may run inside a check (tests lower it)
@@ -38,7 +38,6 @@ ALWAYS_REFUSED = ("lab.lessons.exercises",)  # the checks and their truth: never
 _LIBRARY_DIRS = tuple(
     str(Path(p).resolve()) for p in {sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"]} if p
 )
-_MESSAGE_CHARS = 300
 
 
 # ---------------------------------------------------------------------------------------------------- errors
@@ -69,27 +68,6 @@ def learner_frame(tb: types.TracebackType | None) -> str:
     return _where(frames[-1]) if frames else ""
 
 
-def _first_line(text: str) -> str:
-    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
-    line = lines[0] if lines else ""
-    return line if len(line) <= _MESSAGE_CHARS else line[: _MESSAGE_CHARS - 1] + "…"
-
-
-def _java_root(java_exception) -> tuple[str, str]:
-    """The innermost cause of a Java exception (through Py4J): its class's simple name and first message line."""
-    root = java_exception
-    with contextlib.suppress(Exception):  # a dead gateway: keep what we have
-        for _ in range(20):
-            cause = root.getCause()
-            if cause is None or cause.equals(root):
-                break
-            root = cause
-    try:
-        return str(root.getClass().getSimpleName()), _first_line(root.getMessage() or "")
-    except Exception:  # noqa: BLE001 - the gateway is gone: the Python text is all there is
-        return "JavaException", _first_line(str(java_exception))
-
-
 _PY_ERROR = re.compile(r"^(\w[\w.]*(?:Error|Exception|Exit|Interrupt)): (.*)$", re.M)
 _PY_FRAME = re.compile(r'File "([^"]+)", line (\d+), in (\S+)')
 
@@ -104,10 +82,10 @@ def _spark_text(desc: str) -> str:
             where = (
                 f" (in {frames[-1][2]}(), {Path(frames[-1][0]).name}:{frames[-1][1]}, run by Spark)" if frames else ""
             )
-            return _first_line(f"{errors[-1][0]}: {errors[-1][1]}") + where
+            return one_line(f"{errors[-1][0]}: {errors[-1][1]}") + where
     causes = [line.split("Caused by:", 1)[1].strip() for line in desc.splitlines() if "Caused by:" in line]
     text = causes[-1] if causes else desc.split("JVM stacktrace:")[0]
-    return _first_line(re.sub(r"^\[STREAM_FAILED\] Query \[[^]]*\] terminated with exception: ", "", text.strip()))
+    return one_line(re.sub(r"^\[STREAM_FAILED\] Query \[[^]]*\] terminated with exception: ", "", text.strip()))
 
 
 def root_cause(exc: BaseException) -> tuple[str, str]:
@@ -115,7 +93,7 @@ def root_cause(exc: BaseException) -> tuple[str, str]:
     kind = type(exc).__name__
     java = getattr(exc, "java_exception", None)  # py4j.protocol.Py4JJavaError
     if java is not None:
-        jkind, jmessage = _java_root(java)
+        jkind, jmessage = java_cause(java)
         return f"{kind} ({jkind})", jmessage
     if getattr(exc, "desc", None) is not None:  # pyspark's captured exceptions: follow `cause` to the root
         root = exc
@@ -126,8 +104,8 @@ def root_cause(exc: BaseException) -> tuple[str, str]:
         return kind, _spark_text(str(root.desc))
     response = getattr(exc, "response", None)  # requests.HTTPError: the server's own words matter
     if response is not None and getattr(response, "text", None):
-        return kind, _first_line(f"{exc} — the server said: {response.text}")
-    return kind, _first_line(str(exc)) or "(no message)"
+        return kind, one_line(f"{exc} — the server said: {response.text}")
+    return kind, one_line(str(exc)) or "(no message)"
 
 
 def from_learner(exc: BaseException) -> bool:
