@@ -162,6 +162,8 @@ def test_sparks_fast_path_takes_only_what_lab_decode_accepts(spark):
         _frame(3, good[0][5:]),
         good[0][:1] + b"\x01" + good[0][2:],
         good[0] + b"\x00",
+        good[0][:5] + bytes([good[0][5] | 0x80, 0]) + good[0][6:],  # trip_id's length as a padded (2-byte) varint
+        good[0][:5] + bytes([good[0][5] | 0x80, 0]) + good[0][6:-1],  # … and its last byte gone: as long as before
         b"",
         None,
     ]
