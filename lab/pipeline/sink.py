@@ -172,6 +172,20 @@ def ride_out(save_all, epoch_id: int, failure: BaseException, jvm, deadline_s: f
     raise write_failed(epoch_id, failure) from None
 
 
+def side_by_side(pool, *writes) -> None:
+    """Run `writes` in `pool` and wait for every one of them, then raise the first failure.
+
+    A write left running when its batch is given up (ride_out) could land after a later batch's rows: a stale
+    aggregate over a newer one. So a batch's writes have all ended before it is written again or committed.
+    """
+    from concurrent.futures import wait
+
+    futures = [pool.submit(write) for write in writes]
+    wait(futures)
+    for f in futures:
+        f.result()
+
+
 def window_writer(base_url: str | None = None, zones=None):
     """The foreachBatch function of the windows query: one batch of updated windows → three tables.
 
@@ -196,12 +210,11 @@ def window_writer(base_url: str | None = None, zones=None):
                 zone = rows.zone(batch, at)
                 save(zone, "zone_windows")  # first: its write time is the freshness figure
                 # the two derived tables read the cached batch: two small Spark jobs side by side
-                done = [
-                    pool.submit(save, zone.select(*TOP_COLS), "top_zones"),
-                    pool.submit(lambda: save(rows.borough(batch, at), "borough_windows")),
-                ]
-                for f in done:
-                    f.result()
+                side_by_side(
+                    pool,
+                    lambda: save(zone.select(*TOP_COLS), "top_zones"),
+                    lambda: save(rows.borough(batch, at), "borough_windows"),
+                )
 
             try:
                 save_all()
