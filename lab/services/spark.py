@@ -55,6 +55,9 @@ def conf(master: str = MASTER, driver_memory: str = DRIVER_MEMORY, ui: bool = Tr
         "spark.sql.warehouse.dir": str(home / "warehouse"),
         "spark.sql.session.timeZone": "UTC",  # TLC wall-clock times are encoded as if UTC
         "spark.sql.shuffle.partitions": str(SHUFFLE_PARTITIONS),
+        # the state store keeps one version in memory, not two: each batch copies the last version's map anyway,
+        # and in a 512m driver the older copy (~80 MiB in a 1M-trip replay) only fed full GCs (docs/performance.md)
+        "spark.sql.streaming.maxBatchesToRetainInMemory": "1",
         "spark.default.parallelism": "2",
         "spark.sql.adaptive.enabled": "false",  # stable plans for the lessons
         "spark.sql.execution.arrow.pyspark.enabled": "true",
